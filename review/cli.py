@@ -1,0 +1,184 @@
+"""The ``competency-review`` command (also ``python -m review``).
+
+Exit codes: 0 success, 2 usage error, 3 unreadable input (message on stderr), 1 any other refusal
+(a permission, a workflow guard) with its message on stderr.
+
+Each sub-command is a small function ``cmd_<name>(args) -> int`` registered in :func:`build_parser`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from review.config import DEFAULT_FRAMEWORK_ID
+from review.errors import FrameworkError, ReviewError, UnreadableDocument
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_UNREADABLE = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on usage errors already; keep its message short and on stderr."""
+
+
+def _err(message: str) -> None:
+    print(f"competency-review: {message}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from review.framework import get_framework
+    from review.matching import Suggester
+    from review.parsing import parse_file
+
+    fw = get_framework(args.framework)
+    parsed = parse_file(Path(args.file))
+    suggester = Suggester(fw)
+    suggestions = suggester.suggest(parsed.sections, tier=args.tier)
+    if args.report or args.annotate:
+        from review.reports import analysis_context, annotated_policy, review_report
+
+        ctx = analysis_context(parsed, suggestions, fw, Path(args.file).read_bytes(), args.tier)
+        if args.report:
+            Path(args.report).write_bytes(review_report(ctx, fw))
+        if args.annotate:
+            if parsed.format != "docx":
+                _err("--annotate needs a .docx file; skipped")
+            else:
+                Path(args.annotate).write_bytes(annotated_policy(ctx))
+    if args.json:
+        out = {
+            "document": parsed.filename,
+            "framework": {"id": fw.id, "version": fw.version},
+            "tier": args.tier,
+            "sections": [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "level": s.level,
+                    "path": list(s.path),
+                    "text": s.text,
+                    "first_par": s.first_par,
+                    "last_par": s.last_par,
+                    "suggestions": [g.to_dict() for g in sugg],
+                }
+                for s, sugg in zip(parsed.sections, suggestions, strict=True)
+            ],
+        }
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return EXIT_OK
+    print(f"{parsed.filename}: {len(parsed.sections)} sections, framework {fw.id} ({args.tier})")
+    width = min(60, max([len(s.title) for s in parsed.sections] + [8]))
+    for s, sugg in zip(parsed.sections, suggestions, strict=True):
+        title = ("  " * max(s.level - 1, 0) + (s.title or "(preamble)"))[:width]
+        if sugg:
+            cells = ", ".join(
+                f"{g.competency} {g.score:.0f} [{'; '.join(dict.fromkeys(e.phrase for e in g.evidence[:3]))}]"
+                for g in sugg
+            )
+        else:
+            cells = "-"
+        print(f"{title:<{width}}  {cells}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- eval
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from review.evaluation import evaluate
+    from review.framework import get_framework
+
+    fw = get_framework(args.framework)
+    result = evaluate(Path(args.dir), fw)
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, indent=2)
+        print()
+    else:
+        print(result.format_table())
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="competency-review", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    a = sub.add_parser("analyze", help="parse a policy and suggest competencies for each section")
+    a.add_argument("file", help=".docx, .txt or .md policy document")
+    a.add_argument("--framework", default=DEFAULT_FRAMEWORK_ID, help="framework id")
+    a.add_argument("--tier", choices=("core", "all"), default="all",
+                   help="core: Core Competencies only (general agencies); all: core + advanced")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.add_argument("--report", metavar="OUT.docx", help="also write a review report (suggestions only)")
+    a.add_argument("--annotate", metavar="OUT.docx", help="also write the policy annotated with Word comments")
+    a.set_defaults(func=cmd_analyze)
+
+    e = sub.add_parser("eval", help="measure the suggester on a labelled set (docs/ and gold.json)")
+    e.add_argument("dir", help="directory with docs/ and gold.json")
+    e.add_argument("--framework", default=DEFAULT_FRAMEWORK_ID)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return p
+
+
+#: other modules add their sub-commands here (see review.admin_cli) so this file stays small
+_EXTRA_COMMANDS: list = []
+
+
+def _load_extra_commands() -> None:
+    try:
+        from review import admin_cli
+    except ImportError:  # pragma: no cover - present once the store exists
+        return
+    if admin_cli.register not in _EXTRA_COMMANDS:
+        _EXTRA_COMMANDS.append(admin_cli.register)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _load_extra_commands()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args) or 0)
+    except UnreadableDocument as exc:
+        _err(str(exc))
+        return EXIT_UNREADABLE
+    except FileNotFoundError as exc:
+        _err(f"no such file: {exc.filename}")
+        return EXIT_UNREADABLE
+    except IsADirectoryError as exc:
+        _err(f"is a directory, not a file: {exc.filename}")
+        return EXIT_UNREADABLE
+    except FrameworkError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except ReviewError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    except BrokenPipeError:  # `competency-review analyze x | head`
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""Settings, read once from the environment. Every value has a measured or sensible default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DATA = PROJECT_ROOT / "data"
+FRAMEWORKS_DIR = PACKAGE_DATA / "frameworks"
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+DEFAULT_FRAMEWORK_ID = "wisconsin-2017"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # a misconfiguration should say which variable is wrong
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def data_dir() -> Path:
+    """Runtime data (the store, uploaded originals): ``COMPETENCY_REVIEW_DATA`` or ./runtime."""
+    raw = os.environ.get("COMPETENCY_REVIEW_DATA")
+    return Path(raw).expanduser().resolve() if raw else PROJECT_ROOT / "runtime"
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """Limits applied before any XML is parsed, so a hostile file is refused cheaply."""
+
+    #: largest upload accepted, bytes
+    max_upload_bytes: int = field(
+        default_factory=lambda: _env_int("COMPETENCY_REVIEW_MAX_UPLOAD_MB", 50) * 1024 * 1024
+    )
+    #: largest total declared uncompressed size of a .docx, bytes
+    max_uncompressed_bytes: int = field(
+        default_factory=lambda: _env_int("COMPETENCY_REVIEW_MAX_UNCOMPRESSED_MB", 100) * 1024 * 1024
+    )
+    #: largest compression ratio of any member (zip bomb guard)
+    max_compression_ratio: int = field(
+        default_factory=lambda: _env_int("COMPETENCY_REVIEW_MAX_RATIO", 100)
+    )
+    #: most members in a .docx zip
+    max_zip_members: int = 5000

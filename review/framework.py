@@ -1,0 +1,323 @@
+"""Competency frameworks as data.
+
+A framework file (YAML or JSON; CSV via :func:`framework_from_csv`) holds the framework's id,
+title, version, its tiers with their targeted audience, optional training modules, and items::
+
+    id: wisconsin-2017
+    title: ...
+    version: "2017-03-21"
+    tiers: {core: {label: ..., audience: ...}, advanced: {...}}
+    training_modules: [{id: HT101-1, title: ...}]
+    items:
+      - id: C5
+        label: Competency 5
+        title: Employment policies and vicarious trauma
+        tier: core
+        parent: null
+        statement: Employment policies that reflect ...
+        phrases: [vicarious trauma, secondary traumatic stress, ...]
+        training: [HT101-1]
+        recommendation: Adopt written employment policies that ...
+
+:func:`load_framework` validates every rule and names the file and the item when one is broken.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from review.config import DEFAULT_FRAMEWORK_ID, FRAMEWORKS_DIR
+from review.errors import FrameworkError
+
+TIERS = ("core", "advanced")
+#: which tiers a review must cover, by agency kind
+TIERS_FOR_AGENCY_KIND = {"general": ("core",), "specialised": ("core", "advanced")}
+
+
+@dataclass(frozen=True)
+class TrainingModule:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    label: str
+    tier: str
+    statement: str
+    phrases: tuple[str, ...]
+    parent: str | None = None
+    title: str = ""  # a short name ("Rapport-building"); derived from the statement when absent
+    group: str = ""
+    training: tuple[str, ...] = ()
+    recommendation: str = ""
+
+    @property
+    def short(self) -> str:
+        """``"C5 – Employment policies and vicarious trauma"``: for tables and charts."""
+        return f"{self.id} – {self.title}" if self.title else self.id
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    title: str
+    version: str
+    items: tuple[Item, ...]
+    source: str = ""
+    tiers: dict[str, dict[str, str]] = field(default_factory=dict)
+    training_modules: tuple[TrainingModule, ...] = ()
+    path: str = ""
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    def has_item(self, item_id: str) -> bool:
+        return any(it.id == item_id for it in self.items)
+
+    def items_for_tiers(self, tiers: Iterable[str]) -> tuple[Item, ...]:
+        wanted = set(tiers)
+        return tuple(it for it in self.items if it.tier in wanted)
+
+    def items_for_tier_option(self, option: str) -> tuple[Item, ...]:
+        """``"core"`` → core items only; ``"all"`` → core and advanced."""
+        if option == "core":
+            return self.items_for_tiers(("core",))
+        if option == "all":
+            return self.items
+        raise ValueError(f"tier must be 'core' or 'all', not {option!r}")
+
+    def required_items(self, agency_kind: str) -> tuple[Item, ...]:
+        """The competencies a review must cover for an agency of this kind."""
+        try:
+            tiers = TIERS_FOR_AGENCY_KIND[agency_kind]
+        except KeyError:
+            raise ValueError(f"unknown agency kind {agency_kind!r}") from None
+        return self.items_for_tiers(tiers)
+
+    def training_module(self, module_id: str) -> TrainingModule | None:
+        return next((m for m in self.training_modules if m.id == module_id), None)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def framework_from_dict(raw: Any, source: str = "<data>") -> Framework:
+    """Build and validate a framework from parsed YAML/JSON. ``source`` names it in errors."""
+    if not isinstance(raw, dict):
+        raise FrameworkError(f"{source}: a framework file must be a mapping with 'id' and 'items'")
+    fid = _text(raw.get("id"))
+    if not fid:
+        raise FrameworkError(f"{source}: the framework has no 'id'")
+    title = _text(raw.get("title")) or fid
+    version = _text(raw.get("version")) or "1"
+    raw_items = raw.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        raise FrameworkError(f"{source}: the framework {fid!r} has no items")
+
+    modules: list[TrainingModule] = []
+    for i, m in enumerate(raw.get("training_modules") or []):
+        if not isinstance(m, dict) or not _text(m.get("id")) or not _text(m.get("title")):
+            raise FrameworkError(f"{source}: training module #{i + 1} needs an id and a title")
+        modules.append(TrainingModule(_text(m["id"]), _text(m["title"]), _text(m.get("description"))))
+    module_ids = {m.id for m in modules}
+
+    items: list[Item] = []
+    seen: set[str] = set()
+    for i, r in enumerate(raw_items):
+        where = f"{source}: item #{i + 1}"
+        if not isinstance(r, dict):
+            raise FrameworkError(f"{where} is not a mapping")
+        iid = _text(r.get("id"))
+        if not iid:
+            raise FrameworkError(f"{where} has no id")
+        where = f"{source}: item {iid}"
+        if iid in seen:
+            raise FrameworkError(f"{where} is a duplicate id")
+        seen.add(iid)
+        statement = _text(r.get("statement"))
+        if not statement:
+            raise FrameworkError(f"{where} has an empty statement")
+        tier = _text(r.get("tier")) or "core"
+        if tier not in TIERS:
+            raise FrameworkError(f"{where} has tier {tier!r}; use one of {', '.join(TIERS)}")
+        phrases_raw = r.get("phrases") or []
+        if isinstance(phrases_raw, str):
+            phrases_raw = [p for p in phrases_raw.split(";")]
+        if not isinstance(phrases_raw, list):
+            raise FrameworkError(f"{where}: 'phrases' must be a list of strings")
+        phrases = tuple(dict.fromkeys(_text(p) for p in phrases_raw if _text(p)))
+        training_raw = r.get("training") or []
+        if isinstance(training_raw, str):
+            training_raw = [t for t in training_raw.split(";")]
+        training = tuple(_text(t) for t in training_raw if _text(t))
+        unknown = [t for t in training if t not in module_ids]
+        if unknown:
+            raise FrameworkError(f"{where} names unknown training module(s): {', '.join(unknown)}")
+        items.append(
+            Item(
+                id=iid,
+                label=_text(r.get("label")) or iid,
+                tier=tier,
+                statement=statement,
+                phrases=phrases,
+                parent=_text(r.get("parent")) or None,
+                title=_text(r.get("title")) or _derive_title(statement),
+                group=_text(r.get("group")),
+                training=training,
+                recommendation=_text(r.get("recommendation")),
+            )
+        )
+    for it in items:
+        if it.parent and it.parent not in seen:
+            raise FrameworkError(f"{source}: item {it.id} has unknown parent {it.parent!r}")
+        if it.parent == it.id:
+            raise FrameworkError(f"{source}: item {it.id} is its own parent")
+
+    tiers: dict[str, dict[str, str]] = {}
+    for name, t in (raw.get("tiers") or {}).items():
+        if name not in TIERS or not isinstance(t, dict):
+            raise FrameworkError(f"{source}: unknown tier {name!r}")
+        tiers[name] = {k: _text(v) for k, v in t.items()}
+
+    return Framework(
+        id=fid,
+        title=title,
+        version=version,
+        items=tuple(items),
+        source=_text(raw.get("source")),
+        tiers=tiers,
+        training_modules=tuple(modules),
+        path=source,
+    )
+
+
+def _derive_title(statement: str) -> str:
+    head = statement.split(":", 1)[0] if ":" in statement[:60] else statement
+    words = head.split()
+    return " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+
+
+def load_framework(path: str | Path) -> Framework:
+    """Load and validate a framework file (.yaml, .yml, .json or .csv)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FrameworkError(f"{p}: cannot read the framework file ({exc})") from exc
+    return parse_framework_text(text, p.name if p.suffix else str(p), suffix=p.suffix.lower())
+
+
+def parse_framework_text(text: str, source: str, suffix: str = ".yaml") -> Framework:
+    """Parse framework text from an upload (admin import) or a file."""
+    if suffix == ".csv":
+        return framework_from_csv(text, source)
+    try:
+        raw = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise FrameworkError(f"{source}: not valid {suffix.lstrip('.') or 'YAML'} ({exc})") from exc
+    return framework_from_dict(raw, source)
+
+
+def framework_from_csv(text: str, source: str) -> Framework:
+    """A CSV framework: one row per item with columns
+    ``framework_id, framework_title, framework_version, id, label, tier, parent, statement,
+    phrases`` (phrases separated by ``;``); optional ``title``, ``group``, ``recommendation``."""
+    reader = csv.DictReader(io.StringIO(text))
+    rows = list(reader)
+    if not rows:
+        raise FrameworkError(f"{source}: the CSV has no rows")
+    missing = {"framework_id", "id", "statement"} - set(reader.fieldnames or [])
+    if missing:
+        raise FrameworkError(f"{source}: the CSV lacks column(s) {', '.join(sorted(missing))}")
+    first = rows[0]
+    raw = {
+        "id": first.get("framework_id"),
+        "title": first.get("framework_title"),
+        "version": first.get("framework_version"),
+        "items": [
+            {k: (v if v != "" else None) for k, v in row.items() if k and not k.startswith("framework_")}
+            for row in rows
+        ],
+    }
+    return framework_from_dict(raw, source)
+
+
+def framework_to_yaml(fw: Framework) -> str:
+    """Serialise a framework (e.g. one imported from CSV) to the YAML file format."""
+    raw: dict[str, Any] = {
+        "id": fw.id,
+        "title": fw.title,
+        "version": fw.version,
+        "source": fw.source,
+        "tiers": fw.tiers,
+        "training_modules": [
+            {"id": m.id, "title": m.title, "description": m.description} for m in fw.training_modules
+        ],
+        "items": [
+            {
+                "id": it.id,
+                "label": it.label,
+                "title": it.title,
+                "tier": it.tier,
+                "group": it.group,
+                "parent": it.parent,
+                "statement": it.statement,
+                "phrases": list(it.phrases),
+                "training": list(it.training),
+                "recommendation": it.recommendation,
+            }
+            for it in fw.items
+        ],
+    }
+    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
+
+
+def framework_paths(extra_dirs: Iterable[Path] = ()) -> list[Path]:
+    """Framework files shipped in ``data/frameworks`` and in any extra directory."""
+    out: list[Path] = []
+    for d in (FRAMEWORKS_DIR, *extra_dirs):
+        if d.is_dir():
+            out.extend(sorted(p for p in d.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json")))
+    return out
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: str, mtime_ns: int) -> Framework:
+    return load_framework(path)
+
+
+def get_framework(framework_id: str = DEFAULT_FRAMEWORK_ID, extra_dirs: Iterable[Path] = ()) -> Framework:
+    """The framework with this id from the shipped directory (or extra ones); cached per file."""
+    for p in framework_paths(tuple(extra_dirs)):
+        if p.stem == framework_id:
+            fw = _load_cached(str(p), p.stat().st_mtime_ns)
+            if fw.id == framework_id:
+                return fw
+    for p in framework_paths(tuple(extra_dirs)):
+        fw = _load_cached(str(p), p.stat().st_mtime_ns)
+        if fw.id == framework_id:
+            return fw
+    raise FrameworkError(f"no framework with id {framework_id!r}")
+
+
+def list_frameworks(extra_dirs: Iterable[Path] = ()) -> list[Framework]:
+    return [_load_cached(str(p), p.stat().st_mtime_ns) for p in framework_paths(tuple(extra_dirs))]

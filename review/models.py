@@ -1,0 +1,207 @@
+"""Plain data shared by parsing, matching, storage, services and reports.
+
+Everything here is a small frozen dataclass with ``to_dict``/``from_dict`` so it can be stored as
+JSON (TinyDB) and rebuilt without loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# --------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a parsed policy document.
+
+    ``first_par``/``last_par`` index the document's *body paragraphs*: every ``w:p`` element of
+    the main document part in document order, as yielded by
+    :func:`review.parsing.body_paragraph_elements` (paragraphs inside tables, content controls and
+    tracked insertions included). The report annotator uses them to anchor Word comments.
+    For .txt/.md uploads they index non-empty source lines instead.
+    """
+
+    id: str  # stable across re-uploads of the same text: hash of heading path + normalised text
+    title: str
+    level: int  # 0 preamble, 1.. heading depth
+    path: tuple[str, ...]  # titles of the ancestors and this section
+    text: str  # body text (heading excluded), paragraphs joined with "\n"
+    first_par: int  # index of the heading paragraph (or first paragraph when there is no heading)
+    last_par: int  # index of the last paragraph the section covers (inclusive)
+    kind: str = "heading"  # heading | numbered | bold | preamble | chunk | markdown
+
+    @property
+    def full_text(self) -> str:
+        """Title and body, what the matcher scores."""
+        return f"{self.title}\n{self.text}" if self.title else self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["path"] = list(self.path)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Section:
+        return cls(
+            id=d["id"],
+            title=d["title"],
+            level=int(d["level"]),
+            path=tuple(d.get("path", ())),
+            text=d["text"],
+            first_par=int(d["first_par"]),
+            last_par=int(d["last_par"]),
+            kind=d.get("kind", "heading"),
+        )
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    filename: str
+    format: str  # docx | txt | md
+    sections: tuple[Section, ...]
+    paragraph_count: int  # body paragraphs seen (see Section)
+    title: str = ""  # the document title when it declares one (Title style, core properties)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "format": self.format,
+            "title": self.title,
+            "paragraph_count": self.paragraph_count,
+            "sections": [s.to_dict() for s in self.sections],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ParsedDocument:
+        return cls(
+            filename=d["filename"],
+            format=d["format"],
+            title=d.get("title", ""),
+            paragraph_count=int(d["paragraph_count"]),
+            sections=tuple(Section.from_dict(s) for s in d["sections"]),
+        )
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A match phrase that hit: where in ``Section.full_text`` and how well."""
+
+    phrase: str  # the framework's match phrase
+    matched: str  # the text it matched in the section
+    start: int  # character offsets in Section.full_text, end exclusive
+    end: int
+    score: float  # 0-100 similarity of this hit
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Evidence:
+        return cls(d["phrase"], d["matched"], int(d["start"]), int(d["end"]), float(d["score"]))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    competency: str  # framework item id, e.g. "C5"
+    score: float  # 0-100
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "competency": self.competency,
+            "score": round(self.score, 1),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Suggestion:
+        return cls(
+            d["competency"],
+            float(d["score"]),
+            tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
+        )
+
+
+# --------------------------------------------------------------------------- workflow vocabulary
+
+ROLES = ("agency_user", "reviewer", "admin")
+AGENCY_KINDS = ("general", "specialised")
+STATES = ("draft", "submitted", "in_review", "changes_requested", "approved")
+LINK_STATES = ("suggested", "confirmed", "rejected", "added")
+COVERAGE_STATUSES = ("met", "partial", "not_addressed", "not_applicable")
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One required competency of a document's review."""
+
+    competency: str
+    label: str
+    statement: str
+    status: str  # one of COVERAGE_STATUSES
+    sections: tuple[str, ...] = ()  # section ids cited (confirmed/added links)
+    justification: str = ""  # required for not_applicable; reviewer's note otherwise
+    recommendation: str = ""  # for gaps
+    training: tuple[str, ...] = ()  # training modules that help close a gap
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    action: str
+    actor: str
+    from_state: str
+    to_state: str
+    time: str  # ISO 8601, UTC
+    comment: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ReportLink:
+    section_id: str
+    competency: str
+    state: str  # one of LINK_STATES
+    score: float | None = None
+    evidence: tuple[Evidence, ...] = ()
+    note: str = ""
+    reason: str = ""  # rejection reason
+    decided_by: str = ""
+    decided_at: str = ""
+
+
+@dataclass
+class ReportContext:
+    """Everything a report needs, gathered by the services (which check permissions first).
+
+    Reports are pure: they turn this into bytes and never touch the store.
+    """
+
+    agency_name: str
+    agency_kind: str
+    document_id: str
+    document_title: str
+    version_number: int
+    original_filename: str
+    framework_id: str
+    framework_title: str
+    framework_version: str
+    state: str
+    reviewer: str  # display name, "" when unassigned
+    created_at: str
+    updated_at: str
+    sections: list[Section]
+    links: list[ReportLink]
+    coverage: list[CoverageRow]
+    history: list[HistoryEntry]
+    original: bytes | None = None  # the uploaded file, for the annotated copy
+    approver: str = ""
+    approved_at: str = ""
+    reviewed: bool = True  # False: links are machine suggestions only ("suggested, not reviewed")
+    extra: dict[str, Any] = field(default_factory=dict)
