@@ -112,7 +112,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="competency-review", description=__doc__.splitlines()[0])
+    p = _Parser(prog="competency-review", description="Review policy documents against a competency framework.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -137,17 +137,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-#: other modules add their sub-commands here (see review.admin_cli) so this file stays small
+#: modules that add sub-commands through a ``register(subparsers)`` function, so this file stays small
+_EXTRA_COMMAND_MODULES = ("review.admin_cli", "review.report_cli", "review.ops_cli")
 _EXTRA_COMMANDS: list = []
 
 
 def _load_extra_commands() -> None:
-    try:
-        from review import admin_cli
-    except ImportError:  # pragma: no cover - present once the store exists
-        return
-    if admin_cli.register not in _EXTRA_COMMANDS:
-        _EXTRA_COMMANDS.append(admin_cli.register)
+    import importlib
+
+    for name in _EXTRA_COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real import error inside the module must not be hidden
+                raise
+            continue
+        if module.register not in _EXTRA_COMMANDS:
+            _EXTRA_COMMANDS.append(module.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
