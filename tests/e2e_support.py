@@ -1,0 +1,183 @@
+"""Harness for the end-to-end tests: the real app (``streamlit run``) in a real headless Chromium.
+
+* :class:`StreamlitServer` starts the app on a free port against a temporary data directory,
+  waits for ``/_stcore/health`` and always terminates the process group (even when a test fails).
+* :func:`launch_browser` starts Debian's ``/usr/bin/chromium`` through Playwright with flags that
+  keep it off the network (the machine has none; without them Chromium stalls on connections).
+* :func:`settle` waits until Streamlit finished the rerun a click or a keystroke started.
+
+No browser is ever downloaded (never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class StreamlitServer:
+    """``streamlit run streamlit_app.py`` in its own process group, stopped by :meth:`stop`."""
+
+    def __init__(self, data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None):
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_env = extra_env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log = None
+
+    def start(self, timeout: float = 60.0) -> StreamlitServer:
+        env = dict(os.environ)
+        env.update(
+            {
+                "COMPETENCY_REVIEW_DATA": str(self.data_dir),
+                "PYTHONUNBUFFERED": "1",
+                **self.extra_env,
+            }
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "streamlit_app.py"),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+        ]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(
+                    f"streamlit exited early: {self.log_path.read_text(errors='replace')}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f}s")
+
+    def stop(self) -> None:
+        """Terminate the server's process group; kill it if it does not stop in 10 s."""
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path, log_path: Path, **env: str) -> Iterator[StreamlitServer]:
+    server = StreamlitServer(data_dir, log_path, env).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def launch_browser(playwright):  # type: ignore[no-untyped-def]
+    """Debian's Chromium, headless, off the network."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def settle(page, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit is connected and not running a script.
+
+    A click starts a rerun a moment later; a short pause first keeps us from seeing the
+    *previous* idle state.
+    """
+    page.wait_for_timeout(250)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
+    )
+    page.wait_for_timeout(100)
+
+
+def sign_in(page, base_url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url)
+    settle(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+
+
+def sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name="Sign out").click()
+    settle(page)
+
+
+def goto_page(page, base_url: str, url_path: str, **query: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a page by URL (``/<url_path>?k=v``) and wait for it to render."""
+    q = "&".join(f"{k}={v}" for k, v in query.items())
+    page.goto(f"{base_url}/{url_path}" + (f"?{q}" if q else ""))
+    settle(page)
+
+
+def screenshot(page, out_dir: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
