@@ -1,0 +1,70 @@
+"""The services the UI and the CLI call. Every call takes the acting user and checks permission
+itself (an agency user never sees another agency's documents: they get ``NotFound``).
+
+API summary (``svc = ReviewService(data_dir=...)`` or ``ReviewService(repo, clock=...)``)::
+
+  sign-in     svc.authenticate(username, password, client_id) -> Actor     (AuthenticationFailed)
+              svc.actor(username) -> Actor                 re-load a signed-in user
+              svc.has_users() -> bool
+  admin       svc.create_agency(actor, name, kind) -> AgencyView;  svc.list_agencies(actor)
+              svc.find_agency(actor, id_or_name) -> AgencyView
+              svc.create_user(actor, username, password, role, agency_id=None, display_name="")
+              svc.list_users(actor) -> [UserView];  svc.set_user_active(actor, username, active)
+              svc.set_role(actor, username, role, agency_id=None)
+              svc.set_password(actor, username, new, current_password=None)
+  documents   svc.upload(actor, data, filename, document_id=None, title=None) -> UploadResult
+              svc.get_document(actor, doc_id) -> DocumentView   (.permissions, .actions, .lock)
+              svc.list_documents(actor, state=None, agency_id=None) -> [DocumentSummary]
+              svc.sections(actor, doc_id, version=None) -> [Section]
+              svc.links(actor, doc_id, version=None) -> [LinkView]
+              svc.original(actor, doc_id, version=None) -> (filename, bytes)
+  links       svc.confirm_link / reject_link(reason) / undo_link / decide_link(actor, doc_id, link_id, ...)
+              svc.add_link(actor, doc_id, section_id, competency, note="");  svc.remove_link(...)
+              svc.set_link_note(actor, doc_id, link_id, note)
+  workflow    svc.transition(actor, doc_id, action, comment="") -> DocumentView  (TransitionRefused)
+              actions: submit, retract, claim, request_changes, approve, reopen (revise = upload)
+              svc.comment(actor, doc_id, text);  svc.history(actor, doc_id) -> [HistoryEntry]
+  lock        svc.lock_status / acquire_lock / release_lock(actor, doc_id)            (LockHeld)
+  worklists   svc.worklists(actor) -> [Worklist] (.label "Awaiting review (3)", .documents)
+              svc.worklist(actor, name)  names: awaiting_review, my_reviews, changes_requested,
+              my_agency, all_documents
+  coverage    svc.coverage(actor, doc_id) -> [CoverageRow];  svc.coverage_summary(...) -> CoverageSummary
+              svc.assess(actor, doc_id, competency, "partial"|"not_applicable"|None, note)
+              svc.coverage_csv(actor, doc_id) -> bytes
+  reports     svc.report_context(actor, doc_id, version=None) -> ReportContext
+
+Errors are :mod:`review.errors` types whose ``str()`` is the message to show.
+"""
+
+from review.auth import SYSTEM, Actor
+from review.services.core import ReviewService
+from review.services.views import (
+    AgencyView,
+    CoverageSummary,
+    DocumentSummary,
+    DocumentView,
+    LinkChange,
+    LinkView,
+    LockInfo,
+    UploadResult,
+    UserView,
+    VersionInfo,
+    Worklist,
+)
+
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "AgencyView",
+    "CoverageSummary",
+    "DocumentSummary",
+    "DocumentView",
+    "LinkChange",
+    "LinkView",
+    "LockInfo",
+    "ReviewService",
+    "UploadResult",
+    "UserView",
+    "VersionInfo",
+    "Worklist",
+]

@@ -1,0 +1,1200 @@
+"""ReviewService: every operation the UI and the CLI perform, each checking the acting user.
+
+See :mod:`review.services` for the API summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from review import workflow
+from review.auth import (
+    RESERVED_USERNAMES,
+    SYSTEM,
+    WINDOW,
+    Actor,
+    check_password_policy,
+    hash_password,
+    throttle_message,
+    verify_password,
+)
+from review.config import DEFAULT_FRAMEWORK_ID
+from review.errors import (
+    AuthenticationFailed,
+    LockHeld,
+    NotFound,
+    PermissionDenied,
+    TransitionRefused,
+    ValidationFailed,
+)
+from review.framework import Framework, get_framework
+from review.models import (
+    AGENCY_KINDS,
+    ROLES,
+    CoverageRow,
+    Evidence,
+    HistoryEntry,
+    ParsedDocument,
+    ReportContext,
+    ReportLink,
+    Section,
+    Suggestion,
+)
+from review.services.logic import (
+    carry_over,
+    compute_coverage,
+    link_record,
+    new_id,
+    suggestion_links,
+)
+from review.services.views import (
+    AgencyView,
+    CoverageSummary,
+    DocumentSummary,
+    DocumentView,
+    LinkView,
+    LockInfo,
+    UploadResult,
+    UserView,
+    VersionInfo,
+    Worklist,
+)
+from review.storage import Record, Repository, open_repository, summary_of
+
+Clock = Callable[[], datetime]
+Parser = Callable[[bytes, str], ParsedDocument]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _default_lock_timeout() -> timedelta:
+    raw = os.environ.get("COMPETENCY_REVIEW_LOCK_MINUTES", "").strip()
+    return timedelta(minutes=int(raw)) if raw else timedelta(minutes=30)
+
+
+def _default_parse(data: bytes, filename: str) -> ParsedDocument:
+    from review import parsing
+
+    check = getattr(parsing, "check_upload", None)
+    if check is not None:
+        check(data, filename)
+    return parsing.parse_bytes(data, filename)
+
+
+WORKLIST_TITLES = {
+    "awaiting_review": "Awaiting review",
+    "my_reviews": "My reviews",
+    "changes_requested": "Changes requested of my agency",
+    "my_agency": "My agency's documents",
+    "all_documents": "All documents",
+}
+
+_EDIT_REFUSALS = {
+    "draft": "links can be decided only while the document is in review (it is a draft)",
+    "submitted": "claim the document for review before deciding links",
+    "changes_requested": "changes were requested; links can be decided again after the agency submits a revision",
+    "approved": "the review is approved; an admin must reopen it before links can change",
+}
+
+_UPLOAD_REFUSALS = {
+    "submitted": "the document is submitted; retract it before uploading a new version",
+    "in_review": "the document is in review; the agency cannot change it until the reviewer has finished",
+    "approved": "the document is approved; a changed policy needs a new document",
+}
+
+
+class ReviewService:
+    """The application's use cases on top of a :class:`~review.storage.Repository`.
+
+    ``clock`` is injectable so tests control lock expiry and throttling windows; ``parse`` and
+    ``suggester_factory`` default to :mod:`review.parsing` and :class:`review.matching.Suggester`.
+    """
+
+    def __init__(
+        self,
+        repo: Repository | None = None,
+        *,
+        data_dir: str | Path | None = None,
+        framework_id: str = DEFAULT_FRAMEWORK_ID,
+        clock: Clock = utc_now,
+        lock_timeout: timedelta | None = None,
+        parse: Parser | None = None,
+        suggester_factory: Callable[[Framework], Any] | None = None,
+    ):
+        self.repo: Repository = repo if repo is not None else open_repository(data_dir)
+        self.framework_id = framework_id
+        self.clock = clock
+        self.lock_timeout = lock_timeout if lock_timeout is not None else _default_lock_timeout()
+        self._parse = parse or _default_parse
+        self._suggester_factory = suggester_factory
+        self._suggesters: dict[tuple[str, str], Any] = {}
+
+    # ================================================================ helpers
+
+    def _now(self) -> str:
+        return iso(self.clock())
+
+    def framework(self, framework_id: str | None = None) -> Framework:
+        return get_framework(framework_id or self.framework_id)
+
+    def _suggester(self, fw: Framework) -> Any:
+        key = (fw.id, fw.version)
+        s = self._suggesters.get(key)
+        if s is None:
+            if self._suggester_factory is not None:
+                s = self._suggester_factory(fw)
+            else:
+                from review.matching import Suggester
+
+                s = Suggester(fw)
+            self._suggesters[key] = s
+        return s
+
+    def _current(self, actor: Actor) -> Actor:
+        """The actor as the store knows it now: refuses unknown or deactivated users, and picks up
+        role or agency changes made since sign-in."""
+        if actor == SYSTEM:
+            return actor
+        rec = self.repo.user(actor.username)
+        if rec is None or not rec.get("active", True):
+            raise AuthenticationFailed("your account is not active; sign in again or ask an admin")
+        return Actor(
+            rec["username"], rec["role"], rec.get("agency_id"), rec.get("display_name", "")
+        )
+
+    def _require_admin(self, actor: Actor) -> Actor:
+        a = self._current(actor)
+        if a.role != "admin":
+            raise PermissionDenied("only an admin can do this")
+        return a
+
+    def _agency(self, agency_id: str) -> Record:
+        rec = self.repo.agency(agency_id)
+        if rec is None:
+            raise NotFound("no such agency")
+        return rec
+
+    def _display(self, username: str) -> str:
+        if not username:
+            return ""
+        if username == SYSTEM.username:
+            return SYSTEM.display_name
+        rec = self.repo.user(username)
+        return (rec.get("display_name") or rec["username"]) if rec else username
+
+    @staticmethod
+    def _visible(actor: Actor, rec: Record) -> None:
+        """Tenant isolation: another agency's document does not exist for an agency user."""
+        if actor.role == "agency_user" and rec.get("agency_id") != actor.agency_id:
+            raise NotFound("no such document")
+
+    def _live_lock(self, lock: Record | None) -> Record | None:
+        if not lock:
+            return None
+        expires = parse_iso(lock["touched_at"]) + self.lock_timeout
+        return lock if expires > self.clock() else None
+
+    def _lock_info(self, actor: Actor, lock: Record | None) -> LockInfo | None:
+        live = self._live_lock(lock)
+        if live is None:
+            return None
+        return LockInfo(
+            holder=live["holder"],
+            holder_name=self._display(live["holder"]),
+            since=live["since"],
+            expires_at=iso(parse_iso(live["touched_at"]) + self.lock_timeout),
+            mine=live["holder"].casefold() == actor.username.casefold(),
+        )
+
+    def _take_lock(self, actor: Actor, tx: Any) -> None:
+        """Take or refresh the soft review lock; refuse when someone else holds a live one."""
+        live = self._live_lock(tx.lock())
+        now = self._now()
+        if live and live["holder"].casefold() != actor.username.casefold():
+            exp = iso(parse_iso(live["touched_at"]) + self.lock_timeout)
+            raise LockHeld(
+                f"{self._display(live['holder'])} is reviewing this document (since {live['since']}); "
+                f"the lock expires at {exp} unless they keep working"
+            )
+        since = live["since"] if live else now
+        tx.set_lock({"holder": actor.username, "since": since, "touched_at": now})
+
+    def _require_edit(self, actor: Actor, tx: Any, rec: Record) -> None:
+        state = rec["state"]
+        if not workflow.permits(state, "edit_links", actor.role):
+            if actor.role == "agency_user":
+                raise PermissionDenied("only a reviewer can change links")
+            raise PermissionDenied(_EDIT_REFUSALS.get(state, "links cannot be changed now"))
+        self._take_lock(actor, tx)
+
+    def _history(
+        self, tx: Any, action: str, actor: Actor, from_state: str, to_state: str, comment: str = ""
+    ) -> None:
+        tx.append_history(
+            HistoryEntry(
+                action, actor.username, from_state, to_state, self._now(), comment.strip()
+            ).to_dict()
+        )
+
+    def _save_summary(self, rec: Record) -> None:
+        """Index row after the document file; its ``rev`` keeps a slower writer from overwriting a
+        newer row (the repository keeps the highest rev)."""
+        self.repo.put_summary(summary_of(rec))
+
+    def _summary_view(self, s: Record, agency_names: dict[str, str]) -> DocumentSummary:
+        return DocumentSummary(
+            id=s["id"],
+            title=s.get("title") or "",
+            agency_id=s.get("agency_id") or "",
+            agency_name=agency_names.get(s.get("agency_id") or "", ""),
+            state=s["state"],
+            current_version=int(s.get("current_version") or 0),
+            reviewer=s.get("reviewer") or "",
+            uploaded_by=s.get("uploaded_by") or "",
+            created_at=s.get("created_at") or "",
+            updated_at=s.get("updated_at") or "",
+            submitted_at=s.get("submitted_at") or "",
+        )
+
+    def _agency_names(self) -> dict[str, str]:
+        return {a["id"]: a["name"] for a in self.repo.agencies()}
+
+    # ================================================================ sign-in
+
+    def authenticate(self, username: str, password: str, client_id: str = "") -> Actor:
+        """Check a password and return the Actor, or raise :class:`AuthenticationFailed` with a
+        message that does not reveal whether the username exists."""
+        now_dt = self.clock()
+        since = iso(now_dt - WINDOW)
+        user_key = f"user:{username.strip().casefold()}"
+        keys = [user_key] + ([f"client:{client_id}"] if client_id else [])
+        for key in keys:
+            times = [parse_iso(t) for t in self.repo.failures(key, since)]
+            msg = throttle_message(times, now_dt)
+            if msg:
+                raise AuthenticationFailed(msg)
+        rec = self.repo.user(username.strip()) if username.strip() else None
+        ok = verify_password(password, rec.get("password") if rec else None)
+        if not ok:
+            self.repo.record_failure(keys, iso(now_dt), keep_after=since)
+            raise AuthenticationFailed("wrong username or password")
+        assert rec is not None
+        if not rec.get("active", True):
+            raise AuthenticationFailed("this account is deactivated; ask an admin")
+        self.repo.clear_failures(user_key)
+        return Actor(
+            rec["username"], rec["role"], rec.get("agency_id"), rec.get("display_name", "")
+        )
+
+    def actor(self, username: str) -> Actor:
+        """Re-load a signed-in user (e.g. at the start of each page run)."""
+        return self._current(Actor(username, "", None))
+
+    # ================================================================ agencies and users
+
+    def create_agency(self, actor: Actor, name: str, kind: str) -> AgencyView:
+        self._require_admin(actor)
+        name = " ".join(name.split())
+        if not name:
+            raise ValidationFailed("an agency needs a name")
+        if kind not in AGENCY_KINDS:
+            raise ValidationFailed(f"an agency's kind is general or specialised, not {kind!r}")
+        rec = {"id": new_id(), "name": name, "kind": kind, "created_at": self._now()}
+        self.repo.add_agency(rec)
+        return AgencyView(rec["id"], name, kind, rec["created_at"])
+
+    def list_agencies(self, actor: Actor) -> list[AgencyView]:
+        """Staff see every agency; an agency user sees only their own."""
+        a = self._current(actor)
+        rows = [
+            AgencyView(r["id"], r["name"], r["kind"], r.get("created_at", ""))
+            for r in self.repo.agencies()
+        ]
+        if a.role == "agency_user":
+            rows = [r for r in rows if r.id == a.agency_id]
+        return sorted(rows, key=lambda r: r.name.casefold())
+
+    def find_agency(self, actor: Actor, id_or_name: str) -> AgencyView:
+        """An agency by id or (case-insensitive) name."""
+        for ag in self.list_agencies(actor):
+            if ag.id == id_or_name or ag.name.casefold() == id_or_name.strip().casefold():
+                return ag
+        raise NotFound(f"no agency {id_or_name!r}")
+
+    def create_user(
+        self,
+        actor: Actor,
+        username: str,
+        password: str,
+        role: str,
+        agency_id: str | None = None,
+        display_name: str = "",
+    ) -> UserView:
+        """Admin only. Usernames are unique ignoring case; agency users need an agency, staff must
+        not have one."""
+        self._require_admin(actor)
+        username = username.strip()
+        if (
+            not username
+            or not all(c.isalnum() or c in "._-@" for c in username)
+            or len(username) > 64
+        ):
+            raise ValidationFailed(
+                "a username uses letters, digits and . _ - @ (at most 64 characters)"
+            )
+        if username.casefold() in RESERVED_USERNAMES:
+            raise ValidationFailed(f"the username {username!r} is reserved")
+        if role not in ROLES:
+            raise ValidationFailed(f"a role is one of {', '.join(ROLES)}, not {role!r}")
+        if role == "agency_user":
+            if not agency_id:
+                raise ValidationFailed("an agency user needs an agency")
+            self._agency(agency_id)
+        elif agency_id:
+            raise ValidationFailed(f"a {role} does not belong to an agency")
+        check_password_policy(password)
+        rec = {
+            "username": username,
+            "display_name": display_name.strip() or username,
+            "role": role,
+            "agency_id": agency_id if role == "agency_user" else None,
+            "active": True,
+            "password": hash_password(password),
+            "created_at": self._now(),
+        }
+        self.repo.add_user(rec)
+        return self._user_view(rec, self._agency_names())
+
+    @staticmethod
+    def _user_view(rec: Record, names: dict[str, str]) -> UserView:
+        return UserView(
+            username=rec["username"],
+            display_name=rec.get("display_name", ""),
+            role=rec["role"],
+            agency_id=rec.get("agency_id"),
+            agency_name=names.get(rec.get("agency_id") or "", ""),
+            active=bool(rec.get("active", True)),
+            created_at=rec.get("created_at", ""),
+        )
+
+    def list_users(self, actor: Actor) -> list[UserView]:
+        self._require_admin(actor)
+        names = self._agency_names()
+        return sorted(
+            (self._user_view(r, names) for r in self.repo.users()),
+            key=lambda u: u.username.casefold(),
+        )
+
+    def has_users(self) -> bool:
+        """Whether anyone can sign in yet (the demo seeds only an empty store). No actor needed."""
+        return bool(self.repo.users())
+
+    def set_user_active(self, actor: Actor, username: str, active: bool) -> None:
+        a = self._require_admin(actor)
+        if not active and username.casefold() == a.username.casefold():
+            raise ValidationFailed("you cannot deactivate your own account")
+        self.repo.update_user(username, {"active": bool(active)})
+
+    def set_role(
+        self, actor: Actor, username: str, role: str, agency_id: str | None = None
+    ) -> None:
+        self._require_admin(actor)
+        if role not in ROLES:
+            raise ValidationFailed(f"a role is one of {', '.join(ROLES)}, not {role!r}")
+        if role == "agency_user":
+            if not agency_id:
+                raise ValidationFailed("an agency user needs an agency")
+            self._agency(agency_id)
+        self.repo.update_user(
+            username, {"role": role, "agency_id": agency_id if role == "agency_user" else None}
+        )
+
+    def set_password(
+        self, actor: Actor, username: str, new_password: str, current_password: str | None = None
+    ) -> None:
+        """Admins reset anyone's password; a user changes their own with the current one."""
+        a = self._current(actor)
+        if a.role != "admin":
+            if a.username.casefold() != username.casefold():
+                raise PermissionDenied("you can change only your own password")
+            rec = self.repo.user(username)
+            if not verify_password(current_password or "", rec.get("password") if rec else None):
+                raise AuthenticationFailed("the current password is wrong")
+        check_password_policy(new_password)
+        self.repo.update_user(username, {"password": hash_password(new_password)})
+
+    # ================================================================ upload
+
+    def upload(
+        self,
+        actor: Actor,
+        data: bytes,
+        filename: str,
+        *,
+        document_id: str | None = None,
+        title: str | None = None,
+    ) -> UploadResult:
+        """Parse, suggest and store an upload: a new document (``document_id=None``) or a new
+        version of one. Nothing is stored when the file is unreadable (UnreadableDocument).
+
+        A new version in ``draft`` just adds a version; in ``changes_requested`` it is the
+        ``revise`` transition (→ draft). Decisions on unchanged sections carry over; links on
+        changed sections come back as suggested and flagged (see ``UploadResult``)."""
+        a = self._current(actor)
+        if a.role != "agency_user":
+            raise PermissionDenied("only an agency user can upload their agency's documents")
+        if document_id is not None:
+            # refuse early (before parsing) when the state forbids it; re-checked under the lock
+            with self.repo.document(document_id) as tx:
+                rec = tx.get()
+                self._visible(a, rec)
+                self._check_upload_state(a, rec)
+        agency = self._agency(a.agency_id or "")
+        parsed = self._parse(data, filename)
+        fw = self.framework()
+        item_ids = [it.id for it in fw.required_items(agency["kind"])]
+        suggestions: list[list[Suggestion]] = self._suggester(fw).suggest(
+            list(parsed.sections), items=item_ids
+        )
+        ext = Path(filename).suffix.lower() or ".bin"
+        sha = self.repo.put_original(data, ext)
+        now = self._now()
+        version = {
+            "filename": _display_filename(filename),
+            "sha256": sha,
+            "ext": ext,
+            "size": len(data),
+            "uploaded_by": a.username,
+            "uploaded_at": now,
+            "framework_id": fw.id,
+            "framework_version": fw.version,
+            "items": item_ids,
+            "parsed": parsed.to_dict(),
+        }
+        if document_id is None:
+            return self._create_document(a, agency, parsed, suggestions, version, title)
+        return self._add_version(a, document_id, parsed, suggestions, version, title)
+
+    def _check_upload_state(self, a: Actor, rec: Record) -> None:
+        if not workflow.permits(rec["state"], "upload_version", a.role):
+            raise PermissionDenied(
+                _UPLOAD_REFUSALS.get(rec["state"], "a new version cannot be uploaded now")
+            )
+
+    def _create_document(
+        self,
+        a: Actor,
+        agency: Record,
+        parsed: ParsedDocument,
+        suggestions: list[list[Suggestion]],
+        version: Record,
+        title: str | None,
+    ) -> UploadResult:
+        now = version["uploaded_at"]
+        doc_id = new_id()
+        rec = {
+            "id": doc_id,
+            "agency_id": agency["id"],
+            "title": (title or parsed.title or Path(version["filename"]).stem).strip()[:200],
+            "state": workflow.WORKFLOW.initial_state,
+            "current_version": 1,
+            "reviewer": "",
+            "uploaded_by": a.username,
+            "created_by": a.username,
+            "created_at": now,
+            "updated_at": now,
+            "submitted_at": "",
+            "approved_by": "",
+            "approved_at": "",
+            "rev": 1,
+        }
+        links = suggestion_links(1, parsed.sections, suggestions)
+        with self.repo.create_document(rec) as tx:
+            tx.add_version({**version, "number": 1})
+            tx.add_links(links)
+            self._history(tx, "upload", a, "", rec["state"], f"version 1: {version['filename']}")
+        self._save_summary(rec)
+        return UploadResult(doc_id, 1, rec["state"], None, len(parsed.sections), len(links))
+
+    def _add_version(
+        self,
+        a: Actor,
+        document_id: str,
+        parsed: ParsedDocument,
+        suggestions: list[list[Suggestion]],
+        version: Record,
+        title: str | None,
+    ) -> UploadResult:
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            self._check_upload_state(a, rec)
+            from_state = rec["state"]
+            transition = None
+            if from_state != "draft":
+                ctx = workflow.Context(
+                    role=a.role, username=a.username, state=from_state, new_version=True
+                )
+                t = workflow.check("revise", ctx)
+                transition = t.id
+            old_no = int(rec["current_version"])
+            old = tx.version(old_no)
+            old_sections = ParsedDocument.from_dict(old["parsed"]).sections
+            number = old_no + 1
+            links, carried, needs_review, dropped = carry_over(
+                old_sections, tx.links(old_no), number, parsed.sections, suggestions
+            )
+            tx.add_version({**version, "number": number})
+            tx.add_links(links)
+            to_state = (
+                workflow.WORKFLOW.transitions["revise"].to_state if transition else from_state
+            )
+            self._history(
+                tx, "upload", a, from_state, from_state, f"version {number}: {version['filename']}"
+            )
+            if transition:
+                self._history(tx, transition, a, from_state, to_state, "")
+            rec.update(
+                current_version=number,
+                uploaded_by=a.username,
+                state=to_state,
+                updated_at=version["uploaded_at"],
+                rev=int(rec.get("rev", 0)) + 1,
+            )
+            if title:
+                rec["title"] = title.strip()[:200]
+            tx.update(rec)
+        self._save_summary(rec)
+        suggested = sum(1 for link in links if link["state"] == "suggested")
+        return UploadResult(
+            document_id,
+            number,
+            to_state,
+            transition,
+            len(parsed.sections),
+            suggested,
+            tuple(carried),
+            tuple(needs_review),
+            tuple(dropped),
+        )
+
+    # ================================================================ documents
+
+    def get_document(self, actor: Actor, document_id: str) -> DocumentView:
+        """The document with the actor's permissions and available actions in its state."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            versions = tx.versions()
+            lock = tx.lock()
+            undecided = sum(
+                1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
+            )
+        agency = self._agency(rec["agency_id"])
+        ctx = self._context(a, rec, versions, lock, undecided)
+        perms = {p: workflow.permits(rec["state"], p, a.role) for p in workflow.PERMISSIONS}
+        return DocumentView(
+            summary=self._summary_view(rec, {agency["id"]: agency["name"]}),
+            agency_kind=agency["kind"],
+            versions=tuple(_version_info(v) for v in versions),
+            lock=self._lock_info(a, lock),
+            permissions=perms,
+            actions=tuple(t.id for t in workflow.allowed_transitions(ctx)),
+            reviewer_name=self._display(rec.get("reviewer", "")),
+            approved_by=rec.get("approved_by", ""),
+            approved_at=rec.get("approved_at", ""),
+        )
+
+    def _context(
+        self,
+        a: Actor,
+        rec: Record,
+        versions: list[Record],
+        lock: Record | None,
+        undecided: int,
+        comment: str = "",
+    ) -> workflow.Context:
+        current = next((v for v in versions if v["number"] == rec["current_version"]), None)
+        live = self._live_lock(lock)
+        return workflow.Context(
+            role=a.role,
+            username=a.username,
+            state=rec["state"],
+            comment=comment,
+            version_count=len(versions),
+            uploaded_by=current["uploaded_by"] if current else "",
+            undecided=undecided,
+            lock_holder=live["holder"] if live else "",
+        )
+
+    def list_documents(
+        self, actor: Actor, *, state: str | None = None, agency_id: str | None = None
+    ) -> list[DocumentSummary]:
+        """Documents the actor may see (an agency user: their agency's only), newest first."""
+        a = self._current(actor)
+        if a.role == "agency_user":
+            agency_id = a.agency_id
+
+        def where(s: Record) -> bool:
+            return (state is None or s["state"] == state) and (
+                agency_id is None or s["agency_id"] == agency_id
+            )
+
+        names = self._agency_names()
+        rows = [self._summary_view(s, names) for s in self.repo.summaries(where)]
+        return sorted(rows, key=lambda r: r.updated_at, reverse=True)
+
+    def sections(self, actor: Actor, document_id: str, version: int | None = None) -> list[Section]:
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            v = tx.version(version or int(rec["current_version"]))
+        return list(ParsedDocument.from_dict(v["parsed"]).sections)
+
+    def links(self, actor: Actor, document_id: str, version: int | None = None) -> list[LinkView]:
+        """Links of a version (default: current), in section order then by score."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            number = version or int(rec["current_version"])
+            v = tx.version(number)
+            rows = tx.links(number)
+        order = {s["id"]: i for i, s in enumerate(v["parsed"]["sections"])}
+        rows.sort(
+            key=lambda r: (
+                order.get(r["section_id"], 1 << 30),
+                -(r.get("score") or 0),
+                r["competency"],
+            )
+        )
+        return [_link_view(r) for r in rows]
+
+    def original(
+        self, actor: Actor, document_id: str, version: int | None = None
+    ) -> tuple[str, bytes]:
+        """(original filename, bytes) of an uploaded version: for download."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            v = tx.version(version or int(rec["current_version"]))
+        return v["filename"], self.repo.read_original(v["sha256"], v["ext"])
+
+    # ================================================================ links
+
+    def decide_link(
+        self,
+        actor: Actor,
+        document_id: str,
+        link_id: str,
+        decision: str,
+        *,
+        reason: str = "",
+        note: str | None = None,
+    ) -> LinkView:
+        """``decision``: ``confirmed``, ``rejected`` (``reason`` required) or ``suggested`` (undo).
+        Only in review, only staff, only with the review lock (taken or refreshed here)."""
+        if decision not in ("confirmed", "rejected", "suggested"):
+            raise ValidationFailed(
+                f"a decision is confirmed, rejected or suggested, not {decision!r}"
+            )
+        if decision == "rejected" and not reason.strip():
+            raise ValidationFailed("a rejection needs a reason")
+        a = self._current(actor)
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            link = tx.link(link_id)
+            if link is None or link["version"] != rec["current_version"]:
+                raise NotFound("no such link on the current version")
+            self._require_edit(a, tx, rec)
+            if link["state"] == "added":
+                raise ValidationFailed("a link added by hand is removed, not decided")
+            now = self._now()
+            fields: Record = {
+                "state": decision,
+                "reason": reason.strip() if decision == "rejected" else "",
+                "decided_by": a.username if decision != "suggested" else "",
+                "decided_at": now if decision != "suggested" else "",
+            }
+            if decision != "suggested":
+                fields["flag"] = ""
+            if note is not None:
+                fields["note"] = note.strip()
+            tx.update_link(link_id, fields)
+            link.update(fields)
+        return _link_view(link)
+
+    def confirm_link(
+        self, actor: Actor, document_id: str, link_id: str, note: str | None = None
+    ) -> LinkView:
+        return self.decide_link(actor, document_id, link_id, "confirmed", note=note)
+
+    def reject_link(
+        self, actor: Actor, document_id: str, link_id: str, reason: str, note: str | None = None
+    ) -> LinkView:
+        return self.decide_link(actor, document_id, link_id, "rejected", reason=reason, note=note)
+
+    def undo_link(self, actor: Actor, document_id: str, link_id: str) -> LinkView:
+        return self.decide_link(actor, document_id, link_id, "suggested")
+
+    def set_link_note(self, actor: Actor, document_id: str, link_id: str, note: str) -> LinkView:
+        a = self._current(actor)
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            link = tx.link(link_id)
+            if link is None or link["version"] != rec["current_version"]:
+                raise NotFound("no such link on the current version")
+            self._require_edit(a, tx, rec)
+            tx.update_link(link_id, {"note": note.strip()})
+            link["note"] = note.strip()
+        return _link_view(link)
+
+    def add_link(
+        self, actor: Actor, document_id: str, section_id: str, competency: str, note: str = ""
+    ) -> LinkView:
+        """A link the suggester missed, added by hand (state ``added``)."""
+        a = self._current(actor)
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            self._require_edit(a, tx, rec)
+            number = int(rec["current_version"])
+            v = tx.version(number)
+            if section_id not in {s["id"] for s in v["parsed"]["sections"]}:
+                raise NotFound("no such section in the current version")
+            allowed = v.get("items") or [it.id for it in self.framework(v["framework_id"]).items]
+            if competency not in allowed:
+                raise ValidationFailed(f"{competency!r} is not a competency this review covers")
+            for existing in tx.links(number):
+                if existing["section_id"] == section_id and existing["competency"] == competency:
+                    raise ValidationFailed(
+                        f"this section is already linked to {competency} ({existing['state']}); decide that link instead"
+                    )
+            link = link_record(
+                new_id(),
+                number,
+                section_id,
+                competency,
+                "added",
+                note=note.strip(),
+                decided_by=a.username,
+                decided_at=self._now(),
+                origin="hand",
+            )
+            tx.add_links([link])
+        return _link_view(link)
+
+    def remove_link(self, actor: Actor, document_id: str, link_id: str) -> None:
+        """Remove a link added by hand. Suggestions are rejected instead, so the audit keeps them."""
+        a = self._current(actor)
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            link = tx.link(link_id)
+            if link is None or link["version"] != rec["current_version"]:
+                raise NotFound("no such link on the current version")
+            self._require_edit(a, tx, rec)
+            if link["state"] != "added":
+                raise ValidationFailed(
+                    "only links added by hand can be removed; reject a suggestion instead"
+                )
+            tx.remove_link(link_id)
+
+    # ================================================================ workflow
+
+    def transition(
+        self, actor: Actor, document_id: str, action: str, comment: str = ""
+    ) -> DocumentView:
+        """Apply a workflow transition; :class:`TransitionRefused` names the reason when a guard fails."""
+        a = self._current(actor)
+        if action == "revise":
+            raise TransitionRefused("upload a revised version to revise the document")
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            versions = tx.versions()
+            lock = tx.lock()
+            undecided = sum(
+                1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
+            )
+            ctx = self._context(a, rec, versions, lock, undecided, comment)
+            t = workflow.check(action, ctx)
+            from_state = rec["state"]
+            now = self._now()
+            rec.update(state=t.to_state, updated_at=now, rev=int(rec.get("rev", 0)) + 1)
+            if action == "submit":
+                rec["submitted_at"] = now
+            elif action == "claim":
+                rec["reviewer"] = a.username
+                tx.set_lock({"holder": a.username, "since": now, "touched_at": now})
+            elif action in ("request_changes", "approve"):
+                tx.set_lock(None)
+                if action == "approve":
+                    rec.update(approved_by=a.username, approved_at=now)
+            elif action == "reopen":
+                rec.update(approved_by="", approved_at="")
+            tx.update(rec)
+            self._history(tx, action, a, from_state, t.to_state, comment)
+        self._save_summary(rec)
+        return self.get_document(a, document_id)
+
+    def comment(self, actor: Actor, document_id: str, text: str) -> None:
+        """A note in the history without a state change (e.g. a reviewer's question)."""
+        a = self._current(actor)
+        if not text.strip():
+            raise ValidationFailed("a comment cannot be empty")
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            if not workflow.permits(rec["state"], "comment", a.role):
+                raise PermissionDenied("you cannot comment on this document now")
+            self._history(tx, "comment", a, rec["state"], rec["state"], text)
+
+    def history(self, actor: Actor, document_id: str) -> list[HistoryEntry]:
+        """The document's review history, oldest first; never rewritten."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            rows = tx.history()
+        return [
+            HistoryEntry(**{k: r.get(k, "") for k in HistoryEntry.__dataclass_fields__})
+            for r in rows
+        ]
+
+    # ================================================================ review lock
+
+    def lock_status(self, actor: Actor, document_id: str) -> LockInfo | None:
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            self._visible(a, tx.get())
+            lock = tx.lock()
+        return self._lock_info(a, lock)
+
+    def acquire_lock(self, actor: Actor, document_id: str) -> LockInfo:
+        """Take (or refresh) the review lock before editing; LockHeld when someone else has it."""
+        a = self._current(actor)
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            self._require_edit(a, tx, rec)
+            lock = tx.lock()
+        info = self._lock_info(a, lock)
+        assert info is not None
+        return info
+
+    def release_lock(self, actor: Actor, document_id: str) -> None:
+        """The holder or an admin releases the lock; anyone may clear an expired one."""
+        a = self._current(actor)
+        with self.repo.document(document_id, write=True) as tx:
+            self._visible(a, tx.get())
+            live = self._live_lock(tx.lock())
+            if live and live["holder"].casefold() != a.username.casefold() and a.role != "admin":
+                raise PermissionDenied(
+                    "only the lock holder or an admin can release the review lock"
+                )
+            tx.set_lock(None)
+
+    # ================================================================ coverage
+
+    def _coverage_rows(
+        self, tx: Any, rec: Record, agency: Record
+    ) -> tuple[list[CoverageRow], int, Record]:
+        number = int(rec["current_version"])
+        v = tx.version(number)
+        fw = self.framework(v["framework_id"])
+        required = fw.required_items(agency["kind"])
+        links = tx.links(number)
+        rows = compute_coverage(fw, required, links, tx.assessments(number))
+        undecided = sum(1 for link in links if link["state"] == "suggested")
+        return rows, undecided, v
+
+    def coverage(self, actor: Actor, document_id: str) -> list[CoverageRow]:
+        """Each required competency of the agency's kind: met / partial / not addressed / not
+        applicable, the sections cited, and for gaps the recommendation and training."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            rows, _, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
+        return rows
+
+    def coverage_summary(self, actor: Actor, document_id: str) -> CoverageSummary:
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            rows, undecided, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
+        counts = {s: 0 for s in ("met", "partial", "not_addressed", "not_applicable")}
+        for r in rows:
+            counts[r.status] += 1
+        decided = counts["met"] + counts["partial"] + counts["not_applicable"]
+        return CoverageSummary(len(rows), counts, decided, undecided)
+
+    def assess(
+        self, actor: Actor, document_id: str, competency: str, status: str | None, note: str = ""
+    ) -> None:
+        """Mark a required competency ``partial`` (note) or ``not_applicable`` (justification
+        required); ``None`` clears the assessment. Same rules as deciding links."""
+        if status not in (None, "partial", "not_applicable"):
+            raise ValidationFailed(
+                "a competency can be marked partial or not applicable (met comes from a confirmed link)"
+            )
+        if status == "not_applicable" and not note.strip():
+            raise ValidationFailed("marking a competency not applicable needs a justification")
+        a = self._current(actor)
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            self._require_edit(a, tx, rec)
+            number = int(rec["current_version"])
+            agency = self._agency(rec["agency_id"])
+            v = tx.version(number)
+            required = [
+                it.id for it in self.framework(v["framework_id"]).required_items(agency["kind"])
+            ]
+            if competency not in required:
+                raise ValidationFailed(f"{competency!r} is not a competency this review covers")
+            record = None
+            if status is not None:
+                record = {
+                    "status": status,
+                    "note": note.strip(),
+                    "by": a.username,
+                    "at": self._now(),
+                }
+            tx.set_assessment(number, competency, record)
+
+    def coverage_csv(self, actor: Actor, document_id: str) -> bytes:
+        """The coverage matrix as CSV (UTF-8 with BOM so Excel opens it right)."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            self._require_download(a, rec)
+            rows, _, v = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
+        titles = {s["id"]: s["title"] or "(preamble)" for s in v["parsed"]["sections"]}
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(
+            [
+                "competency",
+                "label",
+                "status",
+                "sections",
+                "justification",
+                "recommendation",
+                "training",
+            ]
+        )
+        for r in rows:
+            w.writerow(
+                [
+                    r.competency,
+                    r.label,
+                    r.status,
+                    "; ".join(titles.get(s, s) for s in r.sections),
+                    r.justification,
+                    r.recommendation,
+                    "; ".join(r.training),
+                ]
+            )
+        return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+    def _require_download(self, a: Actor, rec: Record) -> None:
+        if not workflow.permits(rec["state"], "download_reports", a.role):
+            raise PermissionDenied(
+                "reports of this document can be downloaded once the review is finished"
+            )
+
+    # ================================================================ worklists
+
+    def worklist(self, actor: Actor, name: str) -> Worklist:
+        """``awaiting_review`` (staff; oldest submission first), ``my_reviews`` (staff; in review
+        and assigned to me), ``changes_requested`` (agency user), ``my_agency`` (agency user),
+        ``all_documents`` (staff)."""
+        a = self._current(actor)
+        staff = a.role in ("reviewer", "admin")
+        me = a.username.casefold()
+        ag = a.agency_id
+        preds: dict[str, tuple[bool, Callable[[Record], bool]]] = {
+            "awaiting_review": (staff, lambda s: s["state"] == "submitted"),
+            "my_reviews": (
+                staff,
+                lambda s: s["state"] == "in_review" and (s.get("reviewer") or "").casefold() == me,
+            ),
+            "changes_requested": (
+                a.role == "agency_user",
+                lambda s: s["state"] == "changes_requested" and s["agency_id"] == ag,
+            ),
+            "my_agency": (a.role == "agency_user", lambda s: s["agency_id"] == ag),
+            "all_documents": (staff, lambda s: True),
+        }
+        if name not in preds:
+            raise NotFound(f"no worklist {name!r}")
+        ok, pred = preds[name]
+        if not ok:
+            raise PermissionDenied("this worklist is not for your role")
+        names = self._agency_names()
+        rows = [self._summary_view(s, names) for s in self.repo.summaries(pred)]
+        if name == "awaiting_review":
+            rows.sort(key=lambda r: r.submitted_at)
+        else:
+            rows.sort(key=lambda r: r.updated_at, reverse=True)
+        return Worklist(name, WORKLIST_TITLES[name], tuple(rows))
+
+    def worklists(self, actor: Actor) -> list[Worklist]:
+        """The worklists for the actor's role, in the order the UI shows them."""
+        a = self._current(actor)
+        names = (
+            ("changes_requested", "my_agency")
+            if a.role == "agency_user"
+            else ("awaiting_review", "my_reviews", "all_documents")
+        )
+        return [self.worklist(a, n) for n in names]
+
+    # ================================================================ reports
+
+    def report_context(
+        self, actor: Actor, document_id: str, version: int | None = None
+    ) -> ReportContext:
+        """Everything the reports need, after checking the actor may download reports now."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            self._require_download(a, rec)
+            agency = self._agency(rec["agency_id"])
+            number = version or int(rec["current_version"])
+            v = tx.version(number)
+            links = tx.links(number)
+            if number == int(rec["current_version"]):
+                coverage, _, _ = self._coverage_rows(tx, rec, agency)
+            else:
+                fw_v = self.framework(v["framework_id"])
+                coverage = compute_coverage(
+                    fw_v, fw_v.required_items(agency["kind"]), links, tx.assessments(number)
+                )
+            history = tx.history()
+        fw = self.framework(v["framework_id"])
+        parsed = ParsedDocument.from_dict(v["parsed"])
+        report_links = [
+            ReportLink(
+                section_id=r["section_id"],
+                competency=r["competency"],
+                state=r["state"],
+                score=r.get("score"),
+                evidence=tuple(Evidence.from_dict(e) for e in r.get("evidence", ())),
+                note=r.get("note", ""),
+                reason=r.get("reason", ""),
+                decided_by=self._display(r.get("decided_by", "")),
+                decided_at=r.get("decided_at", ""),
+            )
+            for r in links
+        ]
+        return ReportContext(
+            agency_name=agency["name"],
+            agency_kind=agency["kind"],
+            document_id=rec["id"],
+            document_title=rec["title"],
+            version_number=number,
+            original_filename=v["filename"],
+            framework_id=fw.id,
+            framework_title=fw.title,
+            framework_version=fw.version,
+            state=rec["state"],
+            reviewer=self._display(rec.get("reviewer", "")),
+            created_at=rec["created_at"],
+            updated_at=rec["updated_at"],
+            sections=list(parsed.sections),
+            links=report_links,
+            coverage=coverage,
+            history=[
+                HistoryEntry(
+                    h["action"],
+                    self._display(h["actor"]),
+                    h["from_state"],
+                    h["to_state"],
+                    h["time"],
+                    h.get("comment", ""),
+                )
+                for h in history
+            ],
+            original=self.repo.read_original(v["sha256"], v["ext"]),
+            approver=self._display(rec.get("approved_by", "")),
+            approved_at=rec.get("approved_at", ""),
+            reviewed=rec["state"] in ("in_review", "changes_requested", "approved"),
+            extra={
+                "format": parsed.format,
+                "uploaded_by": self._display(v["uploaded_by"]),
+                "uploaded_at": v["uploaded_at"],
+            },
+        )
+
+
+# ---------------------------------------------------------------------------- record → view
+
+
+def _display_filename(filename: str) -> str:
+    try:
+        from review.parsing import safe_filename
+
+        return safe_filename(filename)
+    except ImportError:  # the parser module provides it; keep just the base name meanwhile
+        return Path(filename.replace("\\", "/")).name[:200] or "upload"
+
+
+def _version_info(v: Record) -> VersionInfo:
+    return VersionInfo(
+        number=int(v["number"]),
+        filename=v["filename"],
+        sha256=v["sha256"],
+        size=int(v.get("size", 0)),
+        uploaded_by=v["uploaded_by"],
+        uploaded_at=v["uploaded_at"],
+        framework_id=v["framework_id"],
+        framework_version=v["framework_version"],
+        section_count=len(v["parsed"]["sections"]),
+    )
+
+
+def _link_view(r: Record) -> LinkView:
+    return LinkView(
+        id=r["id"],
+        version=int(r["version"]),
+        section_id=r["section_id"],
+        competency=r["competency"],
+        state=r["state"],
+        score=r.get("score"),
+        evidence=tuple(Evidence.from_dict(e) for e in r.get("evidence") or ()),
+        note=r.get("note", ""),
+        reason=r.get("reason", ""),
+        decided_by=r.get("decided_by", ""),
+        decided_at=r.get("decided_at", ""),
+        flag=r.get("flag", ""),
+        origin=r.get("origin", "suggester"),
+    )
+
+
+__all__ = ["ReviewService", "Actor", "SYSTEM"]

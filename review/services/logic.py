@@ -1,0 +1,311 @@
+"""Pure review logic the service composes: carrying links over to a new version, and coverage.
+
+No store, no clock: inputs in, records out, so each rule is tested on its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from review.framework import Framework, Item
+from review.models import CoverageRow, Section, Suggestion
+from review.services.views import LinkChange
+
+Record = dict[str, Any]
+DECIDED = ("confirmed", "rejected", "added")
+CITING = ("confirmed", "added")
+
+
+def new_id() -> str:
+    """Short unique ids (48 random bits are plenty for one store; collisions are checked on insert)."""
+    return uuid.uuid4().hex[:12]
+
+
+def suggestion_links(
+    version: int,
+    sections: Sequence[Section],
+    suggestions: Sequence[Sequence[Suggestion]],
+    skip: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+    flag_sections: set[str] = frozenset(),  # type: ignore[assignment]
+    make_id: Callable[[], str] = new_id,
+) -> list[Record]:
+    """One ``suggested`` link per (section, competency) the suggester proposed, minus ``skip``."""
+    out: list[Record] = []
+    seen = set(skip)
+    for section, suggs in zip(sections, suggestions, strict=True):
+        for g in suggs:
+            key = (section.id, g.competency)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                link_record(
+                    make_id(),
+                    version,
+                    section.id,
+                    g.competency,
+                    "suggested",
+                    score=round(g.score, 1),
+                    evidence=[e.to_dict() for e in g.evidence],
+                    flag="new" if section.id in flag_sections else "",
+                )
+            )
+    return out
+
+
+def link_record(
+    link_id: str,
+    version: int,
+    section_id: str,
+    competency: str,
+    state: str,
+    *,
+    score: float | None = None,
+    evidence: list[Record] | None = None,
+    note: str = "",
+    reason: str = "",
+    decided_by: str = "",
+    decided_at: str = "",
+    flag: str = "",
+    origin: str = "suggester",
+    previous: Record | None = None,
+) -> Record:
+    return {
+        "id": link_id,
+        "version": version,
+        "section_id": section_id,
+        "competency": competency,
+        "state": state,
+        "score": score,
+        "evidence": evidence or [],
+        "note": note,
+        "reason": reason,
+        "decided_by": decided_by,
+        "decided_at": decided_at,
+        "flag": flag,
+        "origin": origin,
+        "previous": previous,
+    }
+
+
+def carry_over(
+    old_sections: Sequence[Section],
+    old_links: Iterable[Record],
+    new_version: int,
+    new_sections: Sequence[Section],
+    new_suggestions: Sequence[Sequence[Suggestion]],
+    make_id: Callable[[], str] = new_id,
+) -> tuple[list[Record], list[LinkChange], list[LinkChange], list[LinkChange]]:
+    """Links of a new version from the previous version's links and the new suggestions.
+
+    * a link whose section id is unchanged keeps its state, note, reason and decider;
+    * a confirmed/added link whose section changed (same heading path, new text) comes back as
+      ``suggested`` with ``flag="changed"`` — a decision about old text is not a decision about
+      new text; a rejected link on a changed section comes back (flagged) only if the suggester
+      proposes it again;
+    * a link whose section is gone (no section at that heading path) is dropped and reported;
+    * every other new suggestion is ``suggested`` (flag ``"new"`` on new or changed sections).
+
+    Returns (links, carried, needs_review, dropped).
+    """
+    new_ids = {s.id for s in new_sections}
+    old_by_id = {s.id: s for s in old_sections}
+    new_by_path: dict[tuple[str, ...], list[Section]] = {}
+    for s in new_sections:
+        new_by_path.setdefault(tuple(s.path), []).append(s)
+    suggested_for: dict[str, dict[str, Suggestion]] = {
+        s.id: {g.competency: g for g in sugg}
+        for s, sugg in zip(new_sections, new_suggestions, strict=True)
+    }
+    old_ids = set(old_by_id)
+    changed_sections = {s.id for s in new_sections if s.id not in old_ids}
+
+    links: list[Record] = []
+    taken: set[tuple[str, str]] = set()
+    carried: list[LinkChange] = []
+    needs_review: list[LinkChange] = []
+    dropped: list[LinkChange] = []
+
+    for old in old_links:
+        sid, comp, state = old["section_id"], old["competency"], old["state"]
+        old_section = old_by_id.get(sid)
+        title = old_section.title if old_section else ""
+        if sid in new_ids:
+            if (sid, comp) in taken:
+                continue
+            taken.add((sid, comp))
+            links.append(
+                {
+                    **old,
+                    "id": make_id(),
+                    "version": new_version,
+                    "flag": "" if state != "suggested" else old.get("flag", ""),
+                    "origin": old.get("origin") if old.get("origin") == "hand" else "carried",
+                }
+            )
+            if state != "suggested":
+                carried.append(LinkChange(sid, title, comp, state, state, "section unchanged"))
+            continue
+        targets = new_by_path.get(tuple(old_section.path), []) if old_section else []
+        if not targets:
+            if state != "suggested":
+                dropped.append(
+                    LinkChange(
+                        sid, title, comp, state, "", "the section is no longer in the document"
+                    )
+                )
+            continue
+        for target in targets:
+            key = (target.id, comp)
+            if key in taken:
+                continue
+            sugg = suggested_for[target.id].get(comp)
+            if state == "rejected" and sugg is None:
+                dropped.append(
+                    LinkChange(
+                        sid,
+                        title,
+                        comp,
+                        state,
+                        "",
+                        "the section changed and the rejected suggestion was not made again",
+                    )
+                )
+                continue
+            if state == "suggested" and sugg is None:
+                continue
+            taken.add(key)
+            links.append(
+                link_record(
+                    make_id(),
+                    new_version,
+                    target.id,
+                    comp,
+                    "suggested",
+                    score=round(sugg.score, 1) if sugg else old.get("score"),
+                    evidence=[e.to_dict() for e in sugg.evidence] if sugg else [],
+                    note=old.get("note", ""),
+                    flag="changed",
+                    origin="carried",
+                    previous={
+                        "state": state,
+                        "section_id": sid,
+                        "reason": old.get("reason", ""),
+                        "decided_by": old.get("decided_by", ""),
+                    },
+                )
+            )
+            if state != "suggested":
+                needs_review.append(
+                    LinkChange(
+                        target.id,
+                        target.title,
+                        comp,
+                        state,
+                        "suggested",
+                        "the section's text changed",
+                    )
+                )
+
+    links.extend(
+        suggestion_links(
+            new_version,
+            new_sections,
+            new_suggestions,
+            skip=taken,
+            flag_sections=changed_sections,
+            make_id=make_id,
+        )
+    )
+    return links, carried, needs_review, dropped
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def default_recommendation(item: Item) -> str:
+    return (
+        item.recommendation or f"Add written policy that addresses {item.label}: {item.statement}"
+    )
+
+
+def training_for(fw: Framework, item: Item) -> tuple[str, ...]:
+    out = []
+    for mid in item.training:
+        m = fw.training_module(mid)
+        out.append(f"{m.id}: {m.title}" if m else mid)
+    return tuple(out)
+
+
+def compute_coverage(
+    fw: Framework,
+    required: Sequence[Item],
+    links: Iterable[Record],
+    assessments: Iterable[Record],
+) -> list[CoverageRow]:
+    """Coverage rows for the required items.
+
+    * ``met``: a confirmed or added link cites the item;
+    * a parent item (C6) not cited itself takes its status from its required sub-skills: met
+      when all are met, partial when some are met or partial, otherwise not addressed;
+    * the reviewer's assessment overrides: ``partial`` (note) or ``not_applicable`` (justification);
+    * otherwise ``not_addressed`` — a gap, with the item's recommendation and training.
+    """
+    cited: dict[str, list[str]] = {}
+    for link in links:
+        if link["state"] in CITING:
+            cited.setdefault(link["competency"], [])
+            if link["section_id"] not in cited[link["competency"]]:
+                cited[link["competency"]].append(link["section_id"])
+    assessed = {a["competency"]: a for a in assessments}
+    required_ids = {it.id for it in required}
+    children: dict[str, list[str]] = {}
+    for it in required:
+        if it.parent and it.parent in required_ids:
+            children.setdefault(it.parent, []).append(it.id)
+
+    def base_status(item_id: str) -> str:
+        if item_id in cited:
+            return "met"
+        a = assessed.get(item_id)
+        if a and a["status"] == "partial":
+            return "partial"
+        return "not_addressed"
+
+    rows: list[CoverageRow] = []
+    for it in required:
+        a = assessed.get(it.id)
+        sections = tuple(cited.get(it.id, ()))
+        if a and a["status"] == "not_applicable":
+            status = "not_applicable"
+        elif a and a["status"] == "partial":
+            status = "partial"
+        elif sections:
+            status = "met"
+        elif it.id in children:
+            kids = [base_status(c) for c in children[it.id]]
+            if all(k == "met" for k in kids):
+                status = "met"
+            elif any(k in ("met", "partial") for k in kids):
+                status = "partial"
+            else:
+                status = "not_addressed"
+            sections = tuple(dict.fromkeys(s for c in children[it.id] for s in cited.get(c, ())))
+        else:
+            status = "not_addressed"
+        gap = status in ("not_addressed", "partial")
+        rows.append(
+            CoverageRow(
+                competency=it.id,
+                label=it.label,
+                statement=it.statement,
+                status=status,
+                sections=sections,
+                justification=(a or {}).get("note", ""),
+                recommendation=default_recommendation(it) if gap else "",
+                training=training_for(fw, it) if gap else (),
+            )
+        )
+    return rows

@@ -1,0 +1,178 @@
+"""What the services return: small frozen dataclasses, never store records or TinyDB documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from review.models import Evidence
+
+
+@dataclass(frozen=True)
+class AgencyView:
+    id: str
+    name: str
+    kind: str  # general | specialised
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class UserView:
+    username: str
+    display_name: str
+    role: str
+    agency_id: str | None
+    agency_name: str
+    active: bool
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """One row of a worklist."""
+
+    id: str
+    title: str
+    agency_id: str
+    agency_name: str
+    state: str
+    current_version: int
+    reviewer: str  # username of the assigned reviewer, "" when unassigned
+    uploaded_by: str
+    created_at: str
+    updated_at: str
+    submitted_at: str = ""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    number: int
+    filename: str
+    sha256: str
+    size: int
+    uploaded_by: str
+    uploaded_at: str
+    framework_id: str
+    framework_version: str
+    section_count: int
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    holder: str
+    holder_name: str
+    since: str
+    expires_at: str
+    mine: bool
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A document as the acting user may see it, with what they may do now."""
+
+    summary: DocumentSummary
+    agency_kind: str
+    versions: tuple[VersionInfo, ...]
+    lock: LockInfo | None
+    #: permission name (see review.workflow.PERMISSIONS) → whether the actor holds it now
+    permissions: dict[str, bool]
+    #: transition ids the actor may take now (manual ones; comment-requiring ones included)
+    actions: tuple[str, ...]
+    reviewer_name: str = ""
+    approved_by: str = ""
+    approved_at: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.summary.id
+
+    @property
+    def state(self) -> str:
+        return self.summary.state
+
+    @property
+    def title(self) -> str:
+        return self.summary.title
+
+
+@dataclass(frozen=True)
+class LinkView:
+    id: str
+    version: int
+    section_id: str
+    competency: str
+    state: str  # suggested | confirmed | rejected | added
+    score: float | None = None
+    evidence: tuple[Evidence, ...] = ()
+    note: str = ""
+    reason: str = ""
+    decided_by: str = ""
+    decided_at: str = ""
+    #: "changed": came back for re-review after the section's text changed in a new version
+    flag: str = ""
+    origin: str = "suggester"  # suggester | carried | hand
+
+
+@dataclass(frozen=True)
+class LinkChange:
+    """What happened to one link when a new version was uploaded."""
+
+    section_id: str
+    section_title: str
+    competency: str
+    previous_state: str
+    state: str  # state in the new version ("" when dropped)
+    reason: str
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    document_id: str
+    version: int
+    state: str
+    transition: str | None  # "revise" when the upload moved the document back to draft
+    section_count: int
+    suggestion_count: int  # links created in state suggested
+    carried: tuple[LinkChange, ...] = ()  # decisions kept (section unchanged)
+    needs_review: tuple[LinkChange, ...] = ()  # back to suggested, flagged "changed"
+    dropped: tuple[LinkChange, ...] = ()  # section gone: the decision could not be carried
+
+    @property
+    def message(self) -> str:
+        if self.version == 1:
+            return f"Uploaded: {self.section_count} sections, {self.suggestion_count} suggestions to review."
+        return (
+            f"Version {self.version} uploaded: {len(self.carried)} decisions carried over, "
+            f"{len(self.needs_review)} links need re-review, {len(self.dropped)} dropped."
+        )
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    total: int  # required competencies
+    counts: dict[str, int]  # status → count
+    decided: int  # met + partial + not_applicable
+    undecided_links: int  # links still "suggested"
+
+    @property
+    def gaps(self) -> int:
+        return self.counts.get("not_addressed", 0)
+
+    @property
+    def text(self) -> str:
+        return f"{self.decided} of {self.total} required competencies decided"
+
+
+@dataclass(frozen=True)
+class Worklist:
+    name: str  # awaiting_review | my_reviews | changes_requested | my_agency | all_documents
+    title: str
+    documents: tuple[DocumentSummary, ...] = field(default_factory=tuple)
+
+    @property
+    def count(self) -> int:
+        return len(self.documents)
+
+    @property
+    def label(self) -> str:
+        """``"Awaiting review (3)"``."""
+        return f"{self.title} ({self.count})"
