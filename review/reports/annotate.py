@@ -1,0 +1,342 @@
+"""The annotated policy: the agency's own .docx with a Word comment on each linked section.
+
+Nothing of the original is rewritten: the file is loaded with python-docx and only gains comment
+range markers, comment reference runs and (optionally) highlighted evidence, where a run is split
+at the phrase boundaries with its formatting copied. Every paragraph's text stays as it was.
+
+Sections point at paragraphs through ``Section.first_par``/``last_par``, indices into
+:func:`review.parsing.body_paragraph_elements` — the very enumeration the parser used, so the
+comment lands on the heading the parser saw.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+from collections.abc import Iterable, Sequence
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_COLOR_INDEX
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from review.errors import UnreadableDocument, ValidationFailed
+from review.framework import Framework, Item
+from review.models import CoverageRow, ReportContext, ReportLink, Section
+from review.reports._text import SUGGESTED_LABEL, initials, one_line, shorten, xml_safe
+
+#: a section longer than this many paragraphs is searched for evidence in its first ones only
+MAX_HIGHLIGHT_PARAGRAPHS = 400
+SUGGESTER_AUTHOR = "Competency Review (suggested)"
+
+_W_T, _W_R, _W_P = qn("w:t"), qn("w:r"), qn("w:p")
+_RUN_TEXT = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
+#: runs below these hold no visible body text of this paragraph (text boxes, deletions) or are
+#: rebuilt by Word (simple fields): they are counted as empty and never split
+_SKIP_ANCESTORS = {qn("w:p"), qn("w:del"), qn("w:moveFrom"), qn("w:fldSimple"), qn("w:txbxContent")}
+
+
+def _body_paragraphs(doc: DocxDocument) -> list:
+    """The parser's paragraph enumeration (see the module docstring)."""
+    try:
+        from review.parsing import body_paragraph_elements
+    except ImportError:  # pragma: no cover - only until the parser lands
+        return list(doc.element.body.iter(_W_P))
+    return list(body_paragraph_elements(doc.element.body))
+
+
+# --------------------------------------------------------------------------- comments
+
+
+def _anchor(p_el, comment_id: int) -> None:
+    """Mark the whole paragraph as the comment's range and add the reference run at its end.
+
+    Written as XML rather than through ``Run.mark_comment_range`` so paragraphs whose text sits in
+    hyperlinks, content controls or fields, or that have no run at all, are anchored the same way.
+    """
+    start = OxmlElement("w:commentRangeStart")
+    start.set(qn("w:id"), str(comment_id))
+    pPr = p_el.find(qn("w:pPr"))
+    p_el.insert(1 if pPr is not None and p_el.index(pPr) == 0 else 0, start)
+    end = OxmlElement("w:commentRangeEnd")
+    end.set(qn("w:id"), str(comment_id))
+    p_el.append(end)
+    ref_run = OxmlElement("w:r")
+    rPr = OxmlElement("w:rPr")
+    rstyle = OxmlElement("w:rStyle")
+    rstyle.set(qn("w:val"), "CommentReference")
+    rPr.append(rstyle)
+    ref_run.append(rPr)
+    ref = OxmlElement("w:commentReference")
+    ref.set(qn("w:id"), str(comment_id))
+    ref_run.append(ref)
+    p_el.append(ref_run)
+
+
+class _Commenter:
+    """Adds comments through python-docx's comments API with one author."""
+
+    def __init__(self, doc: DocxDocument, author: str) -> None:
+        self.comments = doc.comments
+        self.author = xml_safe(author)[:250]
+        self.initials = initials(author)
+        self.added = 0
+
+    def add(self, p_el, lines: Sequence[tuple[str, bool]]) -> int:
+        """A comment whose paragraphs are ``(text, bold)`` pairs, anchored on ``p_el``."""
+        comment = self.comments.add_comment("", author=self.author, initials=self.initials)
+        first = True
+        for text, bold in lines:
+            par = comment.paragraphs[0] if first else comment.add_paragraph()
+            first = False
+            run = par.add_run(xml_safe(text))
+            if bold:
+                run.bold = True
+        _anchor(p_el, comment.comment_id)
+        self.added += 1
+        return comment.comment_id
+
+
+# --------------------------------------------------------------------------- highlighting
+
+
+def _run_text(r) -> tuple[str, bool]:
+    """(visible text, simple) of a run; simple = one ``w:t`` and nothing else to split around."""
+    parts: list[str] = []
+    simple = True
+    n_t = 0
+    for child in r:
+        tag = child.tag
+        if tag == qn("w:rPr"):
+            continue
+        if tag == _W_T:
+            parts.append(child.text or "")
+            n_t += 1
+        else:
+            parts.append(_RUN_TEXT.get(tag, ""))
+            simple = False
+    return "".join(parts), simple and n_t == 1
+
+
+def _paragraph_runs(p_el) -> list[tuple[object, str, bool]]:
+    """The runs carrying this paragraph's own text, in order, as (run, text, splittable)."""
+    out = []
+    for r in p_el.iter(_W_R):
+        anc = r.getparent()
+        mine = True
+        while anc is not None and anc is not p_el:
+            if anc.tag in _SKIP_ANCESTORS:
+                mine = False
+                break
+            anc = anc.getparent()
+        if not mine:
+            continue
+        text, simple = _run_text(r)
+        out.append((r, text, simple))
+    return out
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for all phrases, whitespace-tolerant, longest first."""
+    words = {tuple(p.split()) for p in phrases if p and p.split()}
+    if not words:
+        return None
+    alts = sorted((r"\s+".join(re.escape(w) for w in ws) for ws in words), key=len, reverse=True)
+    return re.compile("|".join(alts), re.IGNORECASE)
+
+
+def _split_run(r, at: int):
+    """Split a simple run at character ``at``; returns the new right-hand run (formatting copied)."""
+    t = r.find(_W_T)
+    text = t.text or ""
+    right = copy.deepcopy(r)
+    t.text = text[:at]
+    t.set(qn("xml:space"), "preserve")
+    rt = right.find(_W_T)
+    rt.text = text[at:]
+    rt.set(qn("xml:space"), "preserve")
+    r.addnext(right)
+    return right
+
+
+def _highlight(r) -> None:
+    rPr = r.get_or_add_rPr()
+    rPr.highlight_val = WD_COLOR_INDEX.YELLOW
+
+
+def highlight_phrases(p_el, pattern: re.Pattern[str]) -> int:
+    """Highlight every match of ``pattern`` in the paragraph; returns how many spans were marked.
+
+    Runs that only partly overlap a match are split at the match boundary (formatting copied), so
+    exactly the phrase is highlighted; a run holding tabs or breaks is highlighted whole.
+    """
+    runs = _paragraph_runs(p_el)
+    full = "".join(text for _, text, _ in runs)
+    spans = [(m.start(), m.end()) for m in pattern.finditer(full) if m.end() > m.start()]
+    if not spans:
+        return 0
+    for a, b in reversed(spans):  # right to left: splits never move the offsets still to do
+        pos = 0
+        targets = []
+        for r, text, simple in runs:
+            s, e = pos, pos + len(text)
+            pos = e
+            if e <= a or s >= b or not text:
+                continue
+            targets.append((r, s, e, simple))
+        for r, s, e, simple in reversed(targets):
+            if simple:
+                if b < e:
+                    _split_run(r, b - s)
+                if a > s:
+                    r = _split_run(r, a - s)
+            _highlight(r)
+        runs = _paragraph_runs(p_el)
+    return len(spans)
+
+
+# --------------------------------------------------------------------------- comment text
+
+
+class _Names:
+    """Competency names for comment text: the framework's titles when it can be loaded, else the
+    coverage rows' labels, else the bare id."""
+
+    def __init__(self, ctx: ReportContext, framework: Framework | None) -> None:
+        self.items: dict[str, Item] = {}
+        if framework is None:
+            try:
+                from review.framework import get_framework
+
+                framework = get_framework(ctx.framework_id)
+            except Exception:  # noqa: BLE001 - names are a nicety; the ids still say it all
+                framework = None
+        if framework is not None:
+            self.items = {it.id: it for it in framework.items}
+        self.rows = {row.competency: row for row in ctx.coverage}
+
+    def name(self, competency: str) -> str:
+        it = self.items.get(competency)
+        if it is not None:
+            return f"{competency} – {it.title}" if it.title else f"{competency} ({it.label})"
+        row = self.rows.get(competency)
+        if row is not None and one_line(row.label) and row.label != competency:
+            return f"{competency} ({one_line(row.label)})"
+        return competency
+
+
+def _section_lines(
+    links: list[ReportLink], reviewed: bool, names: _Names
+) -> list[tuple[str, bool]]:
+    shown = [lk for lk in links if lk.state in ("confirmed", "added")]
+    pending = [lk for lk in links if lk.state == "suggested"]
+    lines: list[tuple[str, bool]] = []
+    if reviewed and shown:
+        lines.append(("Competencies confirmed by the reviewer:", True))
+        for lk in shown:
+            extra = " (added by the reviewer)" if lk.state == "added" else ""
+            lines.append((f"• {names.name(lk.competency)}{extra}", False))
+            if one_line(lk.note):
+                lines.append((f"  Note: {xml_safe(lk.note).strip()}", False))
+    if pending:
+        lines.append(
+            (
+                f"{SUGGESTED_LABEL}:"
+                if not reviewed or not shown
+                else f"Also {SUGGESTED_LABEL.lower()}:",
+                True,
+            )
+        )
+        for lk in pending:
+            score = f" (score {lk.score:.0f})" if lk.score is not None else ""
+            phrases = list(dict.fromkeys(e.phrase for e in lk.evidence if one_line(e.phrase)))[:4]
+            hits = f" – matched: {', '.join(shorten(p, 60) for p in phrases)}" if phrases else ""
+            lines.append((f"• {names.name(lk.competency)}{score}{hits}", False))
+    return lines
+
+
+def _gap_lines(
+    row: CoverageRow, reviewed: bool, names: _Names, framework_items: dict[str, Item]
+) -> list[tuple[str, bool]]:
+    what = "not addressed" if row.status == "not_addressed" else "partially met"
+    head = f"Gap ({what}): {names.name(row.competency)}"
+    if not reviewed:
+        head = f"{SUGGESTED_LABEL} – gap ({what}): {names.name(row.competency)}"
+    lines = [(head, True), (shorten(row.statement, 600), False)]
+    if one_line(row.justification):
+        lines.append((f"Reviewer: {xml_safe(row.justification).strip()}", False))
+    it = framework_items.get(row.competency)
+    rec = row.recommendation or (it.recommendation if it else "")
+    if one_line(rec):
+        lines.append((f"Recommendation: {xml_safe(rec).strip()}", False))
+    if row.training:
+        lines.append((f"Training: {', '.join(one_line(t) for t in row.training)}", False))
+    return lines
+
+
+# --------------------------------------------------------------------------- the annotated copy
+
+
+def annotated_policy(
+    ctx: ReportContext, highlight: bool = True, framework: Framework | None = None
+) -> bytes:
+    """The original .docx with a comment per linked section and one per recorded gap.
+
+    Reviewed contexts comment confirmed and hand-added links with the reviewer's notes (the
+    reviewer is the author); undecided suggestions are listed as "suggested, not reviewed".
+    ``highlight`` marks the evidence phrases of the shown links in yellow.
+    """
+    if not ctx.original:
+        raise ValidationFailed(
+            "The annotated copy needs the uploaded .docx, and this document has none."
+        )
+    try:
+        doc = Document(io.BytesIO(ctx.original))
+    except Exception as exc:  # python-docx raises a zoo of errors on non-docx input
+        raise UnreadableDocument(
+            "The annotated copy needs a Word (.docx) original; this file cannot be opened as one.",
+            filename=ctx.original_filename,
+        ) from exc
+    pars = _body_paragraphs(doc)
+    names = _Names(ctx, framework)
+    author = ctx.reviewer if ctx.reviewed and one_line(ctx.reviewer) else SUGGESTER_AUTHOR
+    commenter = _Commenter(doc, author)
+
+    by_section: dict[str, list[ReportLink]] = {}
+    for lk in ctx.links:
+        by_section.setdefault(lk.section_id, []).append(lk)
+
+    for section in ctx.sections:
+        links = by_section.get(section.id)
+        if not links or not 0 <= section.first_par < len(pars):
+            continue
+        lines = _section_lines(links, ctx.reviewed, names)
+        if not lines:
+            continue
+        if highlight:
+            _highlight_section(pars, section, [lk for lk in links if lk.state != "rejected"])
+        commenter.add(pars[section.first_par], lines)
+
+    gaps = [row for row in ctx.coverage if row.status in ("not_addressed", "partial")]
+    target = next(
+        (p for p in pars if "".join(t.text or "" for t in p.iter(_W_T)).strip()),
+        pars[0] if pars else None,
+    )
+    if target is not None:
+        for row in gaps:
+            commenter.add(target, _gap_lines(row, ctx.reviewed, names, names.items))
+
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _highlight_section(pars: list, section: Section, links: list[ReportLink]) -> None:
+    pattern = _phrase_pattern(one_line(e.matched) for lk in links for e in lk.evidence)
+    if pattern is None:
+        return
+    last = min(section.last_par, len(pars) - 1, section.first_par + MAX_HIGHLIGHT_PARAGRAPHS)
+    for i in range(section.first_par, last + 1):
+        highlight_phrases(pars[i], pattern)
