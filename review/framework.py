@@ -15,11 +15,19 @@ title, version, its tiers with their targeted audience, optional training module
         tier: core
         parent: null
         statement: Employment policies that reflect ...
-        phrases: [vicarious trauma, secondary traumatic stress, ...]
+        strong_phrases: [vicarious trauma, compassion fatigue, ...]   # optional
+        phrases: [clinical supervision, traumatic event, ...]
+        weak_phrases: [staff, stress, ...]                            # optional
         training: [HT101-1]
         recommendation: Adopt written employment policies that ...
 
 :func:`load_framework` validates every rule and names the file and the item when one is broken.
+
+Match phrases come in three strengths, because a single hit of "mandated reporter" is evidence while
+a single "staff" is not: ``strong_phrases`` (one hit is enough for a suggestion), ``phrases``
+(ordinary: need another hit for company) and ``weak_phrases`` (generic words that only add to other
+hits). Only ``phrases`` is required; a framework with plain phrase lists (e.g. a CSV import) works
+and the matcher then grades its phrases by length (see :mod:`review.matching`).
 """
 
 from __future__ import annotations
@@ -62,6 +70,13 @@ class Item:
     group: str = ""
     training: tuple[str, ...] = ()
     recommendation: str = ""
+    strong_phrases: tuple[str, ...] = ()  # one hit is evidence enough
+    weak_phrases: tuple[str, ...] = ()  # generic words that only add to other hits
+
+    @property
+    def all_phrases(self) -> tuple[str, ...]:
+        """Every match phrase of the item, strong first, without duplicates."""
+        return tuple(dict.fromkeys((*self.strong_phrases, *self.phrases, *self.weak_phrases)))
 
     @property
     def short(self) -> str:
@@ -137,7 +152,9 @@ def framework_from_dict(raw: Any, source: str = "<data>") -> Framework:
     for i, m in enumerate(raw.get("training_modules") or []):
         if not isinstance(m, dict) or not _text(m.get("id")) or not _text(m.get("title")):
             raise FrameworkError(f"{source}: training module #{i + 1} needs an id and a title")
-        modules.append(TrainingModule(_text(m["id"]), _text(m["title"]), _text(m.get("description"))))
+        modules.append(
+            TrainingModule(_text(m["id"]), _text(m["title"]), _text(m.get("description")))
+        )
     module_ids = {m.id for m in modules}
 
     items: list[Item] = []
@@ -159,12 +176,9 @@ def framework_from_dict(raw: Any, source: str = "<data>") -> Framework:
         tier = _text(r.get("tier")) or "core"
         if tier not in TIERS:
             raise FrameworkError(f"{where} has tier {tier!r}; use one of {', '.join(TIERS)}")
-        phrases_raw = r.get("phrases") or []
-        if isinstance(phrases_raw, str):
-            phrases_raw = [p for p in phrases_raw.split(";")]
-        if not isinstance(phrases_raw, list):
-            raise FrameworkError(f"{where}: 'phrases' must be a list of strings")
-        phrases = tuple(dict.fromkeys(_text(p) for p in phrases_raw if _text(p)))
+        phrases = _phrase_list(r, "phrases", where)
+        strong_phrases = _phrase_list(r, "strong_phrases", where)
+        weak_phrases = _phrase_list(r, "weak_phrases", where)
         training_raw = r.get("training") or []
         if isinstance(training_raw, str):
             training_raw = [t for t in training_raw.split(";")]
@@ -184,6 +198,8 @@ def framework_from_dict(raw: Any, source: str = "<data>") -> Framework:
                 group=_text(r.get("group")),
                 training=training,
                 recommendation=_text(r.get("recommendation")),
+                strong_phrases=strong_phrases,
+                weak_phrases=weak_phrases,
             )
         )
     for it in items:
@@ -208,6 +224,16 @@ def framework_from_dict(raw: Any, source: str = "<data>") -> Framework:
         training_modules=tuple(modules),
         path=source,
     )
+
+
+def _phrase_list(r: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """A list of phrases (or one ``;``-separated string, as CSV cells hold), trimmed, de-duplicated."""
+    raw = r.get(key) or []
+    if isinstance(raw, str):
+        raw = raw.split(";")
+    if not isinstance(raw, list) or not all(isinstance(p, (str, int, float)) for p in raw):
+        raise FrameworkError(f"{where}: '{key}' must be a list of strings")
+    return tuple(dict.fromkeys(_text(p) for p in raw if _text(p)))
 
 
 def _derive_title(statement: str) -> str:
@@ -240,7 +266,8 @@ def parse_framework_text(text: str, source: str, suffix: str = ".yaml") -> Frame
 def framework_from_csv(text: str, source: str) -> Framework:
     """A CSV framework: one row per item with columns
     ``framework_id, framework_title, framework_version, id, label, tier, parent, statement,
-    phrases`` (phrases separated by ``;``); optional ``title``, ``group``, ``recommendation``."""
+    phrases`` (phrases separated by ``;``); optional ``title``, ``group``, ``recommendation``,
+    ``strong_phrases``, ``weak_phrases``, ``training``."""
     reader = csv.DictReader(io.StringIO(text))
     rows = list(reader)
     if not rows:
@@ -254,7 +281,11 @@ def framework_from_csv(text: str, source: str) -> Framework:
         "title": first.get("framework_title"),
         "version": first.get("framework_version"),
         "items": [
-            {k: (v if v != "" else None) for k, v in row.items() if k and not k.startswith("framework_")}
+            {
+                k: (v if v != "" else None)
+                for k, v in row.items()
+                if k and not k.startswith("framework_")
+            }
             for row in rows
         ],
     }
@@ -270,7 +301,8 @@ def framework_to_yaml(fw: Framework) -> str:
         "source": fw.source,
         "tiers": fw.tiers,
         "training_modules": [
-            {"id": m.id, "title": m.title, "description": m.description} for m in fw.training_modules
+            {"id": m.id, "title": m.title, "description": m.description}
+            for m in fw.training_modules
         ],
         "items": [
             {
@@ -281,7 +313,9 @@ def framework_to_yaml(fw: Framework) -> str:
                 "group": it.group,
                 "parent": it.parent,
                 "statement": it.statement,
+                "strong_phrases": list(it.strong_phrases),
                 "phrases": list(it.phrases),
+                "weak_phrases": list(it.weak_phrases),
                 "training": list(it.training),
                 "recommendation": it.recommendation,
             }
@@ -296,7 +330,9 @@ def framework_paths(extra_dirs: Iterable[Path] = ()) -> list[Path]:
     out: list[Path] = []
     for d in (FRAMEWORKS_DIR, *extra_dirs):
         if d.is_dir():
-            out.extend(sorted(p for p in d.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json")))
+            out.extend(
+                sorted(p for p in d.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json"))
+            )
     return out
 
 
@@ -305,7 +341,9 @@ def _load_cached(path: str, mtime_ns: int) -> Framework:
     return load_framework(path)
 
 
-def get_framework(framework_id: str = DEFAULT_FRAMEWORK_ID, extra_dirs: Iterable[Path] = ()) -> Framework:
+def get_framework(
+    framework_id: str = DEFAULT_FRAMEWORK_ID, extra_dirs: Iterable[Path] = ()
+) -> Framework:
     """The framework with this id from the shipped directory (or extra ones); cached per file."""
     for p in framework_paths(tuple(extra_dirs)):
         if p.stem == framework_id:
