@@ -415,6 +415,7 @@ class TinyDBRepository:
         self._doc_files: dict[str, JsonFile] = {}
         self._doc_files_guard = threading.Lock()
         self._init_schema()
+        self._remove_stale_temp_files()
 
     # ---------------------------------------------------------------- schema
 
@@ -432,6 +433,21 @@ class TinyDBRepository:
                 f"(schema {found}; this version reads up to {SCHEMA_VERSION}). Upgrade the application."
             )
         # found < SCHEMA_VERSION: migrations go here when the schema changes
+
+    def _remove_stale_temp_files(self, older_than_s: float = 3600.0) -> int:
+        """Temp files of writers killed mid-write (their target file is intact). Only old ones:
+        a young temp file may belong to a live writer about to rename it."""
+        import time
+
+        removed = 0
+        cutoff = time.time() - older_than_s
+        for d in (self.store_dir, self.docs_dir, self.originals_dir):
+            for p in d.glob(".*.tmp"):
+                with contextlib.suppress(FileNotFoundError):
+                    if p.stat().st_mtime < cutoff:
+                        p.unlink()
+                        removed += 1
+        return removed
 
     @property
     def schema_version(self) -> int:
