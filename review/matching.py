@@ -61,7 +61,7 @@ class MatchSettings:
     README) and chosen in the middle of a plateau, not at a single best point."""
 
     #: a suggestion needs at least this score (0-100)
-    threshold: float = 50.0
+    threshold: float = 60.0
     #: at most this many suggestions per section
     top_k: int = 4
     #: keep only suggestions scoring at least this fraction of the section's best one
@@ -77,11 +77,13 @@ class MatchSettings:
     #: an ordinary phrase of one word is less specific than one of several
     single_word_weight: float = 0.35
     weak_weight: float = 0.25
+    #: weak words together add at most this much evidence
+    weak_cap: float = 0.3
     #: extra evidence per repeated hit of a phrase (times the phrase weight), at most ``max_repeats``
     repeat_bonus: float = 0.15
     max_repeats: int = 2
     #: hits in the section title count this many times their weight
-    title_boost: float = 1.5
+    title_boost: float = 2.0
     #: content words beyond which accumulated (non-strong) evidence is damped
     length_pivot: int = 150
     length_damping: float = 0.35
@@ -459,6 +461,7 @@ class Suggester:
             strong_max = 0.0
             evidence: list[Evidence] = []
             company = False  # weak words only add to a strong or ordinary hit
+            weak_total = 0.0
             for w, ph, lst in cands:
                 free = [
                     x for x in lst if not any(x[0].first <= b and a <= x[0].last for a, b in taken)
@@ -469,6 +472,9 @@ class Suggester:
                 h0 = free[0][0]
                 contrib = w * (h0.quality / 100.0) ** 2 * (s.title_boost if h0.in_title else 1.0)
                 contrib += s.repeat_bonus * w * min(len(free) - 1, s.max_repeats)
+                if lst[0][2] == "weak":
+                    contrib = min(contrib, max(0.0, s.weak_cap - weak_total))
+                    weak_total += contrib
                 total += contrib
                 if lst[0][2] == "strong":
                     strong_max = max(strong_max, contrib)
