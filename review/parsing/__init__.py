@@ -1,0 +1,139 @@
+"""Policy documents (.docx, .txt, .md) → ordered :class:`~review.models.Section` s.
+
+Public API (others code against these names)::
+
+    parse_bytes(data, filename, limits=None) -> ParsedDocument
+    parse_file(path, limits=None) -> ParsedDocument
+    check_upload(data, filename, limits=None) -> "docx" | "txt" | "md"
+    body_paragraph_elements(body) -> list          # the index space of first_par/last_par
+    safe_filename(name) -> str
+    SUPPORTED_EXTENSIONS
+
+Every refusal is a :class:`~review.errors.UnreadableDocument` with a user-facing message and a
+short ``reason`` code (not_zip, truncated, encrypted, macro, template, not_word, missing_part,
+bad_xml, empty, too_large, zip_bomb, unsupported_type, bad_encoding). The format is decided by the
+content, not by the file name: a zip is read as Word whatever it is called.
+
+Layout: :mod:`.upload` (cheap checks, safe zip and XML), :mod:`.docx_reader`, :mod:`.text_reader`,
+:mod:`.sections` (sectioning, chunking, stable ids), :mod:`.names` (file names).
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+import zlib
+from pathlib import Path
+
+from lxml import etree
+
+from review.config import UploadLimits
+from review.errors import UnreadableDocument
+from review.models import ParsedDocument
+from review.parsing.docx_reader import body_paragraph_elements, read_docx
+from review.parsing.names import safe_filename
+from review.parsing.sections import build_sections
+from review.parsing.text_reader import decode_text, read_md, read_txt
+from review.parsing.upload import SUPPORTED_EXTENSIONS, open_package, refuse, sniff_format
+
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "body_paragraph_elements",
+    "check_upload",
+    "parse_bytes",
+    "parse_file",
+    "safe_filename",
+]
+
+log = logging.getLogger(__name__)
+
+EMPTY_MESSAGE = (
+    "The document has no text to review (it is empty or contains only images). Upload the "
+    "policy with its text."
+)
+
+
+def check_upload(data: bytes, filename: str, limits: UploadLimits | None = None) -> str:
+    """Cheap pre-checks only (size, magic bytes, zip directory, declared sizes, content types,
+    text encoding); returns the format ("docx" | "txt" | "md"). Raises UnreadableDocument."""
+    limits = limits or UploadLimits()
+    name = safe_filename(filename)
+    fmt = sniff_format(data, name, limits)
+    if fmt == "docx":
+        pkg = open_package(data, name, limits)
+        pkg.zf.close()
+    else:
+        decode_text(data, name)
+    return fmt
+
+
+def parse_bytes(data: bytes, filename: str, limits: UploadLimits | None = None) -> ParsedDocument:
+    """Parse an upload into sections. ``filename`` is only a label (made safe for display)."""
+    limits = limits or UploadLimits()
+    name = safe_filename(filename)
+    try:
+        return _parse(data, name, limits)
+    except UnreadableDocument:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise refuse("truncated", "truncated", name) from exc
+    except etree.LxmlError as exc:
+        raise refuse("bad_xml", "bad_xml", name, detail=type(exc).__name__) from exc
+    except RecursionError as exc:
+        raise refuse("bad_xml", "bad_xml", name, detail="nested too deeply") from exc
+    except Exception as exc:  # a file we did not foresee must still not show a traceback
+        log.exception("unexpected error parsing %s", name)
+        raise UnreadableDocument(
+            "This file could not be read. Open it in Word, save a fresh copy as .docx and upload "
+            "that; if it still fails, report the problem.",
+            filename=name,
+            reason="unreadable",
+        ) from exc
+
+
+def parse_file(path: str | Path, limits: UploadLimits | None = None) -> ParsedDocument:
+    """Parse a file on disk (its size is checked before it is read)."""
+    limits = limits or UploadLimits()
+    p = Path(path)
+    size = p.stat().st_size
+    if size > limits.max_upload_bytes:
+        raise sniff_error_too_large(p.name, size, limits)
+    return parse_bytes(p.read_bytes(), p.name, limits)
+
+
+def sniff_error_too_large(name: str, size: int, limits: UploadLimits) -> UnreadableDocument:
+    mb = 1024 * 1024
+    return refuse(
+        "too_large",
+        "too_large",
+        safe_filename(name),
+        size=f"{size / mb:.1f}",
+        limit=f"{limits.max_upload_bytes / mb:.1f}",
+    )
+
+
+def _parse(data: bytes, name: str, limits: UploadLimits) -> ParsedDocument:
+    fmt = sniff_format(data, name, limits)
+    title = ""
+    preamble_start = 0
+    if fmt == "docx":
+        pkg = open_package(data, name, limits)
+        try:
+            content = read_docx(pkg)
+        finally:
+            pkg.zf.close()
+        blocks, count, title = content.blocks, content.paragraph_count, content.title
+        preamble_start = 0
+    else:
+        text = decode_text(data, name)
+        blocks, count = read_md(text) if fmt == "md" else read_txt(text)
+    if not any(b.text.strip() for b in blocks) and not title:
+        raise UnreadableDocument(EMPTY_MESSAGE, filename=name, reason="empty")
+    sections = build_sections(
+        blocks, paragraph_count=count, doc_title=title, preamble_start=preamble_start
+    )
+    if not sections:
+        raise UnreadableDocument(EMPTY_MESSAGE, filename=name, reason="empty")
+    return ParsedDocument(
+        filename=name, format=fmt, sections=tuple(sections), paragraph_count=count, title=title
+    )

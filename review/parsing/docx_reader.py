@@ -1,0 +1,649 @@
+"""The .docx reader: one lxml walk over the main document body.
+
+Why not python-docx's ``paragraph.text``/``paragraph.style``: it drops the text of tracked
+insertions (``w:ins``) and of body-level content controls (``w:sdt``), and ``paragraph.style``
+re-scans styles.xml on every call. Here the style table is resolved once per document (name,
+heading level, outline level, bold, list) and the body is walked once.
+
+Heading rules, strongest first:
+
+1. outline level (on the paragraph, else along its style's ``w:basedOn`` chain; 9 = body text);
+2. a Heading style, or a custom style based on one;
+3. the Title style (the first one before any heading is the document title);
+4. hand-typed numbering that is heading-like even without bold: "ARTICLE 3 – Staff",
+   "Section IV.", "IV. Client Rights", "4.2 Confidentiality" (multi-level numbers count only when
+   the document uses them at least twice; a plain "4 Scope" only when "4.x" headings follow);
+5. short all-bold paragraphs (pseudo-headings), including "(4) Training" and "1. Purpose", when
+   bold is not the document's ordinary body formatting.
+
+Heuristic headings (4, 5) must read like a title (see :func:`reads_like_title`), sit outside
+tables, lists and text boxes, and be followed by more text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from review.parsing.sections import Block, collapse_ws, reads_like_title
+from review.parsing.upload import REL_CORE, REL_STYLES, Package, refuse
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W_STRICT_NS = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+def _w(tag: str) -> str:
+    return f"{{{W_NS}}}{tag}"
+
+
+W_BODY = _w("body")
+W_P, W_R, W_T = _w("p"), _w("r"), _w("t")
+W_TAB, W_PTAB, W_BR, W_CR = _w("tab"), _w("ptab"), _w("br"), _w("cr")
+W_NOBREAKHYPHEN = _w("noBreakHyphen")
+W_TBL, W_TR, W_TC = _w("tbl"), _w("tr"), _w("tc")
+W_DEL, W_MOVEFROM = _w("del"), _w("moveFrom")
+W_PPR, W_RPR, W_PSTYLE, W_RSTYLE = _w("pPr"), _w("rPr"), _w("pStyle"), _w("rStyle")
+W_B, W_OUTLINELVL, W_NUMPR, W_VAL = _w("b"), _w("outlineLvl"), _w("numPr"), _w("val")
+W_STYLE, W_NAME, W_BASEDON = _w("style"), _w("name"), _w("basedOn")
+W_TYPE, W_STYLEID, W_DEFAULT = _w("type"), _w("styleId"), _w("default")
+W_DOCDEFAULTS, W_RPRDEFAULT = _w("docDefaults"), _w("rPrDefault")
+W_SECTPR = _w("sectPr")
+W_DRAWING, W_PICT, W_OBJECT = _w("drawing"), _w("pict"), _w("object")
+W_TXBXCONTENT = _w("txbxContent")
+MC_FALLBACK = f"{{{MC_NS}}}Fallback"
+MC_ALTERNATE = f"{{{MC_NS}}}AlternateContent"
+
+#: elements inside a paragraph whose runs are part of the visible text
+_INLINE_CONTAINERS = frozenset(
+    _w(t)
+    for t in (
+        "r",
+        "hyperlink",
+        "smartTag",
+        "sdt",
+        "sdtContent",
+        "ins",
+        "moveTo",
+        "fldSimple",
+        "customXml",
+        "dir",
+        "bdo",
+        "rubyBase",
+        "ruby",
+    )
+)
+#: elements inside a run that may hold a text box (whose paragraphs are read separately)
+_EMBEDS = frozenset({W_DRAWING, W_PICT, W_OBJECT, MC_ALTERNATE})
+_OFF = frozenset({"0", "false", "off", "none"})
+
+
+def _on(el: etree._Element) -> bool:
+    """A toggle property (``<w:b/>``, ``<w:b w:val="0"/>``): absent val means on."""
+    val = el.get(W_VAL)
+    return val is None or val.lower() not in _OFF
+
+
+# --------------------------------------------------------------------------- paragraph index space
+
+
+def body_paragraph_elements(body) -> list:
+    """Every ``w:p`` of the main document body in document order: paragraphs in tables, content
+    controls, tracked insertions and text boxes included; the duplicate copies Word keeps in
+    ``mc:Fallback`` excluded. ``Section.first_par``/``last_par`` index this list; the report
+    writer anchors comments with it, so this is the one definition both sides use."""
+    paras = list(body.iter(W_P))
+    if next(body.iter(MC_FALLBACK), None) is None:
+        return paras
+    excluded: set = set()
+    for fb in body.iter(MC_FALLBACK):
+        excluded.update(fb.iter(W_P))
+    return [p for p in paras if p not in excluded]
+
+
+# --------------------------------------------------------------------------- styles
+
+
+@dataclass(slots=True)
+class StyleInfo:
+    name: str = ""
+    heading: int | None = None  # 1..9 from a Heading style name along the chain
+    outline: int | None = None  # 0..9 from w:outlineLvl along the chain
+    title: bool = False
+    bold: bool | None = None  # from the style's rPr along the chain
+    is_list: bool = False  # a List style, or a style with numbering
+    kind: str = "paragraph"
+
+
+_HEADING_NAME = re.compile(r"^heading\s*([1-9])$")
+
+
+class Styles:
+    """The style table, resolved once: style id → :class:`StyleInfo` with inheritance applied."""
+
+    def __init__(self, root: etree._Element | None):
+        raw: dict[str, tuple[etree._Element, str]] = {}
+        self.default_paragraph: str | None = None
+        self.default_bold = False
+        if root is not None:
+            for st in root.iter(W_STYLE):
+                sid = st.get(W_STYLEID)
+                if sid is None:
+                    continue
+                kind = st.get(W_TYPE) or "paragraph"
+                raw[sid] = (st, kind)
+                if kind == "paragraph" and _on_attr(st.get(W_DEFAULT)):
+                    self.default_paragraph = sid
+            dd = root.find(W_DOCDEFAULTS)
+            if dd is not None:
+                rpr = dd.find(f"{W_RPRDEFAULT}/{W_RPR}")
+                b = rpr.find(W_B) if rpr is not None else None
+                self.default_bold = b is not None and _on(b)
+        self.info: dict[str, StyleInfo] = {}
+        for sid in raw:
+            self.info[sid] = self._resolve(sid, raw)
+
+    @staticmethod
+    def _resolve(sid: str, raw: dict[str, tuple[etree._Element, str]]) -> StyleInfo:
+        out = StyleInfo(kind=raw[sid][1])
+        seen: set[str] = set()
+        cur: str | None = sid
+        first = True
+        while cur is not None and cur in raw and cur not in seen and len(seen) < 32:
+            seen.add(cur)
+            st, _ = raw[cur]
+            name_el = st.find(W_NAME)
+            name = (name_el.get(W_VAL) or "") if name_el is not None else ""
+            lname = name.strip().lower()
+            if first:
+                out.name = name
+                first = False
+            m = _HEADING_NAME.match(lname)
+            if m and out.heading is None:
+                out.heading = int(m.group(1))
+            if lname == "title" and out.heading is None:
+                out.title = True
+            if "list" in lname:
+                out.is_list = True
+            ppr = st.find(W_PPR)
+            if ppr is not None:
+                ol = ppr.find(W_OUTLINELVL)
+                if ol is not None and out.outline is None:
+                    out.outline = _int(ol.get(W_VAL), 9)
+                if ppr.find(W_NUMPR) is not None:
+                    out.is_list = True
+            rpr = st.find(W_RPR)
+            if rpr is not None and out.bold is None:
+                b = rpr.find(W_B)
+                if b is not None:
+                    out.bold = _on(b)
+            based = st.find(W_BASEDON)
+            cur = based.get(W_VAL) if based is not None else None
+        return out
+
+    def get(self, sid: str | None) -> StyleInfo | None:
+        if sid is None:
+            sid = self.default_paragraph
+        return self.info.get(sid) if sid is not None else None
+
+    def char_bold(self, sid: str | None) -> bool | None:
+        info = self.info.get(sid) if sid else None
+        return info.bold if info is not None else None
+
+
+def _on_attr(val: str | None) -> bool:
+    return val is not None and val.lower() not in _OFF
+
+
+def _int(val: str | None, default: int) -> int:
+    try:
+        return int(val or "")
+    except ValueError:
+        return default
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _inline_text(el: etree._Element, out: list[str], embeds: list[bool]) -> None:
+    """Visible text of a paragraph (or part of it), in order. Deleted runs (``w:del``), field
+    instructions (``w:instrText``) and paragraph properties are skipped by not descending into
+    them; text boxes are noted in ``embeds`` and read as paragraphs of their own."""
+    for child in el:
+        tag = child.tag
+        if tag == W_T:
+            t = child.text
+            if t:
+                out.append(t)
+        elif tag in _INLINE_CONTAINERS:
+            _inline_text(child, out, embeds)
+        elif tag in (W_TAB, W_PTAB):
+            out.append("\t")
+        elif tag in (W_BR, W_CR):
+            out.append("\n")
+        elif tag == W_NOBREAKHYPHEN:
+            out.append("-")
+        elif tag in _EMBEDS:
+            embeds.append(True)
+
+
+def _run_text(r: etree._Element) -> str:
+    parts: list[str] = []
+    _inline_text(r, parts, [])
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass(slots=True)
+class _Para:
+    """A body-level paragraph, before heading decisions."""
+
+    el: etree._Element
+    text: str
+    index: int
+    style: StyleInfo | None
+    outline: int | None  # direct w:outlineLvl on the paragraph
+    numbered: bool  # direct w:numPr
+    in_box: bool = False  # inside a text box
+
+
+class _Walker:
+    """Walks the body once, producing paragraphs (body level) and table rows in reading order."""
+
+    def __init__(self, index: dict, styles: Styles):
+        self.index = index
+        self.styles = styles
+        self.items: list[_Para | Block] = []
+
+    def _idx(self, p: etree._Element) -> int:
+        return self.index.get(p, -1)
+
+    def blocks(self, container: etree._Element) -> None:
+        for child in container:
+            tag = child.tag
+            if tag == W_P:
+                self.paragraph(child)
+            elif tag == W_TBL:
+                self.table(child)
+            elif tag in (W_SECTPR, W_DEL, W_MOVEFROM, MC_FALLBACK):
+                continue  # deleted or duplicate content: in the index space, not in the text
+            elif isinstance(tag, str):
+                self.blocks(child)  # w:sdt, w:sdtContent, w:ins, w:customXml, mc:Choice ...
+
+    def _text(self, p: etree._Element) -> tuple[str, bool]:
+        parts: list[str] = []
+        embeds: list[bool] = []
+        _inline_text(p, parts, embeds)
+        return "".join(parts), bool(embeds)
+
+    def paragraph(self, p: etree._Element) -> None:
+        text, has_embed = self._text(p)
+        ppr = p[0] if len(p) and p[0].tag == W_PPR else None
+        sid = outline = None
+        numbered = False
+        if ppr is not None:
+            ps = ppr.find(W_PSTYLE)
+            if ps is not None:
+                sid = ps.get(W_VAL)
+            ol = ppr.find(W_OUTLINELVL)
+            if ol is not None:
+                outline = _int(ol.get(W_VAL), 9)
+            numbered = ppr.find(W_NUMPR) is not None
+        self.items.append(_Para(p, text, self._idx(p), self.styles.get(sid), outline, numbered))
+        if has_embed:
+            self._boxes(p)
+
+    def _boxes(self, p: etree._Element) -> None:
+        """Paragraphs inside text boxes anchored in ``p``: plain body text after it."""
+        for box in p.iter(W_TXBXCONTENT):
+            if any(a.tag == MC_FALLBACK for a in box.iterancestors()):
+                continue
+            for q in box.iter(W_P):
+                if q.getparent() is not None and any(
+                    a.tag == W_TXBXCONTENT and a is not box for a in _ancestors_until(q, box)
+                ):
+                    continue  # a box inside a box: read when that box is visited
+                text, _ = self._text(q)
+                i = self._idx(q)
+                self.items.append(_Para(q, text, i, None, None, False, in_box=True))
+
+    def table(self, tbl: etree._Element) -> None:
+        for tr in _children(tbl, W_TR):
+            cells: list[str] = []
+            idxs: list[int] = []
+            nested: list[etree._Element] = []
+            for tc in _children(tr, W_TC):
+                parts: list[str] = []
+                for el in _cell_blocks(tc):
+                    if el.tag == W_TBL:
+                        nested.append(el)
+                        continue
+                    text, _ = self._text(el)
+                    i = self._idx(el)
+                    if i >= 0:
+                        idxs.append(i)
+                    text = collapse_ws(text)
+                    if text:
+                        parts.append(text)
+                if parts:
+                    cells.append(" ".join(parts))
+            if cells:
+                lo = min(idxs) if idxs else -1
+                hi = max(idxs) if idxs else -1
+                self.items.append(Block(" | ".join(cells), lo, hi))
+            for inner in nested:
+                self.table(inner)
+
+
+def _ancestors_until(el: etree._Element, stop: etree._Element):
+    for a in el.iterancestors():
+        if a is stop:
+            return
+        yield a
+
+
+def _children(el: etree._Element, tag: str):
+    """Direct ``tag`` children, looking through wrappers (w:sdt, w:customXml, w:ins ...)."""
+    for child in el:
+        if child.tag == tag:
+            yield child
+        elif child.tag in (W_DEL, W_MOVEFROM, MC_FALLBACK) or not isinstance(child.tag, str):
+            continue
+        elif child.tag not in (W_TBL, W_P) and len(child):
+            yield from _children(child, tag)
+
+
+def _cell_blocks(tc: etree._Element):
+    """Paragraphs and nested tables of a cell, in order, looking through wrappers."""
+    for child in tc:
+        tag = child.tag
+        if tag in (W_P, W_TBL):
+            yield child
+        elif tag in (W_DEL, W_MOVEFROM, MC_FALLBACK) or not isinstance(tag, str):
+            continue
+        elif len(child):
+            yield from _cell_blocks(child)
+
+
+# --------------------------------------------------------------------------- heading heuristics
+
+_RE_MULTI = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){1,4})\.?\s+(\S.*)$", re.S)
+_RE_SINGLE = re.compile(r"^(\d{1,3})(?:[.)]\s*|\s+)(\S.*)$", re.S)
+_RE_KEYWORD = re.compile(
+    r"^(article|section|chapter|part)\s+(\d{1,3}[a-z]?|[ivxlc]{1,7}|[a-z])\b\.?\s*(?:[-\u2013\u2014:.]\s*)?(.*)$",
+    re.I | re.S,
+)
+_RE_ROMAN = re.compile(r"^([IVX]{1,6})\.\s+(\S.*)$", re.S)
+_RE_SUB = re.compile(r"^(?:\((?:\d{1,3}|[a-zA-Z]|[ivx]{1,5})\)|[A-Za-z][.)])\s+(\S.*)$", re.S)
+
+
+@dataclass(slots=True)
+class Numbering:
+    """What a hand-typed heading number says: its kind and depth."""
+
+    kind: str  # keyword | roman | multi | single | sub
+    depth: int
+    number: str
+    rest: str
+    keyword: str = ""
+
+
+def numbering(text: str) -> Numbering | None:
+    """Recognise a hand-typed heading number at the start of ``text``."""
+    m = _RE_KEYWORD.match(text)
+    if m and text[0].isupper():
+        return Numbering("keyword", 1, m.group(2), m.group(3).strip(), m.group(1).lower())
+    m = _RE_MULTI.match(text)
+    if m:
+        return Numbering("multi", m.group(1).count(".") + 1, m.group(1), m.group(2).strip())
+    m = _RE_ROMAN.match(text)
+    if m:
+        return Numbering("roman", 1, m.group(1), m.group(2).strip())
+    m = _RE_SINGLE.match(text)
+    if m:
+        return Numbering("single", 1, m.group(1), m.group(2).strip())
+    m = _RE_SUB.match(text)
+    if m:
+        return Numbering("sub", 1, "", m.group(1).strip())
+    return None
+
+
+def strong_numbered_title(text: str, num: Numbering) -> bool:
+    """Whether a *plain* (not bold) numbered line is a heading by its pattern alone."""
+    if num.kind == "keyword":
+        return num.rest == "" or reads_like_title(num.rest, max_words=10)
+    if num.kind in ("roman", "multi", "single"):
+        return reads_like_title(num.rest, max_words=10) and not num.rest.endswith(".")
+    return False
+
+
+class _Leveler:
+    """Turns heading kinds into levels as the document goes: typed numbering nests below the
+    last Word heading style; bold pseudo-headings sit one below the last real heading;
+    "(4)"/"a." sub-numbered bold headings one below the last non-sub heading."""
+
+    def __init__(self) -> None:
+        self.style_level = 0  # last style heading's level
+        self.real_level = 0  # last style or numbered heading's level
+        self.nonsub_level = 0  # last style, numbered or plain bold heading's level
+        self.saw_part = False  # ARTICLE/CHAPTER/PART seen: SECTION nests below
+
+    def style(self, level: int) -> int:
+        self.style_level = self.real_level = self.nonsub_level = level
+        return level
+
+    def numbered(self, num: Numbering) -> int:
+        if num.kind == "keyword":
+            if num.keyword in ("article", "chapter", "part"):
+                self.saw_part = True
+                depth = 1
+            else:
+                depth = 2 if self.saw_part else 1
+        else:
+            depth = num.depth
+        level = min(self.style_level + depth, 9)
+        self.real_level = self.nonsub_level = level
+        return level
+
+    def bold(self) -> int:
+        level = min(self.real_level + 1, 9)
+        self.nonsub_level = level
+        return level
+
+    def sub(self) -> int:
+        return min(self.nonsub_level + 1, 9)
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+@dataclass
+class DocxContent:
+    blocks: list[Block]
+    paragraph_count: int
+    title: str
+    title_index: int
+
+
+def read_docx(pkg: Package) -> DocxContent:
+    """Blocks (with headings decided) of the package's main document part."""
+    root = pkg.xml(pkg.main_part)
+    if root.tag.startswith(f"{{{W_STRICT_NS}}}"):
+        raise refuse("strict", "unsupported_type", pkg.filename)
+    body = root.find(W_BODY)
+    if body is None:
+        raise refuse("missing_part", "missing_part", pkg.filename, part="the document body")
+
+    styles_part = pkg.related(pkg.main_part, REL_STYLES)
+    if styles_part is None and pkg.has("word/styles.xml"):
+        styles_part = "word/styles.xml"
+    styles = Styles(pkg.xml(styles_part) if styles_part else None)
+
+    paras = body_paragraph_elements(body)
+    index = {p: i for i, p in enumerate(paras)}
+    walker = _Walker(index, styles)
+    walker.blocks(body)
+    items = walker.items
+
+    core_title = ""
+    core_part = pkg.related("", REL_CORE) if pkg.has("_rels/.rels") else None
+    if core_part:
+        croot = pkg.xml(core_part)
+        el = croot.find("{http://purl.org/dc/elements/1.1/}title")
+        if el is not None and el.text:
+            core_title = collapse_ws(el.text)
+
+    blocks, title, title_index = _decide_headings(items, styles)
+    return DocxContent(blocks, len(paras), title or core_title, title_index)
+
+
+def _style_heading(p: _Para) -> int | None | str:
+    """Level from outline level / heading style; "title" for the Title style; 0 for explicit
+    body text (outline level 9); None when the style says nothing."""
+    if p.outline is not None:
+        return p.outline + 1 if 0 <= p.outline <= 8 else 0
+    st = p.style
+    if st is None:
+        return None
+    if st.outline is not None:
+        return st.outline + 1 if 0 <= st.outline <= 8 else 0
+    if st.heading is not None:
+        return st.heading
+    if st.title:
+        return "title"
+    return None
+
+
+def _all_bold(p: _Para, styles: Styles) -> bool:
+    """Every run that shows text is bold (run ``w:b`` > run character style > paragraph style >
+    document defaults)."""
+    base = p.style.bold if p.style is not None and p.style.bold is not None else styles.default_bold
+    saw_text = False
+    for r in p.el.iter(W_R):
+        text = _run_text(r)
+        if not text.strip():
+            continue
+        if any(a.tag in (W_DEL, W_MOVEFROM) for a in _ancestors_until(r, p.el)):
+            continue
+        saw_text = True
+        bold = base
+        rpr = r[0] if len(r) and r[0].tag == W_RPR else r.find(W_RPR)
+        if rpr is not None:
+            b = rpr.find(W_B)
+            if b is not None:
+                bold = _on(b)
+            else:
+                rs = rpr.find(W_RSTYLE)
+                if rs is not None:
+                    cb = styles.char_bold(rs.get(W_VAL))
+                    if cb is not None:
+                        bold = cb
+        if not bold:
+            return False
+    return saw_text
+
+
+def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[Block], str, int]:
+    # what counts as a candidate depends on the whole document: pre-compute
+    paras = [it for it in items if isinstance(it, _Para) and not it.in_box and it.text.strip()]
+    numbers: dict[int, Numbering | None] = {}
+    multi_count = 0
+    multi_prefixes: set[str] = set()
+    for p in paras:
+        t = collapse_ws(p.text)
+        num = numbering(t) if len(t) <= 160 else None
+        numbers[id(p)] = num
+        if num is not None and num.kind == "multi" and strong_numbered_title(t, num):
+            multi_count += 1
+            multi_prefixes.add(num.number.split(".")[0])
+    # bold is a heading signal only when bold is not the document's ordinary text (short
+    # documents alternate bold titles and plain bodies: half bold is normal there)
+    bold_share_ok = True
+    plain = [
+        p for p in paras if not isinstance(_style_heading(p), int | str) or _style_heading(p) == 0
+    ]
+    if plain:
+        sample = plain if len(plain) <= 400 else plain[:: max(1, len(plain) // 400)]
+        n_bold = sum(1 for p in sample if _all_bold(p, styles))
+        bold_share_ok = n_bold * 10 <= len(sample) * 6  # at most 60% of plain paragraphs
+
+    out: list[Block] = []
+    lev = _Leveler()
+    title = ""
+    title_index = -1
+    seen_heading = False
+    n = len(items)
+    # index of the next item with text, to know whether a line is followed by more text
+    next_text = [n] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        it = items[i]
+        has = bool(it.text.strip())
+        next_text[i] = i if has else next_text[i + 1]
+
+    for i, it in enumerate(items):
+        if isinstance(it, Block):
+            out.append(it)
+            continue
+        text = it.text
+        stripped = text.strip()
+        if not stripped:
+            continue
+        if it.in_box:
+            out.append(Block(text, it.index, it.index))
+            continue
+        followed = next_text[i + 1] < n
+        sh = _style_heading(it)
+        if sh == "title":
+            if not title and not seen_heading:
+                title = collapse_ws(text)
+                title_index = it.index
+                continue
+            sh = None
+        if isinstance(sh, int) and sh > 0:
+            seen_heading = True
+            out.append(Block(text, it.index, it.index, lev.style(sh), "heading"))
+            continue
+        t = collapse_ws(text)
+        num = numbers.get(id(it))
+        is_list = (it.style is not None and it.style.is_list) or False
+        # typed numbering that is a heading even in plain text
+        plain_ok = (
+            sh is None
+            and not is_list
+            and not it.numbered
+            and followed
+            and num is not None
+            and strong_numbered_title(t, num)
+            and (
+                num.kind in ("keyword", "roman")
+                or (num.kind == "multi" and multi_count >= 2)
+                or (num.kind == "single" and multi_count >= 2 and num.number in multi_prefixes)
+            )
+        )
+        if plain_ok:
+            seen_heading = True
+            out.append(Block(text, it.index, it.index, lev.numbered(num), "numbered"))
+            continue
+        if (
+            sh != 0
+            and not is_list
+            and followed
+            and bold_share_ok
+            and reads_like_title(t)
+            and _all_bold(it, styles)
+        ):
+            seen_heading = True
+            if num is not None and num.kind == "sub":
+                level = lev.sub()
+            elif num is not None and num.kind in ("keyword", "roman", "multi"):
+                level = lev.numbered(num)
+            else:
+                level = lev.bold()
+            out.append(Block(text, it.index, it.index, level, "bold"))
+            continue
+        out.append(Block(text, it.index, it.index))
+    return out, title, title_index

@@ -1,0 +1,356 @@
+"""Format-independent half of the parser: blocks → sections.
+
+The readers (.docx, .txt, .md) turn a file into a flat list of :class:`Block` s, each either body
+text or a heading whose level and kind are already decided. :func:`build_sections` then cuts the
+list at the headings, computes paths, splits oversized sections into chunks, and gives every
+section its stable id. Keeping this in one place means every format gets the same ids, the same
+chunking and the same paragraph-range rules.
+
+Also here: the wording rules that say whether a short line *reads* like a heading (shared by the
+.docx heuristics and the plain-text reader).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from review.models import Section
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass(slots=True)
+class Block:
+    """One paragraph (or one table row) in reading order.
+
+    ``first``/``last`` are indices into the document's paragraph index space (body paragraphs for
+    .docx, non-empty source lines for .txt/.md). ``level``/``kind`` are set only for headings.
+    """
+
+    text: str
+    first: int
+    last: int
+    level: int = 0  # > 0: this block is a heading
+    kind: str = ""  # heading | numbered | bold | markdown
+
+
+# --------------------------------------------------------------------------- text rules
+
+#: characters XML 1.0 forbids (reports write section text back into Word XML), plus DEL
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_WS = re.compile(r"\s+")
+
+
+def strip_forbidden(text: str) -> str:
+    """Drop characters that cannot be written back into an XML document."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
+def collapse_ws(text: str) -> str:
+    """One line, single spaces: what a heading title looks like."""
+    return _WS.sub(" ", text).strip()
+
+
+#: words a heading does not end on ("4. Essential service delivery and collaboration; and")
+_DANGLING = frozenset(
+    [
+        "and",
+        "or",
+        "nor",
+        "but",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "for",
+        "with",
+        "in",
+        "on",
+        "by",
+        "as",
+        "that",
+        "which",
+        "who",
+        "than",
+    ]
+)
+
+
+def reads_like_title(text: str, max_words: int = 12, max_chars: int = 120) -> bool:
+    """Whether a short line could be a heading by its wording alone.
+
+    Headings are short and do not end like a clause of a list or a sentence: no trailing ';' or
+    ',', no trailing ':' or '.' after more than a few words, and no dangling conjunction. Lines
+    that start in lower case continue a sentence.
+    """
+    t = text.strip()
+    if not t or len(t) > max_chars:
+        return False
+    words = t.split()
+    if len(words) > max_words:
+        return False
+    if not any(ch.isalpha() for ch in t):
+        return False
+    last = t[-1]
+    if last in ";,":
+        return False
+    if last in ":." and len(words) > 4:
+        return False
+    if words[-1].lower().strip(".:") in _DANGLING and len(words) > 1:
+        return False
+    first_alpha = next(ch for ch in t if ch.isalpha())
+    return not first_alpha.islower()
+
+
+# --------------------------------------------------------------------------- ids
+
+
+_ID_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+    }
+)
+
+
+def normalise_for_id(text: str) -> str:
+    """What must stay equal for a section to keep its id: case, quotes, dashes and spacing are
+    not edits a reviewer cares about (Word changes them behind the author's back)."""
+    t = unicodedata.normalize("NFKC", text).translate(_ID_TRANSLATE)
+    return _WS.sub(" ", t).strip().casefold()
+
+
+def section_id(path: tuple[str, ...], text: str, occurrence: int = 0) -> str:
+    """Hash of heading path + normalised text; ``occurrence`` separates identical twins."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(normalise_for_id(p) for p in path).encode("utf-8"))
+    h.update(b"\x1e")
+    h.update(normalise_for_id(text).encode("utf-8"))
+    if occurrence:
+        h.update(f"\x1d{occurrence}".encode())
+    return "s-" + h.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- chunking
+
+#: a section longer than this is split into parts; a document without headings is split when
+#: it is longer than CHUNK_MAX_WORDS
+CHUNK_TRIGGER_WORDS = 800
+CHUNK_TARGET_WORDS = 300
+CHUNK_MAX_WORDS = 400
+CHUNK_MIN_TAIL_WORDS = 100
+#: a word longer than this (no spaces at all) is cut by characters
+_MAX_TOKEN_CHARS = 2000
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'\u201d\u2019)\]]*\s+")
+
+
+def _split_long_text(text: str) -> list[str]:
+    """Split one enormous paragraph at sentence boundaries into ~CHUNK_TARGET_WORDS pieces
+    (falling back to word boundaries, then to characters, for text without sentences)."""
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    units: list[str] = []
+    for s in sentences:
+        words = s.split()
+        if len(words) <= CHUNK_MAX_WORDS:
+            units.append(s.strip())
+            continue
+        for i in range(0, len(words), CHUNK_TARGET_WORDS):
+            units.append(" ".join(words[i : i + CHUNK_TARGET_WORDS]))
+    pieces: list[str] = []
+    cur: list[str] = []
+    n = 0
+    for u in units:
+        w = len(u.split())
+        if cur and n + w > CHUNK_MAX_WORDS:
+            pieces.append(" ".join(cur))
+            cur, n = [], 0
+        cur.append(u)
+        n += w
+        if n >= CHUNK_TARGET_WORDS:
+            pieces.append(" ".join(cur))
+            cur, n = [], 0
+    if cur:
+        pieces.append(" ".join(cur))
+    out: list[str] = []
+    for p in pieces:  # a "word" of megabytes without a space: cut by characters
+        if len(p) > _MAX_TOKEN_CHARS * 4 and len(p.split()) <= 1:
+            out.extend(p[i : i + _MAX_TOKEN_CHARS] for i in range(0, len(p), _MAX_TOKEN_CHARS))
+        else:
+            out.append(p)
+    return out
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def chunk_blocks(blocks: list[Block]) -> list[list[Block]]:
+    """Group body blocks into chunks of about CHUNK_TARGET_WORDS words, cutting only between
+    paragraphs except inside a paragraph that is itself too long. Deterministic."""
+    units: list[Block] = []
+    for b in blocks:
+        if _word_count(b.text) > CHUNK_MAX_WORDS or len(b.text) > _MAX_TOKEN_CHARS * 4:
+            units.extend(Block(piece, b.first, b.last) for piece in _split_long_text(b.text))
+        else:
+            units.append(b)
+    chunks: list[list[Block]] = []
+    cur: list[Block] = []
+    n = 0
+    for u in units:
+        w = _word_count(u.text)
+        if cur and n + w > CHUNK_MAX_WORDS:
+            chunks.append(cur)
+            cur, n = [], 0
+        cur.append(u)
+        n += w
+        if n >= CHUNK_TARGET_WORDS:
+            chunks.append(cur)
+            cur, n = [], 0
+    if cur:
+        tail = sum(_word_count(b.text) for b in cur)
+        if (
+            chunks
+            and tail < CHUNK_MIN_TAIL_WORDS
+            and sum(_word_count(b.text) for b in chunks[-1]) + tail <= CHUNK_MAX_WORDS + 100
+        ):
+            chunks[-1].extend(cur)
+        else:
+            chunks.append(cur)
+    return chunks
+
+
+def _range_label(first: int, last: int) -> str:
+    a, b = first + 1, last + 1
+    return f"paragraph {a}" if a == b else f"paragraphs {a}\u2013{b}"
+
+
+# --------------------------------------------------------------------------- sections
+
+
+@dataclass(slots=True)
+class _Draft:
+    title: str
+    level: int
+    kind: str
+    path: tuple[str, ...]
+    first: int
+    last: int
+    body: list[Block]
+
+
+def build_sections(
+    blocks: list[Block],
+    *,
+    paragraph_count: int,
+    doc_title: str = "",
+    preamble_start: int = 0,
+) -> list[Section]:
+    """Cut ``blocks`` at their headings into sections.
+
+    A section covers the paragraph range from its heading up to the paragraph before the next
+    section starts (so the ranges tile the document, which the annotator relies on). Text before
+    the first heading becomes a level-0 preamble titled with the document title (or "Preamble")
+    when it has any text. Oversized sections, and documents without any heading, are chunked.
+    """
+    drafts: list[_Draft] = []
+    stack: list[tuple[int, str]] = []
+    pre_body: list[Block] = []
+    for b in blocks:
+        if b.level > 0:
+            title = collapse_ws(b.text)
+            while stack and stack[-1][0] >= b.level:
+                stack.pop()
+            path = tuple(t for _, t in stack) + (title,)
+            stack.append((b.level, title))
+            drafts.append(_Draft(title, b.level, b.kind, path, b.first, b.last, []))
+        elif b.text.strip():
+            (drafts[-1].body if drafts else pre_body).append(b)
+
+    last_index = max(paragraph_count - 1, 0)
+    # ranges tile: each section ends where the next begins
+    for i, d in enumerate(drafts):
+        end = drafts[i + 1].first - 1 if i + 1 < len(drafts) else last_index
+        d.last = max(d.first, end)
+
+    out: list[tuple[str, int, tuple[str, ...], str, int, int, str]] = []
+    if pre_body:
+        start = min(preamble_start, pre_body[0].first)
+        end = drafts[0].first - 1 if drafts else last_index
+        end = max(end, start)
+        if not drafts and sum(_word_count(b.text) for b in pre_body) > CHUNK_MAX_WORDS:
+            out.extend(_chunk_headless(pre_body, start, end))
+        else:
+            title = doc_title or "Preamble"
+            out.extend(_maybe_chunk(title, 0, "preamble", (title,), start, end, pre_body))
+    elif not drafts and doc_title:  # a title and nothing else: still one section to show
+        out.append((doc_title, 0, (doc_title,), "", preamble_start, last_index, "preamble"))
+    for d in drafts:
+        out.extend(_maybe_chunk(d.title, d.level, d.kind, d.path, d.first, d.last, d.body))
+
+    seen: dict[tuple[tuple[str, ...], str], int] = {}
+    sections: list[Section] = []
+    for title, level, path, text, first, last, kind in out:
+        key = (tuple(normalise_for_id(p) for p in path), normalise_for_id(text))
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        sections.append(
+            Section(
+                id=section_id(path, text, occurrence),
+                title=title,
+                level=level,
+                path=path,
+                text=text,
+                first_par=first,
+                last_par=last,
+                kind=kind,
+            )
+        )
+    return sections
+
+
+def _join(blocks: list[Block]) -> str:
+    return "\n".join(b.text for b in blocks)
+
+
+def _chunk_ranges(chunks: list[list[Block]], start: int, end: int) -> list[tuple[int, int]]:
+    """Paragraph ranges of consecutive chunks that tile [start, end]."""
+    starts = [start] + [min(b.first for b in c) for c in chunks[1:]]
+    ranges = []
+    for i, s in enumerate(starts):
+        e = starts[i + 1] - 1 if i + 1 < len(starts) else end
+        ranges.append((s, max(s, e)))
+    return ranges
+
+
+def _chunk_headless(body: list[Block], start: int, end: int):
+    chunks = chunk_blocks(body)
+    for n, (c, (s, e)) in enumerate(zip(chunks, _chunk_ranges(chunks, start, end), strict=True), 1):
+        lo, hi = min(b.first for b in c), max(b.last for b in c)
+        title = f"Part {n} ({_range_label(lo, hi)})"
+        yield (title, 1, (title,), _join(c), s, e, "chunk")
+
+
+def _maybe_chunk(title, level, kind, path, first, last, body):
+    text = _join(body)
+    if _word_count(text) <= CHUNK_TRIGGER_WORDS and len(text) <= _MAX_TOKEN_CHARS * 40:
+        yield (title, level, path, text, first, last, kind)
+        return
+    chunks = chunk_blocks(body)
+    ranges = _chunk_ranges(chunks, first, last)
+    # the first part keeps the heading, so the section is still found by its title
+    yield (title, level, path, _join(chunks[0]), ranges[0][0], ranges[0][1], kind)
+    for n, (c, (s, e)) in enumerate(zip(chunks[1:], ranges[1:], strict=True), 2):
+        lo, hi = min(b.first for b in c), max(b.last for b in c)
+        sub = f"{title} (part {n}, {_range_label(lo, hi)})"
+        yield (sub, level + 1, path + (sub,), _join(c), s, e, "chunk")
