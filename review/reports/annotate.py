@@ -32,6 +32,7 @@ MAX_HIGHLIGHT_PARAGRAPHS = 400
 SUGGESTER_AUTHOR = "Competency Review (suggested)"
 
 _W_T, _W_R, _W_P = qn("w:t"), qn("w:r"), qn("w:p")
+_RANGE_START = qn("w:commentRangeStart")
 _RUN_TEXT = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
 #: runs below these hold no visible body text of this paragraph (text boxes, deletions) or are
 #: rebuilt by Word (simple fields): they are counted as empty and never split
@@ -58,8 +59,10 @@ def _anchor(p_el, comment_id: int) -> None:
     """
     start = OxmlElement("w:commentRangeStart")
     start.set(qn("w:id"), str(comment_id))
-    pPr = p_el.find(qn("w:pPr"))
-    p_el.insert(1 if pPr is not None and p_el.index(pPr) == 0 else 0, start)
+    at = 0  # after the paragraph properties and the ranges of earlier comments, in order
+    while at < len(p_el) and p_el[at].tag in (qn("w:pPr"), _RANGE_START):
+        at += 1
+    p_el.insert(at, start)
     end = OxmlElement("w:commentRangeEnd")
     end.set(qn("w:id"), str(comment_id))
     p_el.append(end)

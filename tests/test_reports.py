@@ -1,0 +1,414 @@
+"""The review report, the annotated policy and the statement of applicability, re-opened with
+python-docx / csv / openpyxl and checked for content."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from openpyxl import load_workbook
+from test_reports_fixtures import (
+    AGENCY,
+    FOOTER_TEXT,
+    HEADER_TEXT,
+    REVIEWER,
+    body_paragraphs,
+    framework,
+    make_context,
+    make_policy,
+    paragraph_text,
+)
+
+from review.errors import UnreadableDocument, ValidationFailed
+from review.models import Evidence, ParsedDocument, Suggestion
+from review.reports import (
+    analysis_context,
+    annotated_policy,
+    coverage_csv,
+    coverage_xlsx,
+    review_report,
+)
+from review.reports.annotate import SUGGESTER_AUTHOR
+
+W_COMMENT_START = qn("w:commentRangeStart")
+
+
+def _open(data: bytes):
+    return Document(io.BytesIO(data))
+
+
+def _all_text(doc) -> str:
+    parts = [paragraph_text(p) for p in doc.element.body.iter(qn("w:p"))]
+    return "\n".join(parts)
+
+
+def _table_with_header(doc, first: str):
+    for t in doc.tables:
+        if t.rows and t.rows[0].cells[0].text.strip() == first:
+            return t
+    raise AssertionError(f"no table whose header starts with {first!r}")
+
+
+def _comments_by_paragraph(doc) -> dict[int, list[int]]:
+    """Body paragraph index → ids of the comments whose range starts in it."""
+    out: dict[int, list[int]] = {}
+    for i, p in enumerate(body_paragraphs(doc)):
+        ids = [int(el.get(qn("w:id"))) for el in p.iter(W_COMMENT_START)]
+        if ids:
+            out[i] = ids
+    return out
+
+
+# --------------------------------------------------------------------------- review report
+
+
+@pytest.fixture(scope="module")
+def reviewed():
+    ctx = make_context()
+    return ctx, _open(review_report(ctx, framework()))
+
+
+def test_report_matrix_lists_every_required_competency_with_its_status(reviewed):
+    ctx, doc = reviewed
+    matrix = _table_with_header(doc, "Competency")
+    assert matrix.rows[0].cells[1].text == "Status"
+    rows = {}
+    for row in matrix.rows[1:]:
+        first_line = row.cells[0].paragraphs[0].text
+        cid = first_line[first_line.rindex("(") + 1 : -1]
+        rows[cid] = (row.cells[1].paragraphs[0].text, row.cells[2].text)
+    required = [it.id for it in framework().required_items("specialised")]
+    assert list(rows) == required  # every one, in framework order
+    expected = {
+        "met": "Met",
+        "partial": "Partial",
+        "not_addressed": "Not addressed",
+        "not_applicable": "Not applicable",
+    }
+    for cov in ctx.coverage:
+        assert rows[cov.competency][0] == expected[cov.status], cov.competency
+    # cited sections: title and a quote around the evidence
+    assert "1. Vicarious trauma" in rows["C5"][1]
+    assert "secondary traumatic stress" in rows["C5"][1]
+    assert "2. Confidential location" in rows["A10"][1]
+    assert "No section cited." in rows["C1"][1]
+
+
+def test_report_cover_summary_gaps_notes_history_and_signoff(reviewed):
+    ctx, doc = reviewed
+    text = _all_text(doc)
+    for expected in (
+        AGENCY,
+        "Staff Policy Manual",
+        "staff-policy.docx",
+        ctx.framework_title,
+        "version 2017-03-21",
+        REVIEWER,
+        "In review",
+        "2024-05-01 09:00 UTC",
+    ):
+        assert expected in text, expected
+    # summary figures: 3 met, 1 partial, 1 not applicable, the rest not addressed
+    summary = _table_with_header(doc, "Status")
+    figures = {r.cells[0].text: r.cells[1].text for r in summary.rows[1:]}
+    n = len(ctx.coverage)
+    assert figures == {
+        "Met": "3",
+        "Partial": "1",
+        "Not addressed": str(n - 5),
+        "Not applicable": "1",
+        "Total required": str(n),
+    }
+    # the chart is a real PNG in the package
+    assert len(doc.inline_shapes) == 1
+    with zipfile.ZipFile(io.BytesIO(review_report(ctx, framework()))) as z:
+        pngs = [n for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")]
+        assert pngs and z.read(pngs[0])[:8] == b"\x89PNG\r\n\x1a\n"
+    # gaps: C1 with its recommendation and the training module's title
+    assert "Write a training plan on trafficking indicators." in text
+    assert framework().training_module("HT101-4").title in text
+    assert "Partially met (1)" in text
+    # notes, rejected suggestions with the reason, history, sign-off
+    notes = next(
+        t
+        for t in doc.tables
+        if [c.text for c in t.rows[0].cells][:3] == ["Competency", "Section", "Note"]
+    )
+    noted = {r.cells[0].text: (r.cells[1].text, r.cells[2].text) for r in notes.rows[1:]}
+    assert noted[f"C5 – {framework().item('C5').title}"] == (
+        "1. Vicarious trauma",
+        "Covers vicarious trauma well.",
+    )
+    c3 = next(v for k, v in noted.items() if k.startswith("C3 ") and k.endswith("(added by hand)"))
+    assert c3 == ("Mandatory reporting", "Mandated reporting is explicit.")
+    assert "The agency runs no residential program." in text
+    assert "Location secrecy is not a trauma-informed care policy." in text
+    history = _table_with_header(doc, "When")
+    assert [r.cells[1].text for r in history.rows[1:]] == ["submit", "claim"]
+    assert "Uma Uploader" in history.rows[1].cells[2].text
+    assert "Pending: no decision yet" in text
+    assert "1 suggestion is not decided yet." in text
+
+
+def test_report_header_names_agency_and_document_and_footer_numbers_pages(reviewed):
+    _, doc = reviewed
+    header = doc.sections[0].header
+    assert AGENCY in header.paragraphs[0].text
+    assert "Staff Policy Manual (version 2)" in header.paragraphs[0].text
+    footer_xml = doc.sections[0].footer._element.xml
+    assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml
+    assert "{page}" not in footer_xml and "{agency}" not in header._element.xml
+
+
+def test_report_tables_repeat_their_header_row(reviewed):
+    _, doc = reviewed
+    matrix = _table_with_header(doc, "Competency")
+    assert matrix.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert matrix.style.name == "Review Table"
+
+
+def test_report_uses_template_styles_and_an_agency_template_overrides(tmp_path):
+    ctx = make_context()
+    doc = _open(review_report(ctx, framework()))
+    assert doc.paragraphs[0].style.name == "Title"
+    assert any(p.style.name == "Banner" for p in doc.paragraphs) is False  # reviewed: no banner
+    # a bare agency template: none of our styles, a header with our placeholders and a logo line
+    agency = Document()
+    agency.sections[0].header.paragraphs[0].text = "ACME HEADER {agency} / {document}"
+    agency.sections[0].footer.paragraphs[0].text = "p. {page}"
+    agency.add_paragraph("specimen to be dropped")
+    buf = io.BytesIO()
+    agency.save(buf)
+    path = tmp_path / "agency.docx"
+    path.write_bytes(buf.getvalue())
+    for template in (buf.getvalue(), path):
+        out = _open(review_report(ctx, framework(), template=template))
+        assert out.sections[0].header.paragraphs[0].text.startswith(f"ACME HEADER {AGENCY} / ")
+        assert "PAGE" in out.sections[0].footer._element.xml
+        text = _all_text(out)
+        assert "specimen to be dropped" not in text
+        assert "Coverage matrix" in text
+
+
+def test_unreviewed_report_is_labelled_suggested():
+    ctx = make_context()
+    ctx.reviewed = False
+    ctx.reviewer = ""
+    doc = _open(review_report(ctx, framework()))
+    banners = [p.text for p in doc.paragraphs if p.style.name == "Banner"]
+    assert banners and banners[0].startswith("Suggested, not reviewed")
+    matrix = _table_with_header(doc, "Competency")
+    statuses = {r.cells[1].paragraphs[0].text for r in matrix.rows[1:]}
+    assert "Met (suggested)" in statuses and "Met" not in statuses
+
+
+def test_approved_report_signoff_names_approver_and_date():
+    ctx = make_context(state="approved")
+    ctx.approver = "Alex Approver"
+    ctx.approved_at = "2024-05-03T12:00:00+00:00"
+    doc = _open(review_report(ctx, framework()))
+    signoff = doc.tables[-1]
+    values = {r.cells[0].text: r.cells[1].text for r in signoff.rows}
+    assert values["Decision"] == "Approved"
+    assert values["Approver"] == "Alex Approver"
+    assert values["Date"] == "2024-05-03"
+
+
+# --------------------------------------------------------------------------- annotated policy
+
+
+@pytest.fixture(scope="module")
+def annotated():
+    policy = make_policy()
+    ctx = make_context(policy)
+    return policy, ctx, _open(annotated_policy(ctx))
+
+
+def test_annotated_copy_keeps_every_paragraph_style_table_and_header(annotated):
+    policy, _, doc = annotated
+    original = _open(policy.data)
+    assert [paragraph_text(p) for p in body_paragraphs(doc)] == policy.paragraph_texts
+    assert [p.style.name for p in doc.paragraphs] == [p.style.name for p in original.paragraphs]
+    assert doc.paragraphs[3].style.name == "Policy Body"
+    assert [c.text for r in doc.tables[0].rows for c in r.cells] == [
+        c.text for r in original.tables[0].rows for c in r.cells
+    ]
+    assert doc.sections[0].header.paragraphs[0].text == HEADER_TEXT
+    assert doc.sections[0].footer.paragraphs[0].text == FOOTER_TEXT
+
+
+def test_annotated_copy_comments_sit_on_the_linked_sections(annotated):
+    _, ctx, doc = annotated
+    comments = {c.comment_id: c for c in doc.comments}
+    anchors = _comments_by_paragraph(doc)
+    assert all(c.author == REVIEWER and c.initials == "RR" for c in comments.values())
+
+    (vt,) = anchors[2]  # "1. Vicarious trauma" heading
+    assert "Competencies confirmed by the reviewer" in comments[vt].text
+    assert "C5" in comments[vt].text and "Covers vicarious trauma well." in comments[vt].text
+    (loc,) = anchors[4]
+    assert "A10" in comments[loc].text
+    assert "C7" not in comments[loc].text  # rejected links are not annotated
+    (rep,) = anchors[6]  # bold pseudo-heading
+    assert "C3" in comments[rep].text and "added by the reviewer" in comments[rep].text
+    (pending,) = anchors[12]  # the heading paragraph with no run at all
+    assert "Suggested, not reviewed" in comments[pending].text and "C2" in comments[pending].text
+
+    # gaps: one separate comment each, on the document's first paragraph
+    gap_rows = [r for r in ctx.coverage if r.status in ("not_addressed", "partial")]
+    gap_ids = anchors[0]
+    assert len(gap_ids) == len(gap_rows)
+    gap_texts = [comments[i].text for i in gap_ids]
+    assert gap_texts[0].startswith("Gap (not addressed): C1")
+    assert "Write a training plan on trafficking indicators." in gap_texts[0]
+    assert any(t.startswith("Gap (partially met): C4") for t in gap_texts)
+    assert len(comments) == 4 + len(gap_rows)
+    # every range is closed and referenced
+    xml = doc.element.body.xml
+    for cid in comments:
+        assert f'<w:commentRangeEnd w:id="{cid}"/>' in xml
+        assert f'<w:commentReference w:id="{cid}"/>' in xml
+
+
+def test_annotated_copy_highlights_exactly_the_evidence_and_keeps_run_formatting(annotated):
+    _, _, doc = annotated
+    p = doc.paragraphs[3]
+    marked = [r for r in p.runs if r.font.highlight_color is not None]
+    assert "".join(r.text for r in marked) == "secondary traumatic stress"
+    assert [r.bold for r in marked] == [True, None]  # the bold run was split, its bold kept
+    assert (
+        p.text == "Staff exposed to secondary traumatic stress may use the employee "
+        "assistance program at no cost."
+    )
+    loc = doc.paragraphs[5]
+    assert (
+        "".join(r.text for r in loc.runs if r.font.highlight_color) == "do not disclose the address"
+    )
+    assert all(r.font.name is None for r in loc.runs)  # formatting copied, nothing invented
+
+
+def test_annotated_copy_without_highlighting_changes_no_run():
+    policy = make_policy()
+    doc = _open(annotated_policy(make_context(policy), highlight=False))
+    original = _open(policy.data)
+    assert [len(p.runs) for p in original.paragraphs] == [
+        len([r for r in p.runs if r.text]) for p in doc.paragraphs
+    ]
+    assert not any(r.font.highlight_color for p in doc.paragraphs for r in p.runs)
+
+
+def test_unreviewed_annotation_is_labelled_and_signed_by_the_suggester():
+    policy = make_policy()
+    parsed = ParsedDocument(
+        "staff-policy.docx",
+        "docx",
+        tuple(policy.sections),
+        len(policy.paragraph_texts),
+        "Staff Wellbeing and Safety Policy",
+    )
+    sugg = [[] for _ in policy.sections]
+    vt = policy.sections[1]
+    at = vt.full_text.find("employee assistance program")
+    sugg[1] = [
+        Suggestion(
+            "C5",
+            84.0,
+            (
+                Evidence(
+                    "employee assistance program", "employee assistance program", at, at + 27, 100.0
+                ),
+            ),
+        )
+    ]
+    ctx = analysis_context(parsed, sugg, framework(), policy.data, tier="core")
+    assert not ctx.reviewed and ctx.agency_kind == "general"
+    doc = _open(annotated_policy(ctx))
+    comments = list(doc.comments)
+    assert {c.author for c in comments} == {SUGGESTER_AUTHOR}
+    anchors = _comments_by_paragraph(doc)
+    (c5,) = anchors[2]
+    text = next(c.text for c in comments if c.comment_id == c5)
+    assert text.startswith("Suggested, not reviewed:") and "C5" in text and "score 84" in text
+    assert all("Suggested, not reviewed" in c.text for c in comments)
+    marked = "".join(r.text for r in doc.paragraphs[3].runs if r.font.highlight_color)
+    assert marked == "employee assistance program"
+    core = framework().items_for_tier_option("core")
+    assert len(comments) == 1 + sum(1 for r in ctx.coverage if r.status != "met")
+    assert [r.competency for r in ctx.coverage] == [it.id for it in core]
+
+
+def test_annotating_needs_a_docx_original():
+    ctx = make_context()
+    ctx.original = None
+    with pytest.raises(ValidationFailed):
+        annotated_policy(ctx)
+    ctx.original = b"plain text, not a zip"
+    with pytest.raises(UnreadableDocument):
+        annotated_policy(ctx)
+
+
+def test_sections_pointing_past_the_document_are_skipped_not_fatal():
+    policy = make_policy()
+    ctx = make_context(policy)
+    s = ctx.sections[1]
+    ctx.sections[1] = s.__class__(s.id, s.title, s.level, s.path, s.text, 999, 1005)
+    doc = _open(annotated_policy(ctx))
+    assert 2 not in _comments_by_paragraph(doc)
+    assert [paragraph_text(p) for p in body_paragraphs(doc)] == policy.paragraph_texts
+
+
+# --------------------------------------------------------------------------- analysis context
+
+
+def test_analysis_coverage_parent_is_partial_or_met_through_its_sub_skills():
+    fw = framework()
+    policy = make_policy()
+    parsed = ParsedDocument("p.docx", "docx", tuple(policy.sections), len(policy.paragraph_texts))
+    subs = [it.id for it in fw.items if it.parent == "C6"]
+    assert subs, "the framework has C6 sub-skills"
+    sugg = [[] for _ in policy.sections]
+    sugg[1] = [Suggestion(subs[0], 70.0)]
+    rows = {r.competency: r for r in analysis_context(parsed, sugg, fw, None, "core").coverage}
+    assert rows["C6"].status == "partial" and rows[subs[0]].status == "met"
+    assert rows[subs[0]].sections == ("s-vt",)
+    assert rows["C1"].status == "not_addressed" and rows["C1"].recommendation
+    sugg[1] = [Suggestion(s, 70.0) for s in subs]
+    rows = {r.competency: r for r in analysis_context(parsed, sugg, fw, None, "core").coverage}
+    assert rows["C6"].status == "met"
+    with pytest.raises(ValueError):
+        analysis_context(parsed, sugg[:2], fw, None)
+
+
+# --------------------------------------------------------------------------- statement of applicability
+
+
+def test_coverage_csv_is_excel_friendly_and_complete():
+    ctx = make_context()
+    ctx.coverage[0] = ctx.coverage[0].__class__(
+        **{**ctx.coverage[0].__dict__, "justification": '=HYPERLINK("http://x")'}
+    )
+    data = coverage_csv(ctx)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Competency", "Label", "Statement", "Status"]
+    body = {r[0]: r for r in rows[1:]}
+    assert list(body) == [r.competency for r in ctx.coverage]
+    assert body["C5"][3] == "Met" and body["C5"][5] == "1. Vicarious trauma"
+    assert body["A1"][3] == "Not applicable" and body["A1"][4] == "No"
+    assert body["C1"][6].startswith("'=")  # never a live formula
+    assert body["C1"][8] == "HT101-4"
+
+
+def test_coverage_xlsx_has_one_sheet_with_every_row():
+    ctx = make_context()
+    wb = load_workbook(io.BytesIO(coverage_xlsx(ctx)))
+    assert wb.sheetnames == ["Statement of applicability"]
+    ws = wb.active
+    assert ws["A2"].value == "Competency" and ws["D2"].value == "Status"
+    ids = [ws.cell(row=i, column=1).value for i in range(3, ws.max_row + 1)]
+    assert ids == [r.competency for r in ctx.coverage]
+    assert ws.freeze_panes == "B3"
