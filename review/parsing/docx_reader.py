@@ -381,6 +381,10 @@ _RE_ROMAN = re.compile(r"^([IVX]{1,6})\.\s+(\S.*)$", re.S)
 _RE_SUB = re.compile(r"^(?:\((?:\d{1,3}|[a-zA-Z]|[ivx]{1,5})\)|[A-Za-z][.)])\s+(\S.*)$", re.S)
 
 
+#: a paragraph longer than this (before whitespace is collapsed) is never a heuristic heading
+_MAX_HEADING_SOURCE = 240
+
+
 @dataclass(slots=True)
 class Numbering:
     """What a hand-typed heading number says: its kind and depth."""
@@ -554,6 +558,8 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     multi_count = 0
     multi_prefixes: set[str] = set()
     for p in paras:
+        if len(p.text) > _MAX_HEADING_SOURCE:
+            continue
         t = collapse_ws(p.text)
         num = numbering(t) if len(t) <= 160 else None
         numbers[id(p)] = num
@@ -606,6 +612,9 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         if isinstance(sh, int) and sh > 0:
             seen_heading = True
             out.append(Block(text, it.index, it.index, lev.style(sh), "heading"))
+            continue
+        if len(text) > _MAX_HEADING_SOURCE:  # long paragraphs are body text: skip the checks
+            out.append(Block(text, it.index, it.index))
             continue
         t = collapse_ws(text)
         num = numbers.get(id(it))

@@ -41,7 +41,6 @@ class Block:
 
 #: characters XML 1.0 forbids (reports write section text back into Word XML), plus DEL
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
-_WS = re.compile(r"\s+")
 
 
 def strip_forbidden(text: str) -> str:
@@ -50,8 +49,9 @@ def strip_forbidden(text: str) -> str:
 
 
 def collapse_ws(text: str) -> str:
-    """One line, single spaces: what a heading title looks like."""
-    return _WS.sub(" ", text).strip()
+    """One line, single spaces: what a heading title looks like. (str.split is ~5x faster than
+    a regex here, and this runs on every paragraph.)"""
+    return " ".join(text.split())
 
 
 #: words a heading does not end on ("4. Essential service delivery and collaboration; and")
@@ -126,16 +126,22 @@ _ID_TRANSLATE = str.maketrans(
 def normalise_for_id(text: str) -> str:
     """What must stay equal for a section to keep its id: case, quotes, dashes and spacing are
     not edits a reviewer cares about (Word changes them behind the author's back)."""
-    t = unicodedata.normalize("NFKC", text).translate(_ID_TRANSLATE)
-    return _WS.sub(" ", t).strip().casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_ID_TRANSLATE)
+    return " ".join(text.split()).casefold()
 
 
 def section_id(path: tuple[str, ...], text: str, occurrence: int = 0) -> str:
     """Hash of heading path + normalised text; ``occurrence`` separates identical twins."""
-    h = hashlib.sha256()
-    h.update("\x1f".join(normalise_for_id(p) for p in path).encode("utf-8"))
-    h.update(b"\x1e")
-    h.update(normalise_for_id(text).encode("utf-8"))
+    return _hash_key(_id_key(path, text), occurrence)
+
+
+def _id_key(path: tuple[str, ...], text: str) -> str:
+    return "\x1f".join(normalise_for_id(p) for p in path) + "\x1e" + normalise_for_id(text)
+
+
+def _hash_key(key: str, occurrence: int) -> str:
+    h = hashlib.sha256(key.encode("utf-8"))
     if occurrence:
         h.update(f"\x1d{occurrence}".encode())
     return "s-" + h.hexdigest()[:16]
@@ -298,15 +304,15 @@ def build_sections(
     for d in drafts:
         out.extend(_maybe_chunk(d.title, d.level, d.kind, d.path, d.first, d.last, d.body))
 
-    seen: dict[tuple[tuple[str, ...], str], int] = {}
+    seen: dict[str, int] = {}
     sections: list[Section] = []
     for title, level, path, text, first, last, kind in out:
-        key = (tuple(normalise_for_id(p) for p in path), normalise_for_id(text))
+        key = _id_key(path, text)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
         sections.append(
             Section(
-                id=section_id(path, text, occurrence),
+                id=_hash_key(key, occurrence),
                 title=title,
                 level=level,
                 path=path,
