@@ -22,6 +22,7 @@ from review.models import (
     ReportLink,
     Section,
 )
+from review.parsing import body_paragraph_elements
 
 AGENCY = "Lakeshore Youth Services"
 REVIEWER = "Rita Reviewer"
@@ -37,12 +38,8 @@ class Policy:
 
 
 def body_paragraphs(doc) -> list:
-    """The enumeration the reports anchor on (the parser's once it exists)."""
-    try:
-        from review.parsing import body_paragraph_elements
-    except ImportError:
-        return list(doc.element.body.iter(qn("w:p")))
-    return list(body_paragraph_elements(doc.element.body))
+    """The enumeration the parser and the annotator share."""
+    return body_paragraph_elements(doc.element.body)
 
 
 def paragraph_text(p_el) -> str:

@@ -25,6 +25,7 @@ from docx.oxml.ns import qn
 from review.errors import UnreadableDocument, ValidationFailed
 from review.framework import Framework, Item
 from review.models import CoverageRow, ReportContext, ReportLink, Section
+from review.parsing import body_paragraph_elements
 from review.reports._text import SUGGESTED_LABEL, initials, one_line, shorten, xml_safe
 
 #: a section longer than this many paragraphs is searched for evidence in its first ones only
@@ -41,11 +42,7 @@ _SKIP_ANCESTORS = {qn("w:p"), qn("w:del"), qn("w:moveFrom"), qn("w:fldSimple"), 
 
 def _body_paragraphs(doc: DocxDocument) -> list:
     """The parser's paragraph enumeration (see the module docstring)."""
-    try:
-        from review.parsing import body_paragraph_elements
-    except ImportError:  # pragma: no cover - only until the parser lands
-        return list(doc.element.body.iter(_W_P))
-    return list(body_paragraph_elements(doc.element.body))
+    return body_paragraph_elements(doc.element.body)
 
 
 # --------------------------------------------------------------------------- comments
@@ -142,12 +139,13 @@ def _paragraph_runs(p_el) -> list[tuple[object, str, bool]]:
 
 
 def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """One case-insensitive pattern for all phrases, whitespace-tolerant, longest first."""
+    """One case-insensitive pattern for all phrases, whole words, whitespace-tolerant, longest
+    first (so "staff" never lights up inside "staffing")."""
     words = {tuple(p.split()) for p in phrases if p and p.split()}
     if not words:
         return None
     alts = sorted((r"\s+".join(re.escape(w) for w in ws) for ws in words), key=len, reverse=True)
-    return re.compile("|".join(alts), re.IGNORECASE)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
 
 
 def _split_run(r, at: int):

@@ -1,0 +1,112 @@
+"""The report commands end to end: ``analyze FILE --report --annotate`` on a real parse and the
+real suggester, and ``report DOCUMENT_ID --out DIR`` from the real TinyDB store."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from docx import Document
+from docx.oxml.ns import qn
+from test_reports_fixtures import body_paragraphs, make_policy, paragraph_text
+
+from review.auth import SYSTEM
+from review.cli import main
+from review.parsing import parse_bytes
+from review.services import ReviewService
+
+
+def _comment_anchors(doc) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for i, p in enumerate(body_paragraphs(doc)):
+        ids = [int(e.get(qn("w:id"))) for e in p.iter(qn("w:commentRangeStart"))]
+        if ids:
+            out[i] = ids
+    return out
+
+
+def test_analyze_writes_a_suggested_report_and_annotated_copy(tmp_path: Path, capsys):
+    policy = make_policy()
+    src = tmp_path / "policy.docx"
+    src.write_bytes(policy.data)
+    report, annotated = tmp_path / "report.docx", tmp_path / "annotated.docx"
+    assert main(["analyze", str(src), "--report", str(report), "--annotate", str(annotated)]) == 0
+    capsys.readouterr()
+
+    parsed = parse_bytes(policy.data, "policy.docx")
+    doc = Document(str(annotated))
+    assert [paragraph_text(p) for p in body_paragraphs(doc)] == policy.paragraph_texts
+    comments = {c.comment_id: c for c in doc.comments}
+    anchors = _comment_anchors(doc)
+    texts = {i: [comments[c].text for c in ids] for i, ids in anchors.items()}
+    # the suggester finds the confidential-location and mandated-reporting sections in this text
+    by_title = {s.title: s for s in parsed.sections}
+    loc = by_title["2. Confidential location"]
+    rep = by_title["Mandatory reporting"]
+    assert any("A10" in t for t in texts[loc.first_par])
+    assert any("C3" in t for t in texts[rep.first_par])
+    assert all(c.text.startswith("Suggested, not reviewed") for c in comments.values())
+
+    rdoc = Document(str(report))
+    banner = [p.text for p in rdoc.paragraphs if p.style.name == "Banner"]
+    assert banner and "Suggested, not reviewed" in banner[0]
+
+
+def _reviewed_store(data_dir: Path) -> tuple[ReviewService, str]:
+    svc = ReviewService(data_dir=data_dir)
+    agency = svc.create_agency(SYSTEM, "Lakeshore Youth Services", "specialised")
+    svc.create_user(
+        SYSTEM, "uma", "a long enough passphrase 1", "agency_user", agency.id, "Uma Uploader"
+    )
+    svc.create_user(SYSTEM, "rita", "a long enough passphrase 2", "reviewer", None, "Rita Reviewer")
+    uma, rita = svc.actor("uma"), svc.actor("rita")
+    up = svc.upload(uma, make_policy().data, "staff-policy.docx", title="Staff Policy Manual")
+    svc.transition(uma, up.document_id, "submit")
+    svc.transition(rita, up.document_id, "claim")
+    links = svc.links(rita, up.document_id)
+    a10 = next(lk for lk in links if lk.competency == "A10")
+    svc.confirm_link(rita, up.document_id, a10.id, note="Address secrecy is explicit.")
+    others = [lk for lk in links if lk.id != a10.id and lk.state == "suggested"]
+    if others:
+        svc.reject_link(rita, up.document_id, others[0].id, reason="Too generic to count.")
+    return svc, up.document_id
+
+
+def test_report_command_writes_every_report_from_the_store(data_dir: Path, tmp_path: Path, capsys):
+    svc, doc_id = _reviewed_store(data_dir)
+    out = tmp_path / "out"
+    assert main(["report", doc_id, "--out", str(out)]) == 0
+    written = sorted(Path(line).name for line in capsys.readouterr().out.split())
+    assert written == sorted(
+        f"{doc_id}-v1-{suffix}"
+        for suffix in ("review-report.docx", "annotated.docx", "coverage.csv", "coverage.xlsx")
+    )
+    report = Document(str(out / f"{doc_id}-v1-review-report.docx"))
+    text = "\n".join(paragraph_text(p) for p in report.element.body.iter(qn("w:p")))
+    assert "Lakeshore Youth Services" in text and "Rita Reviewer" in text
+    assert "Address secrecy is explicit." in text
+
+    annotated = Document(str(out / f"{doc_id}-v1-annotated.docx"))
+    notes = [c.text for c in annotated.comments if "Address secrecy is explicit." in c.text]
+    assert len(notes) == 1 and "A10" in notes[0]
+    assert {c.author for c in annotated.comments} == {"Rita Reviewer"}
+
+    rows = list(
+        csv.reader(
+            io.StringIO((out / f"{doc_id}-v1-coverage.csv").read_bytes().decode("utf-8-sig"))
+        )
+    )
+    status = {r[0]: r[3] for r in rows[1:]}
+    assert status["A10"] == "Met"
+    assert len(rows) - 1 == len(svc.framework().required_items("specialised"))
+
+
+def test_report_command_only_and_unknown_document(data_dir: Path, tmp_path: Path, capsys):
+    _, doc_id = _reviewed_store(data_dir)
+    out = tmp_path / "only"
+    assert main(["report", doc_id, "--out", str(out), "--only", "csv"]) == 0
+    assert [p.name for p in out.iterdir()] == [f"{doc_id}-v1-coverage.csv"]
+    assert main(["report", "no-such-document", "--out", str(out)]) == 1
+    assert "no such document" in capsys.readouterr().err.lower()
+    assert main(["report", doc_id, "--out", str(out), "--only", "pdf"]) == 2
