@@ -1,7 +1,100 @@
-"""Competency Review: the Streamlit entry point. Thin: it reads input, calls review services, renders."""
+"""Competency Review: the Streamlit entry point. Thin: it reads input, calls review services, renders.
+
+It decides only which pages the signed-in user sees (``st.navigation``: once it runs, files in
+``pages/`` are pages only if listed here) and enforces the inactivity timeout. Each page
+re-checks the actor, and the services re-check every permission.
+"""
+
+from __future__ import annotations
+
+import time
 
 import streamlit as st
 
+from pages import _components as ui
+from review import viewmodels as vm
+
 st.set_page_config(page_title="Competency Review", page_icon="📋", layout="wide")
-st.title("Competency Review")
-st.write("Policy review against the Wisconsin 2017 competency framework. The workspace is being built.")
+
+#: page file, title, url path, icon; one place so tests and the deep-link logic agree
+PAGES: dict[str, tuple[str, str, str, str]] = {
+    "sign_in": ("pages/sign_in.py", "Sign in", "sign-in", ":material/login:"),
+    "my_documents": ("pages/my_documents.py", "My documents", "documents", ":material/folder:"),
+    "upload": ("pages/upload.py", "Upload a policy", "upload", ":material/upload_file:"),
+    "document": ("pages/document.py", "Document", "document", ":material/description:"),
+    "queue": ("pages/queue.py", "Review queue", "queue", ":material/inbox:"),
+    "workspace": ("pages/workspace.py", "Review workspace", "workspace", ":material/fact_check:"),
+    "users": ("pages/admin_users.py", "Users & agencies", "users", ":material/group:"),
+    "frameworks": (
+        "pages/admin_frameworks.py",
+        "Frameworks",
+        "frameworks",
+        ":material/account_tree:",
+    ),
+    "audit": ("pages/admin_audit.py", "Audit trail", "audit", ":material/history:"),
+}
+#: the pages of each role, grouped as the sidebar shows them; the first is the landing page
+ROLE_PAGES: dict[str, dict[str, list[str]]] = {
+    "agency_user": {"Policies": ["my_documents", "upload", "document"]},
+    "reviewer": {"Reviews": ["queue", "workspace"]},
+    "admin": {
+        "Reviews": ["queue", "workspace"],
+        "Administration": ["users", "frameworks", "audit"],
+    },
+}
+
+
+def _page(key: str, default: bool = False) -> st.Page:
+    path, title, url, icon = PAGES[key]
+    return st.Page(path, title=title, url_path=url, icon=icon, default=default)
+
+
+def _expire_idle_session() -> None:
+    actor = ui.current_actor()
+    if actor is None:
+        return
+    now = time.time()
+    minutes = vm.session_minutes()
+    if vm.session_expired(st.session_state.get(ui.ACTIVITY_KEY), now, minutes):
+        ui.sign_out(
+            f"Your session expired after {minutes} minutes without activity. Please sign in again."
+        )
+    else:
+        st.session_state[ui.ACTIVITY_KEY] = now
+
+
+def _sidebar(actor) -> None:  # type: ignore[no-untyped-def]
+    with st.sidebar:
+        name = getattr(actor, "display_name", "") or actor.username
+        st.markdown(f"**{name}**")
+        agency = getattr(actor, "agency_name", "") or ""
+        st.caption(vm.role_label(actor.role) + (f" · {agency}" if agency else ""))
+        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            ui.sign_out("You are signed out.")
+            st.rerun()
+
+
+_expire_idle_session()
+actor = ui.current_actor()
+if actor is None:
+    # Every known URL shows the sign-in form while signed out, so a bookmarked link
+    # (/workspace?doc=...) keeps its path and query through the sign-in: Streamlit identifies a
+    # page by its url_path, and the rerun after sign-in lands on the real page of that path.
+    stand_ins = [
+        st.Page(PAGES["sign_in"][0], title="Sign in", url_path=url)
+        for key, (_, _, url, _) in PAGES.items()
+        if key != "sign_in"
+    ]
+    nav = st.navigation([_page("sign_in", default=True), *stand_ins], position="hidden")
+else:
+    groups = ROLE_PAGES.get(actor.role, {})
+    first = True
+    sections: dict[str, list[st.Page]] = {}
+    for group, keys in groups.items():
+        sections[group] = []
+        for key in keys:
+            sections[group].append(_page(key, default=first))
+            first = False
+    nav = st.navigation(sections)
+    _sidebar(actor)
+nav.run()

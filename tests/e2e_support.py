@@ -181,3 +181,90 @@ def screenshot(page, out_dir: Path, name: str) -> Path:  # type: ignore[no-untyp
     path = out_dir / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --------------------------------------------------------------------------- seeding (AppTest and e2e)
+
+#: an invented policy (no text from real agencies' documents) that the suggester links to
+#: several competencies: vicarious trauma (C5), confidentiality of a shelter address (A10) ...
+SAMPLE_POLICY: list[tuple[str, str]] = [
+    (
+        "Purpose",
+        "This policy describes how the agency supports youth in its care and the staff who serve them.",
+    ),
+    (
+        "Vicarious Trauma and Staff Wellness",
+        "Supervisors watch for vicarious trauma, secondary traumatic stress and compassion fatigue. "
+        "All employees may use the Employee Assistance Program for confidential counselling, and "
+        "reflective supervision is offered twice a month.",
+    ),
+    (
+        "Confidential Location",
+        "Staff do not disclose the address of the shelter. The confidential location is shared only "
+        "with people who need it for the youth's safety.",
+    ),
+    (
+        "Mandated Reporting",
+        "Every employee is a mandated reporter and reports suspected child abuse, neglect or sex "
+        "trafficking to child protective services and law enforcement without delay.",
+    ),
+    (
+        "Trauma-Informed Care",
+        "Staff use trauma-informed, strengths-based and youth-centred approaches, build rapport, and "
+        "avoid re-traumatising questions during interviews.",
+    ),
+]
+
+
+def policy_docx(
+    sections: list[tuple[str, str]] | None = None, title: str = "Youth Services Policy"
+) -> bytes:
+    """A real .docx (python-docx through tests/docx_factory): a title and Heading 1 sections."""
+    from tests.docx_factory import build_docx
+
+    items: list = [("title", title)]
+    for heading, text in sections or SAMPLE_POLICY:
+        items.append(("h1", heading))
+        items.append(text)
+    return build_docx(items)
+
+
+def long_policy_docx(n_sections: int) -> bytes:
+    """A policy with ``n_sections`` headed sections cycling through the sample texts (for bench)."""
+    sections = []
+    for i in range(n_sections):
+        heading, text = SAMPLE_POLICY[i % len(SAMPLE_POLICY)]
+        sections.append((f"{i + 1}. {heading}", f"{text} (Clause {i + 1}.)"))
+    return policy_docx(sections, title=f"Long Policy of {n_sections} Sections")
+
+
+class Seed:
+    """Agencies and users of every role in a fresh store; passwords generated per run."""
+
+    def __init__(self, data_dir: Path):
+        import secrets
+
+        from review.auth import SYSTEM
+        from review.services import ReviewService
+
+        self.data_dir = data_dir
+        self.svc = ReviewService(data_dir=data_dir)
+        self.passwords: dict[str, str] = {}
+        self.agency_a = self.svc.create_agency(SYSTEM, "Northwoods Youth Services", "general")
+        self.agency_b = self.svc.create_agency(SYSTEM, "Lakeshore Safe Harbor", "specialised")
+        for username, role, agency, name in (
+            ("admin", "admin", None, "Ada Admin"),
+            ("rita", "reviewer", None, "Rita Reviewer"),
+            ("rob", "reviewer", None, "Rob Reviewer"),
+            ("alice", "agency_user", self.agency_a.id, "Alice Agency"),
+            ("bert", "agency_user", self.agency_b.id, "Bert Other-Agency"),
+        ):
+            pw = secrets.token_urlsafe(12)
+            self.svc.create_user(SYSTEM, username, pw, role, agency, name)
+            self.passwords[username] = pw
+
+    def actor(self, username: str):  # type: ignore[no-untyped-def]
+        return self.svc.authenticate(username, self.passwords[username], "seed")
+
+    def upload(self, username: str = "alice", data: bytes | None = None, name: str = "policy.docx"):  # type: ignore[no-untyped-def]
+        return self.svc.upload(self.actor(username), data or policy_docx(), name)

@@ -1,0 +1,435 @@
+"""Shared rendering helpers for the pages (not a page: ``st.navigation`` lists pages explicitly).
+
+Everything here is Streamlit glue: the cached service object, the signed-in actor, the error
+guard that turns a :class:`review.errors.ReviewError` into ``st.error`` (and anything unexpected
+into a generic message, logged, never a traceback), one-shot "flash" messages that survive the
+rerun after an action, and the download buttons. Rules live in :mod:`review.services`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from review import viewmodels as vm
+from review.config import data_dir
+from review.errors import ReviewError
+
+log = logging.getLogger("competency_review.ui")
+
+ACTOR_KEY = "actor"
+ACTIVITY_KEY = "last_activity"
+FLASH_KEY = "flash"
+GENERIC_ERROR = (
+    "Something went wrong on our side and the action was not completed. "
+    "Please try again; if it keeps happening, tell your administrator (the error was logged)."
+)
+
+
+@st.cache_resource(show_spinner=False)
+def _service_for(path: str) -> Any:
+    """One service object per data directory, shared by every session of this server.
+
+    The services re-read the store on each call (other processes and sessions write), so
+    caching the object only saves its construction (framework loading, repository setup).
+    """
+    from review.services import ReviewService
+
+    return ReviewService(data_dir=Path(path))
+
+
+def service() -> Any:
+    return _service_for(str(data_dir()))
+
+
+# --------------------------------------------------------------------------- the actor
+
+
+def current_actor() -> Any | None:
+    return st.session_state.get(ACTOR_KEY)
+
+
+def sign_in_actor(actor: Any) -> None:
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state[ACTIVITY_KEY] = time.time()
+
+
+def sign_out(message: str | None = None) -> None:
+    """Forget everything the session knew (documents, selections), keep only a flash."""
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if message:
+        flash("info", message)
+
+
+def require_actor(*roles: str) -> Any:
+    """The signed-in actor, or stop the page. The services re-check every permission anyway;
+    this only keeps a page from rendering half-way for someone it is not meant for."""
+    actor = current_actor()
+    if actor is None:
+        st.warning("Please sign in.")
+        st.stop()
+    if roles and actor.role not in roles:
+        st.error("This page is not available to your role.")
+        st.stop()
+    return actor
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def flash(kind: str, message: str) -> None:
+    """Queue a message for the next run (after ``st.rerun``/``st.switch_page``)."""
+    st.session_state.setdefault(FLASH_KEY, []).append((kind, message))
+
+
+def show_flashes() -> None:
+    for kind, message in st.session_state.pop(FLASH_KEY, []):
+        {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}.get(
+            kind, st.info
+        )(message)
+
+
+@contextlib.contextmanager
+def guarded() -> Iterator[None]:
+    """Show errors a user can cause as a clear message; never show a traceback.
+
+    ``st.rerun``/``st.stop`` raise BaseException subclasses, which pass through untouched.
+    """
+    try:
+        yield
+    except ReviewError as err:
+        st.error(str(err))
+    except Exception:  # an unexpected failure: log it with its traceback, show a calm message
+        log.exception("unexpected error in a page")
+        st.error(GENERIC_ERROR)
+
+
+def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """Call a service; on a ReviewError show it and return ``(False, None)``."""
+    with guarded():
+        return True, fn(*args, **kwargs)
+    return False, None
+
+
+# --------------------------------------------------------------------------- small renderers
+
+
+def page_header(title: str, caption: str | None = None) -> None:
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    show_flashes()
+
+
+def history_table(history: list[Any]) -> None:
+    if not history:
+        st.caption("No history yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "When": vm.format_time(h.time),
+                "Action": vm.transition_label(h.action),
+                "By": h.actor,
+                "From": vm.state_label(h.from_state) if h.from_state else "—",
+                "To": vm.state_label(h.to_state),
+                "Comment": h.comment,
+            }
+            for h in history
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+SECTION_CSS = """
+<style>
+.cr-section { white-space: normal; line-height: 1.55; padding: 0.6rem 0.9rem;
+  border-left: 3px solid #2f6f8f; background: #ffffff; border-radius: 4px; max-height: 28rem;
+  overflow-y: auto; }
+.cr-section mark { background: #ffe58a; padding: 0 2px; border-radius: 2px; }
+</style>
+"""
+
+
+def section_css() -> None:
+    st.html(SECTION_CSS)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def document_links(docs: list[Any], page: str, *, empty: str, show_agency: bool = False) -> None:
+    """A compact list of documents: title (an in-app link keeping the session), state badge,
+    version, reviewer, last update. Links are ``st.page_link`` with ``?doc=<id>`` so the URL can
+    be bookmarked and shared."""
+    if not docs:
+        st.caption(empty)
+        return
+    widths = [4, 2, 1, 2, 2] + ([2] if show_agency else [])
+    head = st.columns(widths)
+    labels = ["Document", "State", "Version", "Reviewer", "Updated"] + (
+        ["Agency"] if show_agency else []
+    )
+    for col, label in zip(head, labels, strict=True):
+        col.caption(label)
+    for d in docs:
+        cols = st.columns(widths, vertical_alignment="center")
+        cols[0].page_link(page, label=d.title or d.id, query_params={"doc": d.id})
+        cols[1].markdown(vm.state_badge(d.state))
+        cols[2].write(f"v{d.current_version}")
+        cols[3].write(d.reviewer or "—")
+        cols[4].write(vm.format_time(d.updated_at))
+        if show_agency:
+            cols[5].write(d.agency_name)
+
+
+def requested_doc_id() -> str | None:
+    """The ``?doc=`` of the URL: pages take the document from the URL so it can be bookmarked."""
+    raw = st.query_params.get("doc")
+    return raw.strip() if raw and raw.strip() else None
+
+
+def load_document(actor: Any, doc_id: str) -> Any | None:
+    """The document as the actor may see it, or a "not found" message (NotFound is also what an
+    agency user gets for another agency's document: it does not exist for them)."""
+    from review.errors import NotFound
+
+    try:
+        return service().get_document(actor, doc_id)
+    except NotFound:
+        st.error("Document not found. It may have been removed, or you may not have access to it.")
+    except ReviewError as err:
+        st.error(str(err))
+    except Exception:
+        log.exception("loading document %s failed", doc_id)
+        st.error(GENERIC_ERROR)
+    return None
+
+
+def document_header(view: Any) -> None:
+    s = view.summary
+    st.title(s.title or "Untitled document")
+    bits = [
+        vm.state_badge(s.state),
+        f"**{s.agency_name}** ({view.agency_kind})",
+        f"version {s.current_version}",
+        f"reviewer: {view.reviewer_name or s.reviewer or '—'}",
+        f"updated {vm.format_time(s.updated_at)}",
+    ]
+    st.markdown(" · ".join(bits))
+    show_flashes()
+
+
+def lock_line(view: Any) -> str:
+    lock = view.lock
+    if lock is None:
+        return "Review lock: free."
+    if lock.mine:
+        return f"You hold the review lock (until {vm.format_time(lock.expires_at)} unless you keep working)."
+    return (
+        f"Review lock held by **{lock.holder_name or lock.holder}** since "
+        f"{vm.format_time(lock.since)} (expires {vm.format_time(lock.expires_at)})."
+    )
+
+
+def transition_buttons(actor: Any, view: Any, *, exclude: tuple[str, ...] = ()) -> None:
+    """One button per transition the actor may take now (the service computed ``view.actions``);
+    transitions that require a comment get a form with a comment box."""
+    from review.workflow import WORKFLOW
+
+    actions = [a for a in view.actions if a not in exclude]
+    if not actions:
+        st.caption("No workflow action is available to you in this state.")
+        return
+    plain = [a for a in actions if not WORKFLOW.transitions[a].requires_comment]
+    commented = [a for a in actions if WORKFLOW.transitions[a].requires_comment]
+    if plain:
+        cols = st.columns(len(plain))
+        for col, action in zip(cols, plain, strict=True):
+            t = WORKFLOW.transitions[action]
+            kind = "primary" if action in ("submit", "approve", "claim") else "secondary"
+            if col.button(t.title, key=f"tr_{action}_{view.id}", type=kind, width="stretch"):
+                _do_transition(actor, view, action, "")
+    for action in commented:
+        t = WORKFLOW.transitions[action]
+        with st.form(f"tr_form_{action}_{view.id}", clear_on_submit=False):
+            comment = st.text_area(
+                f"Comment for “{t.title}” (required)",
+                key=f"tr_comment_{action}_{view.id}",
+                placeholder="What should the agency change, and why?"
+                if action == "request_changes"
+                else "Why is this being reopened?",
+            )
+            if st.form_submit_button(t.title):
+                _do_transition(actor, view, action, comment)
+
+
+def _do_transition(actor: Any, view: Any, action: str, comment: str) -> None:
+    ok, result = attempt(service().transition, actor, view.id, action, comment)
+    if ok:
+        flash(
+            "success",
+            f"{vm.transition_label(action)}: done. The document is now "
+            f"{vm.state_label(result.state).lower()}.",
+        )
+        st.rerun()
+
+
+def downloads(actor: Any, view: Any) -> None:
+    """Report downloads, generated only when clicked (``data`` is a callable), offered only when
+    the service says the actor may download now."""
+    if not view.permissions.get("download_reports"):
+        st.caption("Reports can be downloaded once the review is finished.")
+        return
+    svc = service()
+    doc_id = view.id
+    stem = _file_stem(view.title or doc_id)
+
+    def context():  # type: ignore[no-untyped-def]
+        return svc.report_context(actor, doc_id)
+
+    def report() -> bytes:
+        from review.reports import review_report
+
+        ctx = context()
+        return review_report(ctx, svc.framework(ctx.framework_id))
+
+    def annotated() -> bytes:
+        from review.reports import annotated_policy
+
+        ctx = context()
+        return annotated_policy(ctx, framework=svc.framework(ctx.framework_id))
+
+    def coverage_csv() -> bytes:
+        return svc.coverage_csv(actor, doc_id)
+
+    def coverage_xlsx() -> bytes:
+        from review.reports import coverage_xlsx as make
+
+        return make(context())
+
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    cols = st.columns(4)
+    cols[0].download_button(
+        "Review report (.docx)",
+        report,
+        f"{stem}-review-report.docx",
+        docx,
+        key=f"dl_report_{doc_id}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    is_docx = bool(view.versions) and view.versions[-1].filename.lower().endswith(".docx")
+    if is_docx:
+        cols[1].download_button(
+            "Annotated policy (.docx)",
+            annotated,
+            f"{stem}-annotated.docx",
+            docx,
+            key=f"dl_annot_{doc_id}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+    cols[2].download_button(
+        "Coverage matrix (.csv)",
+        coverage_csv,
+        f"{stem}-coverage.csv",
+        "text/csv",
+        key=f"dl_csv_{doc_id}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    cols[3].download_button(
+        "Coverage matrix (.xlsx)",
+        coverage_xlsx,
+        f"{stem}-coverage.xlsx",
+        xlsx,
+        key=f"dl_xlsx_{doc_id}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _file_stem(title: str) -> str:
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-.")
+    return (stem or "document")[:60]
+
+
+def coverage_panel(summary: Any, coverage: list[Any]) -> None:
+    """Progress bar, a bar chart of required competencies by status, and the gaps."""
+    import altair as alt
+
+    total = max(summary.total, 1)
+    st.progress(min(summary.decided / total, 1.0), text=summary.text)
+    rows = vm.coverage_chart_rows(coverage)
+    statuses = [r["status"] for r in rows]
+    colours = [vm.COVERAGE_COLOURS[s] for s in vm.COVERAGE_STATUSES]
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", title="Required competencies", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("status:N", sort=statuses, title=None),
+            color=alt.Color(
+                "status:N", scale=alt.Scale(domain=statuses, range=colours), legend=None
+            ),
+            tooltip=["status:N", "count:Q"],
+        )
+        .properties(height=160)
+    )
+    st.altair_chart(chart, width="stretch")
+    gap_rows = vm.gaps(coverage)
+    if gap_rows:
+        st.markdown(f"**Gaps — no section addresses these ({len(gap_rows)}):**")
+        for g in gap_rows:
+            rec = f" — {g.recommendation}" if g.recommendation else ""
+            st.markdown(f"- **{g.competency}** {g.label}{rec}")
+    else:
+        st.caption("No gaps: every required competency is addressed or assessed.")
+
+
+def document_preview(actor: Any, doc_id: str, *, limit: int | None = None) -> None:
+    """Read-only preview: each section with the competencies linked or suggested for it."""
+    svc = service()
+    ok, sections = attempt(svc.sections, actor, doc_id)
+    ok2, links = attempt(svc.links, actor, doc_id)
+    if not (ok and ok2):
+        return
+    by_section: dict[str, list[Any]] = {}
+    for lk in links:
+        by_section.setdefault(lk.section_id, []).append(lk)
+    rows = []
+    for i, s in enumerate(sections, start=1):
+        lks = sorted(by_section.get(s.id, []), key=lambda lk: -(lk.score or 0))
+        rows.append(
+            {
+                "#": i,
+                "Section": vm.section_label(s),
+                "Words": len(s.text.split()),
+                "Competencies": ", ".join(
+                    f"{lk.competency} ({vm.link_state_label(lk.state).lower()})" for lk in lks
+                )
+                or "—",
+                "Re-review": "yes" if any(lk.flag == "changed" for lk in lks) else "",
+                "Text": vm.snippet(s.text, 160),
+            }
+        )
+    st.markdown(
+        f"**{len(sections)} sections, {sum(1 for lk in links if lk.state == 'suggested')} "
+        f"suggestions awaiting a reviewer's decision**"
+    )
+    shown = rows if limit is None else rows[:limit]
+    st.dataframe(shown, hide_index=True, width="stretch")
+    if limit is not None and len(rows) > limit:
+        st.caption(f"Showing the first {limit} sections; open the document for all of them.")

@@ -1,0 +1,134 @@
+"""Admin: users and agencies — create, change role, deactivate / reactivate."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import _components as ui
+from review import viewmodels as vm
+from review.models import AGENCY_KINDS, ROLES
+
+actor = ui.require_actor("admin")
+svc = ui.service()
+ui.page_header("Users & agencies")
+
+ok_a, agencies = ui.attempt(svc.list_agencies, actor)
+ok_u, users = ui.attempt(svc.list_users, actor)
+agencies = agencies if ok_a else []
+users = users if ok_u else []
+agency_names = {a.id: a.name for a in agencies}
+
+users_tab, agencies_tab = st.tabs([f"Users ({len(users)})", f"Agencies ({len(agencies)})"])
+
+with users_tab:
+    st.dataframe(
+        [
+            {
+                "Username": u.username,
+                "Name": u.display_name,
+                "Role": vm.role_label(u.role),
+                "Agency": u.agency_name or "—",
+                "Active": u.active,
+                "Created": vm.format_time(u.created_at),
+            }
+            for u in users
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    new_col, change_col = st.columns(2, gap="large")
+    with new_col, st.form("new_user", clear_on_submit=True):
+        st.markdown("**New user**")
+        username = st.text_input("Username", key="nu_username")
+        display = st.text_input("Display name", key="nu_display")
+        role = st.selectbox("Role", list(ROLES), format_func=vm.role_label, key="nu_role")
+        agency = st.selectbox(
+            "Agency (agency users only)",
+            [""] + list(agency_names),
+            format_func=lambda a: agency_names.get(a, "—"),
+            key="nu_agency",
+        )
+        password = st.text_input("Initial password", type="password", key="nu_password")
+        if st.form_submit_button("Create user", type="primary"):
+            done, created = ui.attempt(
+                svc.create_user, actor, username, password, role, agency or None, display
+            )
+            if done:
+                ui.flash("success", f"User {created.username} created.")
+                st.rerun()
+    with change_col:
+        if users:
+            target = st.selectbox(
+                "User",
+                [u.username for u in users],
+                key="ch_user",
+                format_func=lambda n: next(
+                    f"{u.display_name} ({u.username})" for u in users if u.username == n
+                ),
+            )
+            current = next(u for u in users if u.username == target)
+            with st.form("change_role"):
+                st.markdown(
+                    f"**Change role of {current.username}** (now {vm.role_label(current.role)})"
+                )
+                new_role = st.selectbox(
+                    "Role",
+                    list(ROLES),
+                    index=list(ROLES).index(current.role),
+                    format_func=vm.role_label,
+                    key="ch_role",
+                )
+                agency_ids = [""] + list(agency_names)
+                new_agency = st.selectbox(
+                    "Agency (agency users only)",
+                    agency_ids,
+                    index=agency_ids.index(current.agency_id)
+                    if current.agency_id in agency_ids
+                    else 0,
+                    format_func=lambda a: agency_names.get(a, "—"),
+                    key="ch_agency",
+                )
+                if st.form_submit_button("Change role"):
+                    done, _ = ui.attempt(
+                        svc.set_role, actor, current.username, new_role, new_agency or None
+                    )
+                    if done:
+                        ui.flash(
+                            "success",
+                            f"{current.username} is now {vm.role_label(new_role).lower()}.",
+                        )
+                        st.rerun()
+            label = "Deactivate" if current.active else "Reactivate"
+            if st.button(f"{label} {current.username}", key="ch_active"):
+                done, _ = ui.attempt(
+                    svc.set_user_active, actor, current.username, not current.active
+                )
+                if done:
+                    ui.flash(
+                        "success",
+                        f"{current.username} {'deactivated' if current.active else 'reactivated'}.",
+                    )
+                    st.rerun()
+
+with agencies_tab:
+    st.dataframe(
+        [
+            {"Agency": a.name, "Kind": a.kind, "Created": vm.format_time(a.created_at)}
+            for a in agencies
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "General agencies are reviewed against the Core Competencies; specialised agencies "
+        "against the Core and the Advanced Competencies."
+    )
+    with st.form("new_agency", clear_on_submit=True):
+        st.markdown("**New agency**")
+        name = st.text_input("Name", key="na_name")
+        kind = st.radio("Kind", list(AGENCY_KINDS), horizontal=True, key="na_kind")
+        if st.form_submit_button("Create agency", type="primary"):
+            done, created = ui.attempt(svc.create_agency, actor, name, kind)
+            if done:
+                ui.flash("success", f"Agency {created.name} created.")
+                st.rerun()

@@ -1,0 +1,106 @@
+"""Agency user: one document — state, reviewer comments, submit/retract, new version, preview,
+history, downloads. The document id comes from ``?doc=`` (bookmarkable)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import _components as ui
+from review import viewmodels as vm
+
+actor = ui.require_actor("agency_user")
+svc = ui.service()
+doc_id = ui.requested_doc_id()
+
+if doc_id is None:
+    ui.page_header("Document")
+    ok, wl = ui.attempt(svc.worklist, actor, "my_agency")
+    if ok:
+        ui.document_links(list(wl.documents), "pages/document.py", empty="No documents yet.")
+    st.stop()
+
+view = ui.load_document(actor, doc_id)
+if view is None:
+    st.page_link(
+        "pages/my_documents.py", label="Back to my documents", icon=":material/arrow_back:"
+    )
+    st.stop()
+
+ui.document_header(view)
+ok, history = ui.attempt(svc.history, actor, doc_id)
+history = history if ok else []
+
+# The reviewer's comments when changes were requested: the newest request first.
+if view.state == "changes_requested":
+    requests = [h for h in history if h.action == "request_changes"]
+    latest = requests[-1] if requests else None
+    st.warning(
+        "**The reviewer requested changes.**\n\n"
+        + (
+            f"> {latest.comment}\n\n— {latest.actor}, {vm.format_time(latest.time)}"
+            if latest
+            else ""
+        ),
+        icon=":material/rate_review:",
+    )
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Actions")
+    ui.transition_buttons(actor, view)
+with right:
+    if view.permissions.get("upload_version"):
+        st.subheader("Upload a new version")
+        with st.form(f"new_version_{doc_id}", clear_on_submit=True):
+            file = st.file_uploader("Revised policy (.docx)", type=["docx"], key=f"rev_{doc_id}")
+            go = st.form_submit_button("Upload new version")
+        if go:
+            if file is None:
+                st.error("Choose a .docx file to upload.")
+            else:
+                with st.status("Analysing the new version…") as status:
+                    ok, result = ui.attempt(
+                        svc.upload, actor, file.getvalue(), file.name, document_id=doc_id
+                    )
+                    status.update(
+                        label="New version saved" if ok else "The file was not accepted",
+                        state="complete" if ok else "error",
+                    )
+                if ok:
+                    st.session_state[f"carry_{doc_id}"] = result
+                    ui.flash("success", result.message)
+                    st.rerun()
+
+result = st.session_state.get(f"carry_{doc_id}")
+if result is not None:
+    with st.expander(f"What happened to the links in version {result.version}", expanded=True):
+        for label, changes in (
+            ("Carried over (section unchanged)", result.carried),
+            ("Need re-review (section text changed)", result.needs_review),
+            ("Dropped (section no longer present)", result.dropped),
+        ):
+            st.markdown(f"**{label}: {len(changes)}**")
+            if changes:
+                st.dataframe(
+                    [
+                        {
+                            "Section": c.section_title or "(preamble)",
+                            "Competency": c.competency,
+                            "Was": vm.link_state_label(c.previous_state),
+                            "Now": vm.link_state_label(c.state) if c.state else "—",
+                            "Why": c.reason,
+                        }
+                        for c in changes
+                    ],
+                    hide_index=True,
+                    width="stretch",
+                )
+
+st.subheader("Sections and suggested competencies")
+ui.document_preview(actor, doc_id)
+
+st.subheader("Downloads")
+ui.downloads(actor, view)
+
+st.subheader("History")
+ui.history_table(history)

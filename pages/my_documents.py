@@ -1,0 +1,46 @@
+"""Agency user: the agency's documents with their state, reviewer and last action."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import _components as ui
+from review import viewmodels as vm
+
+actor = ui.require_actor("agency_user")
+ui.page_header("My documents", "Your agency's policy documents and where each one stands.")
+
+ok, lists = ui.attempt(ui.service().worklists, actor)
+if ok:
+    by_name = {w.name: w for w in lists}
+    changes = by_name.get("changes_requested")
+    mine = by_name.get("my_agency")
+    if changes and changes.count:
+        st.warning(
+            f"**{changes.label}.** Read the reviewer's comments and upload a revised version.",
+            icon=":material/edit_note:",
+        )
+        ui.document_links(list(changes.documents), "pages/document.py", empty="")
+        st.divider()
+    st.subheader(mine.label if mine else "Documents")
+    docs = list(mine.documents) if mine else []
+    ui.document_links(
+        docs, "pages/document.py", empty="No documents yet. Upload your first policy."
+    )
+    if docs:
+        with st.expander("Last action on each document"):
+            rows = []
+            for d in docs:
+                ok_h, history = ui.attempt(ui.service().history, actor, d.id)
+                last = history[-1] if ok_h and history else None
+                rows.append(
+                    {
+                        "Document": d.title,
+                        "State": vm.state_label(d.state),
+                        "Last action": vm.transition_label(last.action) if last else "—",
+                        "By": last.actor if last else "—",
+                        "When": vm.format_time(last.time) if last else "—",
+                    }
+                )
+            st.dataframe(rows, hide_index=True, width="stretch")
+st.page_link("pages/upload.py", label="Upload a policy", icon=":material/upload_file:")

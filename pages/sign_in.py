@@ -1,0 +1,36 @@
+"""Sign in with a username and password from the store. Throttling lives in the service."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import _components as ui
+from review.errors import ReviewError
+
+left, mid, right = st.columns([1, 2, 1])
+with mid:
+    st.title("Competency Review")
+    st.caption(
+        "Policy review against the Wisconsin Anti-Human Trafficking Task Force competency framework."
+    )
+    ui.show_flashes()
+    with st.form("sign_in", enter_to_submit=True):
+        username = st.text_input("Username", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        if not username.strip() or not password:
+            st.error("Enter your username and password.")
+        else:
+            # st.context.ip_address is None under AppTest and for local sockets: throttle by name then
+            client = st.context.ip_address or "local"
+            try:
+                actor = ui.service().authenticate(username.strip(), password, client)
+            except ReviewError as err:
+                st.error(str(err))
+            except Exception:
+                ui.log.exception("sign-in failed unexpectedly")
+                st.error(ui.GENERIC_ERROR)
+            else:
+                ui.sign_in_actor(actor)
+                st.rerun()  # same URL: a bookmarked page and its ?doc= survive the sign-in

@@ -1,0 +1,291 @@
+"""Reviewer (and admin): the review workspace of one document (``?doc=<id>``).
+
+Built to stay fast at 300 sections: one filterable table of all links (row selection for bulk
+confirm), and a detail panel with buttons for the *selected section only* — never hundreds of
+expanders with buttons each. Every decision goes through the services, which check the role, the
+state and the review lock.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import _components as ui
+from review import viewmodels as vm
+
+actor = ui.require_actor("reviewer", "admin")
+svc = ui.service()
+doc_id = ui.requested_doc_id()
+
+if doc_id is None:
+    ui.page_header("Review workspace", "Pick a document from your reviews or the queue.")
+    ok, lists = ui.attempt(svc.worklists, actor)
+    if ok:
+        for wl in lists:
+            if wl.name in ("my_reviews", "awaiting_review"):
+                st.subheader(wl.label)
+                ui.document_links(
+                    list(wl.documents),
+                    "pages/workspace.py",
+                    empty="Nothing here.",
+                    show_agency=True,
+                )
+    st.stop()
+
+view = ui.load_document(actor, doc_id)
+if view is None:
+    st.page_link("pages/queue.py", label="Back to the queue", icon=":material/arrow_back:")
+    st.stop()
+
+ui.document_header(view)
+ui.section_css()
+
+try:
+    fw = svc.framework(view.versions[-1].framework_id if view.versions else None)
+    sections = svc.sections(actor, doc_id)
+    links = svc.links(actor, doc_id)
+    coverage = svc.coverage(actor, doc_id)
+    summary = svc.coverage_summary(actor, doc_id)
+except Exception as err:  # noqa: BLE001 - shown calmly, logged with the traceback
+    from review.errors import ReviewError
+
+    if isinstance(err, ReviewError):
+        st.error(str(err))
+    else:
+        ui.log.exception("workspace load failed for %s", doc_id)
+        st.error(ui.GENERIC_ERROR)
+    st.stop()
+
+can_edit = bool(view.permissions.get("edit_links"))
+names = {it.id: it.short for it in fw.items}
+required = fw.required_items(view.agency_kind)
+by_id = {s.id: s for s in sections}
+order = {s.id: i for i, s in enumerate(sections)}
+
+# ----------------------------------------------------------------- lock and workflow
+bar_left, bar_right = st.columns([2, 3])
+with bar_left:
+    st.markdown(ui.lock_line(view))
+    may_release = view.lock is not None and (view.lock.mine or actor.role == "admin")
+    if may_release and st.button("Release the review lock", key=f"release_{doc_id}"):
+        done, _ = ui.attempt(svc.release_lock, actor, doc_id)
+        if done:
+            ui.flash("info", "Review lock released.")
+            st.rerun()
+    if not can_edit:
+        reasons = {
+            "submitted": "Claim the document to start deciding links.",
+            "draft": "The agency is still preparing this document.",
+            "changes_requested": "Changes were requested; the agency is revising the document.",
+            "approved": "The review is approved; an admin can reopen it.",
+            "in_review": "Another reviewer is working on this document.",
+        }
+        st.info(reasons.get(view.state, "You cannot change links now."), icon=":material/lock:")
+with bar_right:
+    ui.transition_buttons(actor, view)
+
+main, side = st.columns([3, 1.25], gap="large")
+
+# ----------------------------------------------------------------- coverage (live)
+with side:
+    st.subheader("Coverage")
+    ui.coverage_panel(summary, coverage)
+    if summary.undecided_links:
+        st.caption(f"{summary.undecided_links} suggestions still undecided.")
+    if can_edit:
+        with st.expander("Assess a competency"), st.form(f"assess_{doc_id}", clear_on_submit=True):
+            comp = st.selectbox("Competency", [it.id for it in required], format_func=names.get)
+            status = st.radio(
+                "Assessment",
+                ["partial", "not_applicable", "clear"],
+                format_func=lambda s: {"clear": "Clear assessment"}.get(s, vm.coverage_label(s)),
+                horizontal=True,
+            )
+            note = st.text_input("Note / justification")
+            if st.form_submit_button("Save assessment"):
+                done, _ = ui.attempt(
+                    svc.assess, actor, doc_id, comp, None if status == "clear" else status, note
+                )
+                if done:
+                    ui.flash("success", f"{comp}: assessment saved.")
+                    st.rerun()
+
+# ----------------------------------------------------------------- links table
+with main:
+    counts = vm.link_state_counts(links)
+    st.subheader(f"Suggestions and links ({counts['suggested']} undecided of {len(links)})")
+    f1, f2, f3, f4 = st.columns([2, 2, 2, 1])
+    comp_filter = f1.multiselect(
+        "Competency",
+        sorted({lk.competency for lk in links}, key=lambda c: (c[0] != "C", c)),
+        format_func=names.get,
+        key=f"f_comp_{doc_id}",
+        placeholder="All competencies",
+    )
+    state_filter = f2.multiselect(
+        "Link state",
+        list(vm.LINK_STATES),
+        format_func=vm.link_state_label,
+        key=f"f_state_{doc_id}",
+        placeholder="All states",
+    )
+    section_filter = f3.selectbox(
+        "Section",
+        [""] + [s.id for s in sections],
+        format_func=lambda sid: (
+            "All sections" if not sid else f"{order[sid] + 1}. {vm.section_label(by_id[sid])}"
+        ),
+        key=f"f_sec_{doc_id}",
+    )
+    min_score = f4.number_input("Min score", 0, 100, 0, 5, key=f"f_score_{doc_id}")
+    flt = vm.LinkFilter(
+        competencies=tuple(comp_filter),
+        states=tuple(state_filter),
+        section_ids=(section_filter,) if section_filter else (),
+        min_score=float(min_score),
+    )
+    shown = vm.filter_links(links, flt)
+    rows = vm.link_rows(shown, sections, names)
+    link_by_key = {vm.link_key(lk): lk for lk in links}
+    table_key = f"tbl_{doc_id}"
+    event = st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * max(len(rows), 1), 420),
+        column_order=["#", "Section", "Competency", "Score", "State", "Evidence", "Note"],
+        column_config={
+            "#": st.column_config.NumberColumn("#", width="small"),
+            "Score": st.column_config.ProgressColumn(
+                "Score", min_value=0, max_value=100, format="%d"
+            ),
+        },
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=table_key,
+    )
+    picked = [rows[i] for i in event.selection.rows if i < len(rows)] if event else []
+    picked_suggested = [r for r in picked if r["state"] == "suggested"]
+    if can_edit and picked_suggested:
+        if st.button(
+            f"Confirm {len(picked_suggested)} selected suggestion(s)",
+            type="primary",
+            key=f"bulk_{doc_id}",
+        ):
+            done_n, failures = 0, []
+            for r in picked_suggested:
+                lk = link_by_key[r["link_key"]]
+                ok, _ = ui.attempt(svc.confirm_link, actor, doc_id, lk.id)
+                done_n += ok
+                if not ok:
+                    failures.append(r["Competency"])
+            if done_n:
+                ui.flash("success", f"Confirmed {done_n} suggestion(s).")
+                st.session_state.pop(table_key, None)
+                st.rerun()
+    elif picked:
+        st.caption(
+            f"{len(picked)} row(s) selected; only undecided suggestions can be bulk-confirmed."
+        )
+
+    # ------------------------------------------------------------- section detail
+    st.divider()
+    sec_key = f"sec_{doc_id}"
+    last_pick_key = f"lastpick_{doc_id}"
+    first_pick = picked[0]["section_id"] if picked else None
+    if first_pick and first_pick in by_id and st.session_state.get(last_pick_key) != first_pick:
+        st.session_state[sec_key] = first_pick  # follow the table selection
+    st.session_state[last_pick_key] = first_pick
+    if st.session_state.get(sec_key) not in by_id and sections:
+        linked = [lk.section_id for lk in links if lk.section_id in by_id]
+        st.session_state[sec_key] = min(linked, key=order.get) if linked else sections[0].id
+    if not sections:
+        st.info("This document has no sections.")
+        st.stop()
+    sid = st.selectbox(
+        "Section",
+        [s.id for s in sections],
+        format_func=lambda s: f"{order[s] + 1}. {vm.section_label(by_id[s])}",
+        key=sec_key,
+    )
+    section = by_id[sid]
+    sec_links = sorted(
+        (lk for lk in links if lk.section_id == sid), key=lambda lk: -(lk.score or 0)
+    )
+    text_col, act_col = st.columns([3, 2], gap="medium")
+    with text_col:
+        if section.path[:-1]:
+            st.caption(" › ".join(section.path[:-1]))
+        spans = vm.evidence_spans(lk for lk in sec_links if lk.state != "rejected")
+        st.html(vm.section_html(section, spans))
+    with act_col:
+        if not sec_links:
+            st.caption("No suggestions for this section.")
+        for lk in sec_links:
+            with st.container(border=True):
+                score = "" if lk.score is None else f" · score {lk.score:.0f}"
+                flag = " · :orange-badge[text changed: re-review]" if lk.flag == "changed" else ""
+                st.markdown(
+                    f"**{names.get(lk.competency, lk.competency)}**  \n"
+                    f"{vm.link_state_badge(lk.state)}{score}{flag}"
+                )
+                phrases = list(dict.fromkeys(e.phrase for e in lk.evidence))
+                if phrases:
+                    st.caption("Evidence: " + "; ".join(phrases[:6]))
+                if lk.reason:
+                    st.caption(f"Rejected because: {lk.reason}")
+                if lk.note:
+                    st.caption(f"Note: {lk.note}")
+                if not can_edit:
+                    continue
+                if lk.state == "suggested":
+                    b1, b2 = st.columns([1, 2], vertical_alignment="bottom")
+                    if b1.button("Confirm", key=f"ok_{lk.id}", type="primary"):
+                        done, _ = ui.attempt(svc.confirm_link, actor, doc_id, lk.id)
+                        if done:
+                            ui.flash("success", f"Confirmed {lk.competency}.")
+                            st.rerun()
+                    reason = b2.text_input(
+                        "Reason to reject",
+                        key=f"reason_{lk.id}",
+                        placeholder="Why it does not apply",
+                    )
+                    if b2.button("Reject", key=f"rej_{lk.id}"):
+                        done, _ = ui.attempt(svc.reject_link, actor, doc_id, lk.id, reason)
+                        if done:
+                            ui.flash("success", f"Rejected {lk.competency}.")
+                            st.rerun()
+                elif lk.state == "added":
+                    if st.button("Remove", key=f"rm_{lk.id}"):
+                        done, _ = ui.attempt(svc.remove_link, actor, doc_id, lk.id)
+                        if done:
+                            ui.flash("success", f"Removed {lk.competency}.")
+                            st.rerun()
+                elif st.button("Undo decision", key=f"undo_{lk.id}"):
+                    done, _ = ui.attempt(svc.undo_link, actor, doc_id, lk.id)
+                    if done:
+                        ui.flash("info", f"{lk.competency} is undecided again.")
+                        st.rerun()
+        if can_edit:
+            with st.form(f"add_{doc_id}_{sid}", clear_on_submit=True):
+                st.markdown("**Add a link to this section**")
+                comp = st.selectbox(
+                    "Competency",
+                    [it.id for it in fw.items],
+                    format_func=names.get,
+                    key=f"addc_{sid}",
+                )
+                note = st.text_input("Note", key=f"addn_{sid}")
+                if st.form_submit_button("Add link"):
+                    done, _ = ui.attempt(svc.add_link, actor, doc_id, sid, comp, note)
+                    if done:
+                        ui.flash("success", f"Linked this section to {comp}.")
+                        st.rerun()
+
+# ----------------------------------------------------------------- history and downloads
+with st.expander("History", expanded=False):
+    ok, history = ui.attempt(svc.history, actor, doc_id)
+    if ok:
+        ui.history_table(history)
+with st.expander("Downloads", expanded=view.state == "approved"):
+    ui.downloads(actor, view)
