@@ -11,7 +11,7 @@ Why this design (measured on ``eval-dev``; see ``bench/`` and the README figures
 * Typos and spelling variants: the document's vocabulary is built once and every long phrase stem
   is fuzzy-matched against it with :func:`rapidfuzz.process.cdist` (``fuzz.ratio``); short stems
   must match exactly (fuzzy short words collide too often).
-* A phrase *hits* when all its content words occur on one line within a small window, in any
+* A phrase *hits* when all its content words occur in one sentence within a small window, in any
   order ("training on human trafficking" hits "human trafficking training"). A hit inside a longer
   hit of another phrase is dropped ("secondary traumatic stress" is C5 evidence, not C4).
 * Scoring: strong phrases are evidence on their own; ordinary phrases need company; weak (generic)
@@ -107,16 +107,22 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(w) if w.isalpha() else w
 
 
-def tokenize(text: str) -> list[tuple[str, int, int, int]]:
-    """``(raw token, start, end, line)`` for every word of ``text``."""
+_BOUNDARY_RE = re.compile(r"[\n.!?;]")
+
+
+def tokenize(text: str) -> list[tuple[str, int, int, int, int]]:
+    """``(raw token, start, end, line, segment)`` for every word of ``text``. A segment is a
+    sentence or list clause: phrases must not match across ".", ";", "?", "!" or a line break."""
     out = []
-    line = 0
-    pos = 0
+    line = seg = 0
+    prev_end = 0
     for m in _TOKEN_RE.finditer(text):
         s = m.start()
-        line += text.count("\n", pos, s)
-        pos = s
-        out.append((m.group(), s, m.end(), line))
+        if s > prev_end and _BOUNDARY_RE.search(text, prev_end, s):
+            line += text.count("\n", prev_end, s)
+            seg += 1
+        prev_end = m.end()
+        out.append((m.group(), s, prev_end, line, seg))
     return out
 
 
@@ -374,7 +380,7 @@ class Suggester:
                 for i, q in first.items():
                     qs = [q]
                     for j, d in enumerate(later, start=1):
-                        if i + j not in d:
+                        if i + j not in d or toks[i + j][4] != toks[i][4]:
                             break
                         qs.append(d[i + j])
                     else:
@@ -386,7 +392,7 @@ class Suggester:
             for a, qa in per_tok[anchor]:
                 if a <= last_end:
                     continue
-                line, ca = toks[a][3], cpos[a]
+                seg, ca = toks[a][4], cpos[a]
                 chosen = [(a, qa)]
                 ok = True
                 for j in range(n):
@@ -394,7 +400,7 @@ class Suggester:
                         continue
                     best = None
                     for i, q in per_tok[j]:
-                        near = toks[i][3] == line and abs(cpos[i] - ca) <= window
+                        near = toks[i][4] == seg and abs(cpos[i] - ca) <= window
                         if (
                             near
                             and i not in (x[0] for x in chosen)
@@ -452,9 +458,10 @@ class Suggester:
         scores: dict[int, tuple[float, tuple[Evidence, ...]]] = {}
         for item, phrases in per_item.items():
             # overlapping hits of one item count once (the stronger/longer phrase wins)
+            # the stronger phrase first, then the better (exact before fuzzy) and the longer
             cands = sorted(
                 ((self._weight(lst[0]), ph, lst) for ph, lst in phrases.items()),
-                key=lambda x: (-x[0], -len(x[1]), x[1]),
+                key=lambda x: (-x[0], -max(h[0].quality for h in x[2]), -len(x[1]), x[1]),
             )
             taken: list[tuple[int, int]] = []
             total = 0.0
