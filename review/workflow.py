@@ -186,6 +186,7 @@ class Context:
     uploaded_by: str = ""  # uploader of the current version
     undecided: int = 0  # links still ``suggested`` on the current version
     lock_holder: str = ""  # holder of a live (not expired) review lock, "" when free
+    lock_holder_name: str = ""  # their display name, for messages
     new_version: bool = False  # set by the upload service for ``revise``
     extra: Mapping[str, object] = field(default_factory=dict)
 
@@ -210,7 +211,7 @@ def _has_version(ctx: Context) -> str | None:
 @guard("lock_not_held_by_other")
 def _lock_free(ctx: Context) -> str | None:
     if ctx.lock_holder and ctx.lock_holder.casefold() != ctx.username.casefold():
-        return f"{ctx.lock_holder} holds the review lock on this document"
+        return f"{ctx.lock_holder_name or ctx.lock_holder} holds the review lock on this document"
     return None
 
 

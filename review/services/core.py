@@ -642,6 +642,7 @@ class ReviewService:
             uploaded_by=current["uploaded_by"] if current else "",
             undecided=undecided,
             lock_holder=live["holder"] if live else "",
+            lock_holder_name=self._display(live["holder"]) if live else "",
         )
 
     def list_documents(
