@@ -278,6 +278,7 @@ class Repository(Protocol):
     def document_ids(self) -> list[str]: ...
     # index (document summaries, for worklists)
     def put_summary(self, summary: Record) -> None: ...
+    def put_summaries(self, summaries: Iterable[Record]) -> None: ...
     def summary(self, document_id: str) -> Record | None: ...
     def summaries(self, where: Callable[[Record], bool] | None = None) -> list[Record]: ...
     # directory
@@ -506,6 +507,18 @@ class TinyDBRepository:
                 return
             t.upsert(summary, Q.id == summary["id"])
 
+    def put_summaries(self, summaries: Iterable[Record]) -> None:
+        """Many summaries in one index write (bulk import, repair): same rev rule as put_summary."""
+        with _transaction(self._index, write=True) as snap:
+            t = snap.table("documents")
+            by_id = {row["id"]: row.doc_id for row in t.all()}
+            for summary in summaries:
+                doc_id = by_id.get(summary["id"])
+                if doc_id is None:
+                    by_id[summary["id"]] = t.insert(summary)
+                elif int(t.get(doc_id=doc_id).get("rev") or 0) <= int(summary.get("rev") or 0):
+                    t.update(summary, doc_ids=[doc_id])
+
     def summary(self, document_id: str) -> Record | None:
         with _transaction(self._index, write=False) as snap:
             return _plain(snap.table("documents").get(Q.id == document_id))
@@ -521,7 +534,8 @@ class TinyDBRepository:
     def repair_index(self) -> int:
         """Rebuild every summary from the document files (after a crash between the two writes).
         Returns how many summaries changed."""
-        changed = 0
+        current = {s["id"]: s for s in self.summaries()}
+        stale = []
         for doc_id in self.document_ids():
             try:
                 with self.document(doc_id) as tx:
@@ -529,10 +543,19 @@ class TinyDBRepository:
             except NotFound:
                 continue
             summary = summary_of(rec)
-            if self.summary(doc_id) != summary:
-                self.put_summary(summary)
-                changed += 1
-        return changed
+            if current.get(doc_id) != summary:
+                stale.append(
+                    {
+                        **summary,
+                        "rev": max(
+                            int(summary.get("rev") or 0),
+                            int((current.get(doc_id) or {}).get("rev") or 0),
+                        ),
+                    }
+                )
+        if stale:
+            self.put_summaries(stale)
+        return len(stale)
 
     # ---------------------------------------------------------------- directory
 
