@@ -48,9 +48,20 @@ class HostileCase:
 
 
 def _words(rng: random.Random, n: int) -> str:
-    vocab = (
-        ["staff", "youth", "shelter", "safety", "report", "training", "record", "client", "agency", "plan", "notify", "review"]
-    )
+    vocab = [
+        "staff",
+        "youth",
+        "shelter",
+        "safety",
+        "report",
+        "training",
+        "record",
+        "client",
+        "agency",
+        "plan",
+        "notify",
+        "review",
+    ]
     out = []
     for i in range(n):
         w = rng.choice(vocab)

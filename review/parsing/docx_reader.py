@@ -599,7 +599,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         if not stripped:
             continue
         if it.in_box:
-            out.append(Block(text, it.index, it.index))
+            out.append(Block(stripped, it.index, it.index))
             continue
         followed = next_text[i + 1] < n
         sh = _style_heading(it)
@@ -614,7 +614,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             out.append(Block(text, it.index, it.index, lev.style(sh), "heading"))
             continue
         if len(text) > _MAX_HEADING_SOURCE:  # long paragraphs are body text: skip the checks
-            out.append(Block(text, it.index, it.index))
+            out.append(Block(stripped, it.index, it.index))
             continue
         t = collapse_ws(text)
         num = numbers.get(id(it))
@@ -654,5 +654,5 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
                 level = lev.bold()
             out.append(Block(text, it.index, it.index, level, "bold"))
             continue
-        out.append(Block(text, it.index, it.index))
+        out.append(Block(stripped, it.index, it.index))
     return out, title, title_index
