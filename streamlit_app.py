@@ -13,17 +13,23 @@ import streamlit as st
 
 from pages import _components as ui
 from review import viewmodels as vm
+from review.errors import ReviewError
 
 st.set_page_config(page_title="Competency Review", page_icon="📋", layout="wide")
 
 #: page file, title, url path, icon; one place so tests and the deep-link logic agree
 PAGES: dict[str, tuple[str, str, str, str]] = {
     "sign_in": ("pages/sign_in.py", "Sign in", "sign-in", ":material/login:"),
-    "my_documents": ("pages/my_documents.py", "My documents", "documents", ":material/folder:"),
-    "upload": ("pages/upload.py", "Upload a policy", "upload", ":material/upload_file:"),
-    "document": ("pages/document.py", "Document", "document", ":material/description:"),
-    "queue": ("pages/queue.py", "Review queue", "queue", ":material/inbox:"),
-    "workspace": ("pages/workspace.py", "Review workspace", "workspace", ":material/fact_check:"),
+    "my_documents": ("pages/agency_documents.py", "My documents", "documents", ":material/folder:"),
+    "upload": ("pages/agency_upload.py", "Upload a policy", "upload", ":material/upload_file:"),
+    "document": ("pages/agency_document.py", "Document", "document", ":material/description:"),
+    "queue": ("pages/review_queue.py", "Review queue", "queue", ":material/inbox:"),
+    "workspace": (
+        "pages/review_workspace.py",
+        "Review workspace",
+        "workspace",
+        ":material/fact_check:",
+    ),
     "users": ("pages/admin_users.py", "Users & agencies", "users", ":material/group:"),
     "frameworks": (
         "pages/admin_frameworks.py",
@@ -59,8 +65,13 @@ def _expire_idle_session() -> None:
         ui.sign_out(
             f"Your session expired after {minutes} minutes without activity. Please sign in again."
         )
-    else:
-        st.session_state[ui.ACTIVITY_KEY] = now
+        return
+    st.session_state[ui.ACTIVITY_KEY] = now
+    # Re-load the user each run: a role change or a deactivation takes effect at once.
+    try:
+        st.session_state[ui.ACTOR_KEY] = ui.service().actor(actor.username)
+    except ReviewError as err:
+        ui.sign_out(f"You were signed out: {err}.")
 
 
 def _sidebar(actor) -> None:  # type: ignore[no-untyped-def]

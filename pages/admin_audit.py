@@ -21,10 +21,11 @@ if ok:
         done, history = ui.attempt(svc.history, actor, d.id)
         if not done:
             continue
-        for h in history:
+        for seq, h in enumerate(history):
             rows.append(
                 {
                     "time": h.time,
+                    "seq": seq,
                     "When": vm.format_time(h.time),
                     "Document": d.title,
                     "Agency": d.agency_name,
@@ -35,7 +36,8 @@ if ok:
                     "Comment": h.comment,
                 }
             )
-rows.sort(key=lambda r: r["time"], reverse=True)
+# newest first; within one second, later entries of a document's history first
+rows.sort(key=lambda r: (r["time"], r["seq"]), reverse=True)
 c1, c2 = st.columns(2)
 actions = c1.multiselect("Action", sorted({r["Action"] for r in rows}), placeholder="All actions")
 people = c2.multiselect("By", sorted({r["By"] for r in rows}), placeholder="Everyone")

@@ -46,7 +46,9 @@ else:
                 "Title": it.title,
                 "Tier": it.tier,
                 "Statement": it.statement,
+                "Strong phrases": "; ".join(getattr(it, "strong_phrases", ())),
                 "Match phrases": "; ".join(it.phrases),
+                "Weak phrases": "; ".join(getattr(it, "weak_phrases", ())),
                 "Training": ", ".join(it.training),
             }
             for it in items

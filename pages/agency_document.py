@@ -16,13 +16,13 @@ if doc_id is None:
     ui.page_header("Document")
     ok, wl = ui.attempt(svc.worklist, actor, "my_agency")
     if ok:
-        ui.document_links(list(wl.documents), "pages/document.py", empty="No documents yet.")
+        ui.document_links(list(wl.documents), "pages/agency_document.py", empty="No documents yet.")
     st.stop()
 
 view = ui.load_document(actor, doc_id)
 if view is None:
     st.page_link(
-        "pages/my_documents.py", label="Back to my documents", icon=":material/arrow_back:"
+        "pages/agency_documents.py", label="Back to my documents", icon=":material/arrow_back:"
     )
     st.stop()
 

@@ -20,12 +20,12 @@ if ok:
             f"**{changes.label}.** Read the reviewer's comments and upload a revised version.",
             icon=":material/edit_note:",
         )
-        ui.document_links(list(changes.documents), "pages/document.py", empty="")
+        ui.document_links(list(changes.documents), "pages/agency_document.py", empty="")
         st.divider()
     st.subheader(mine.label if mine else "Documents")
     docs = list(mine.documents) if mine else []
     ui.document_links(
-        docs, "pages/document.py", empty="No documents yet. Upload your first policy."
+        docs, "pages/agency_document.py", empty="No documents yet. Upload your first policy."
     )
     if docs:
         with st.expander("Last action on each document"):
@@ -43,4 +43,4 @@ if ok:
                     }
                 )
             st.dataframe(rows, hide_index=True, width="stretch")
-st.page_link("pages/upload.py", label="Upload a policy", icon=":material/upload_file:")
+st.page_link("pages/agency_upload.py", label="Upload a policy", icon=":material/upload_file:")

@@ -41,7 +41,7 @@ doc_id = st.session_state.get("last_upload")
 if doc_id:
     ui.show_flashes()
     st.page_link(
-        "pages/document.py",
+        "pages/agency_document.py",
         label="Open the document to review the preview and submit it",
         query_params={"doc": doc_id},
         icon=":material/arrow_forward:",

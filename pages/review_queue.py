@@ -21,7 +21,7 @@ if ok:
                 for d in wl.documents:
                     cols = st.columns([4, 2, 2, 2, 1], vertical_alignment="center")
                     cols[0].page_link(
-                        "pages/workspace.py", label=d.title, query_params={"doc": d.id}
+                        "pages/review_workspace.py", label=d.title, query_params={"doc": d.id}
                     )
                     cols[1].write(d.agency_name)
                     cols[2].write(f"submitted {vm.format_time(d.submitted_at)}")
@@ -32,11 +32,11 @@ if ok:
                             ui.flash(
                                 "success", f"You claimed “{d.title}”. You hold its review lock."
                             )
-                            st.switch_page("pages/workspace.py", query_params={"doc": d.id})
+                            st.switch_page("pages/review_workspace.py", query_params={"doc": d.id})
             else:
                 ui.document_links(
                     list(wl.documents),
-                    "pages/workspace.py",
+                    "pages/review_workspace.py",
                     empty="Nothing here.",
                     show_agency=True,
                 )

@@ -26,7 +26,7 @@ if doc_id is None:
                 st.subheader(wl.label)
                 ui.document_links(
                     list(wl.documents),
-                    "pages/workspace.py",
+                    "pages/review_workspace.py",
                     empty="Nothing here.",
                     show_agency=True,
                 )
@@ -34,7 +34,7 @@ if doc_id is None:
 
 view = ui.load_document(actor, doc_id)
 if view is None:
-    st.page_link("pages/queue.py", label="Back to the queue", icon=":material/arrow_back:")
+    st.page_link("pages/review_queue.py", label="Back to the queue", icon=":material/arrow_back:")
     st.stop()
 
 ui.document_header(view)
@@ -56,7 +56,9 @@ except Exception as err:  # noqa: BLE001 - shown calmly, logged with the traceba
         st.error(ui.GENERIC_ERROR)
     st.stop()
 
-can_edit = bool(view.permissions.get("edit_links"))
+# The role and state allow editing, and nobody else holds a live review lock (the service
+# enforces both; hiding the buttons spares a reviewer a refusal on every click).
+can_edit = bool(view.permissions.get("edit_links")) and (view.lock is None or view.lock.mine)
 names = {it.id: it.short for it in fw.items}
 required = fw.required_items(view.agency_kind)
 by_id = {s.id: s for s in sections}
@@ -83,6 +85,11 @@ with bar_left:
         st.info(reasons.get(view.state, "You cannot change links now."), icon=":material/lock:")
 with bar_right:
     ui.transition_buttons(actor, view)
+    if view.state == "in_review" and "approve" not in view.actions and can_edit:
+        st.caption(
+            f"Approve becomes available when every suggestion is decided "
+            f"({summary.undecided_links} undecided) — and not to the person who uploaded it."
+        )
 
 main, side = st.columns([3, 1.25], gap="large")
 

@@ -1,0 +1,538 @@
+"""The Streamlit app under ``streamlit.testing.v1.AppTest``: every page for every role, against
+the real services and a real TinyDB store in a temporary data directory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.e2e_support import Seed, policy_docx
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+@pytest.fixture
+def seed(data_dir: Path) -> Seed:
+    return Seed(data_dir)
+
+
+def app_as(seed: Seed | None, username: str | None = None, **query: str) -> AppTest:
+    """An AppTest of the whole app, signed in as ``username`` (or signed out), run once."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if username is not None:
+        assert seed is not None
+        at.session_state["actor"] = seed.actor(username)
+        at.session_state["last_activity"] = time.time()
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    return at
+
+
+def goto(at: AppTest, page: str, **query: str) -> AppTest:
+    at.switch_page(page)
+    for k in list(at.query_params):
+        del at.query_params[k]
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """All the text a user would read (markdown, captions, alerts, titles), for assertions."""
+    parts = (
+        [t.value for t in at.title] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+    )
+    for kind in (at.error, at.warning, at.info, at.success):
+        parts += [e.value for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# --------------------------------------------------------------------------- sign-in
+
+
+def test_sign_in_wrong_password_then_right_one(seed: Seed):
+    at = app_as(None)
+    assert [t.value for t in at.title] == ["Competency Review"]
+    at.text_input[0].input("alice")
+    at.text_input[1].input("not-the-password")
+    at.button[0].click()
+    at.run()
+    assert any("wrong username or password" in e.value for e in at.error)
+    at.text_input[1].input(seed.passwords["alice"])
+    at.button[0].click()
+    at.run()
+    no_exception(at)
+    assert at.title[0].value == "My documents"
+    assert at.session_state["actor"].username == "alice"
+
+
+def test_sign_in_is_throttled_after_repeated_failures(seed: Seed):
+    at = app_as(None)
+    for _ in range(6):
+        at.text_input[0].input("rita")
+        at.text_input[1].input("wrong-password-123")
+        at.button[0].click()
+        at.run()
+    assert any("too many attempts" in e.value for e in at.error)
+    # even the right password is refused while throttled
+    at.text_input[1].input(seed.passwords["rita"])
+    at.button[0].click()
+    at.run()
+    assert "actor" not in at.session_state
+    assert any("too many attempts" in e.value for e in at.error)
+
+
+def test_empty_sign_in_form_is_a_message_not_a_call(seed: Seed):
+    at = app_as(None)
+    at.button[0].click()
+    at.run()
+    assert any("Enter your username and password" in e.value for e in at.error)
+
+
+def test_session_expires_after_inactivity(seed: Seed, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COMPETENCY_REVIEW_SESSION_MINUTES", "5")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["actor"] = seed.actor("rita")
+    at.session_state["last_activity"] = time.time() - 6 * 60
+    at.run()
+    no_exception(at)
+    assert "actor" not in at.session_state
+    assert any("expired after 5 minutes" in i.value for i in at.info)
+    assert at.title[0].value == "Competency Review"  # the sign-in page
+
+
+def test_activity_keeps_the_session_alive(seed: Seed, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COMPETENCY_REVIEW_SESSION_MINUTES", "5")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["actor"] = seed.actor("rita")
+    at.session_state["last_activity"] = time.time() - 4 * 60
+    at.run()
+    assert at.session_state["actor"].username == "rita"
+    assert time.time() - at.session_state["last_activity"] < 60
+
+
+def test_sign_out(seed: Seed):
+    at = app_as(seed, "rita")
+    at.button(key="sign_out").click()
+    at.run()
+    assert "actor" not in at.session_state
+    assert any("signed out" in i.value for i in at.info)
+
+
+def test_deactivated_user_is_signed_out_on_next_run(seed: Seed):
+    at = app_as(seed, "rob")
+    assert at.title[0].value == "Review queue"
+    seed.svc.set_user_active(seed.actor("admin"), "rob", False)
+    at.run()
+    assert "actor" not in at.session_state
+    assert any("not active" in i.value for i in at.info)
+
+
+# --------------------------------------------------------------------------- navigation by role
+
+
+@pytest.mark.parametrize(
+    ("username", "landing", "allowed", "forbidden"),
+    [
+        ("alice", "My documents", "pages/agency_upload.py", "pages/review_queue.py"),
+        ("rita", "Review queue", "pages/review_workspace.py", "pages/admin_users.py"),
+        ("admin", "Review queue", "pages/admin_users.py", "pages/agency_upload.py"),
+    ],
+)
+def test_navigation_shows_only_the_roles_pages(seed: Seed, username, landing, allowed, forbidden):
+    at = app_as(seed, username)
+    no_exception(at)
+    assert at.title[0].value == landing
+    goto(at, allowed)
+    no_exception(at)
+    # the entry point ran too (navigation, expiry, sidebar), not just the page file
+    assert at.sidebar.button(key="sign_out").label == "Sign out"
+    assert at.title[0].value != landing or allowed.endswith("workspace.py")
+    # a page of another role is not registered with st.navigation at all
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(forbidden)
+
+
+# --------------------------------------------------------------------------- agency user
+
+
+def test_upload_through_the_file_uploader_shows_a_preview(seed: Seed):
+    at = app_as(seed, "alice")
+    goto(at, "pages/agency_upload.py")
+    at.text_input[0].input("Staff and Youth Safety Policy")
+    at.file_uploader[0].set_value(
+        (
+            "safety.docx",
+            policy_docx(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+    )
+    at.button[0].click()  # the form's submit button
+    at.run()
+    no_exception(at)
+    assert any("5 sections" in s.value for s in at.success), texts(at)
+    preview = at.dataframe[0].value
+    assert list(preview["Section"])[:2] == ["Purpose", "Vicarious Trauma and Staff Wellness"]
+    assert "C5" in preview["Competencies"].iloc[1]
+    docs = seed.svc.list_documents(seed.actor("alice"))
+    assert [d.title for d in docs] == ["Staff and Youth Safety Policy"]
+
+
+def test_a_bad_file_shows_the_parsers_message_and_stores_nothing(seed: Seed):
+    at = app_as(seed, "alice")
+    goto(at, "pages/agency_upload.py")
+    at.file_uploader[0].set_value(
+        ("broken.docx", b"this is not a zip file at all", "application/octet-stream")
+    )
+    at.button[0].click()
+    at.run()
+    no_exception(at)
+    assert at.error, "a bad file must produce a message"
+    assert "Traceback" not in texts(at)
+    assert seed.svc.list_documents(seed.actor("alice")) == []
+
+
+def test_my_documents_lists_state_reviewer_and_last_action(seed: Seed):
+    r = seed.upload("alice")
+    seed.svc.transition(seed.actor("alice"), r.document_id, "submit")
+    at = app_as(seed, "alice")
+    no_exception(at)
+    body = texts(at)
+    assert ":blue-badge[Submitted]" in body
+    assert [p.label for p in at.get("page_link") if "Youth Services Policy" in p.label]
+    last = at.dataframe[0].value
+    assert list(last["Last action"]) == ["Submit for review"]
+
+
+def test_agency_submits_and_retracts_from_the_document_page(seed: Seed):
+    r = seed.upload("alice")
+    at = app_as(seed, "alice")
+    goto(at, "pages/agency_document.py", doc=r.document_id)
+    no_exception(at)
+    labels = [b.label for b in at.button]
+    assert "Submit for review" in labels and "Retract" not in labels
+    at.button(key=f"tr_submit_{r.document_id}").click()
+    at.run()
+    assert seed.svc.get_document(seed.actor("alice"), r.document_id).state == "submitted"
+    assert "Retract" in [b.label for b in at.button]
+    assert "Submit for review" not in [b.label for b in at.button]
+    at.button(key=f"tr_retract_{r.document_id}").click()
+    at.run()
+    assert seed.svc.get_document(seed.actor("alice"), r.document_id).state == "draft"
+
+
+def test_another_agencys_document_is_not_found_by_query_parameter(seed: Seed):
+    r = seed.upload("alice")
+    at = app_as(seed, "bert")
+    goto(at, "pages/agency_document.py", doc=r.document_id)
+    no_exception(at)
+    assert any("Document not found" in e.value for e in at.error)
+    assert "Youth Services Policy" not in texts(at)
+    assert not at.dataframe  # no sections preview
+
+
+def test_unknown_document_id_is_not_found(seed: Seed):
+    at = app_as(seed, "rita")
+    goto(at, "pages/review_workspace.py", doc="does-not-exist")
+    no_exception(at)
+    assert any("Document not found" in e.value for e in at.error)
+
+
+# --------------------------------------------------------------------------- reviewer
+
+
+def _submitted(seed: Seed) -> str:
+    r = seed.upload("alice")
+    seed.svc.transition(seed.actor("alice"), r.document_id, "submit")
+    return r.document_id
+
+
+def test_queue_counts_and_claim_opens_the_workspace(seed: Seed):
+    doc = _submitted(seed)
+    at = app_as(seed, "rita")
+    assert [t.label for t in at.tabs] == [
+        "Awaiting review (1)",
+        "My reviews (0)",
+        "All documents (1)",
+    ]
+    at.button(key=f"claim_{doc}").click()
+    at.run()
+    no_exception(at)
+    assert at.title[0].value == "Youth Services Policy"
+    assert any("You claimed" in s.value for s in at.success)
+    assert "You hold the review lock" in texts(at)
+    view = seed.svc.get_document(seed.actor("rita"), doc)
+    assert view.state == "in_review" and view.summary.reviewer == "rita"
+
+
+def test_workspace_before_claim_offers_claim_only(seed: Seed):
+    doc = _submitted(seed)
+    at = app_as(seed, "rita")
+    goto(at, "pages/review_workspace.py", doc=doc)
+    no_exception(at)
+    labels = [b.label for b in at.button]
+    assert "Claim for review" in labels
+    assert not {"Approve", "Request changes", "Confirm", "Reject"} & set(labels)
+    assert "Claim the document to start deciding links" in texts(at)
+
+
+def _claimed(seed: Seed) -> tuple[str, AppTest]:
+    doc = _submitted(seed)
+    seed.svc.transition(seed.actor("rita"), doc, "claim")
+    at = app_as(seed, "rita")
+    goto(at, "pages/review_workspace.py", doc=doc)
+    no_exception(at)
+    return doc, at
+
+
+def _links(seed: Seed, doc: str):
+    return seed.svc.links(seed.actor("rita"), doc)
+
+
+def test_workspace_highlights_evidence_escaped(seed: Seed):
+    doc, at = _claimed(seed)
+    html = "\n".join(h.value for h in at.get("html"))
+    assert "<mark>" in html
+    # coverage: progress bar text and gaps
+    assert any(
+        "required competencies decided" in p.value["text"] if isinstance(p.value, dict) else False
+        for p in at.get("progress")
+    ) or "required competencies decided" in str([p.proto for p in at.get("progress")])
+    assert "Gaps" in texts(at)
+
+
+def test_confirm_and_reject_needs_a_reason(seed: Seed):
+    doc, at = _claimed(seed)
+    section = at.selectbox(key=f"sec_{doc}").value
+    sec_links = [lk for lk in _links(seed, doc) if lk.section_id == section]
+    assert len(sec_links) >= 1
+    first = sec_links[0]
+    at.button(key=f"ok_{first.id}").click()
+    at.run()
+    no_exception(at)
+    assert {lk.id: lk.state for lk in _links(seed, doc)}[first.id] == "confirmed"
+    assert any("Confirmed" in s.value for s in at.success)
+
+    # pick a section with another suggestion and reject it without, then with, a reason
+    other = next(lk for lk in _links(seed, doc) if lk.state == "suggested")
+    at.selectbox(key=f"sec_{doc}").set_value(other.section_id)
+    at.run()
+    at.button(key=f"rej_{other.id}").click()
+    at.run()
+    assert any("a rejection needs a reason" in e.value for e in at.error)
+    assert {lk.id: lk.state for lk in _links(seed, doc)}[other.id] == "suggested"
+    at.text_input(key=f"reason_{other.id}").input("Mentions the term only in passing")
+    at.button(key=f"rej_{other.id}").click()
+    at.run()
+    rejected = {lk.id: lk for lk in _links(seed, doc)}[other.id]
+    assert rejected.state == "rejected" and rejected.reason == "Mentions the term only in passing"
+
+
+def test_add_a_link_by_hand_with_a_note(seed: Seed):
+    doc, at = _claimed(seed)
+    section = at.selectbox(key=f"sec_{doc}").value
+    taken = {lk.competency for lk in _links(seed, doc) if lk.section_id == section}
+    comp = next(c for c in ("C2", "C4", "C1", "C3") if c not in taken)
+    at.selectbox(key=f"addc_{section}").set_value(comp)
+    at.text_input(key=f"addn_{section}").input("Covered by the intake checklist")
+    at.button(key=f"FormSubmitter:add_{doc}_{section}-Add link").click()
+    at.run()
+    no_exception(at)
+    added = [lk for lk in _links(seed, doc) if lk.state == "added"]
+    assert [(lk.section_id, lk.competency, lk.note) for lk in added] == [
+        (section, comp, "Covered by the intake checklist")
+    ]
+
+
+def test_bulk_confirm_selected_rows(seed: Seed):
+    doc, at = _claimed(seed)
+    table = at.dataframe[0].value
+    assert len(table) == len(_links(seed, doc))
+    at.session_state[f"tbl_{doc}"] = {"selection": {"rows": [0, 1, 2], "columns": [], "cells": []}}
+    at.run()
+    no_exception(at)
+    bulk = at.button(key=f"bulk_{doc}")
+    assert bulk.label == "Confirm 3 selected suggestion(s)"
+    bulk.click()
+    at.run()
+    no_exception(at)
+    states = [lk.state for lk in _links(seed, doc)]
+    assert states.count("confirmed") == 3
+    assert any("Confirmed 3" in s.value for s in at.success)
+
+
+def test_filters_narrow_the_table(seed: Seed):
+    doc, at = _claimed(seed)
+    all_rows = len(at.dataframe[0].value)
+    at.multiselect(key=f"f_comp_{doc}").set_value(["C5"])
+    at.run()
+    rows = at.dataframe[0].value
+    assert 0 < len(rows) < all_rows
+    assert set(rows["Competency"].str.split(" ").str[0]) == {"C5"}
+    at.multiselect(key=f"f_comp_{doc}").set_value([])
+    at.multiselect(key=f"f_state_{doc}").set_value(["confirmed"])
+    at.run()
+    assert len(at.dataframe[0].value) == 0
+
+
+def test_request_changes_needs_a_comment_then_agency_revises(seed: Seed):
+    doc, at = _claimed(seed)
+    submit = f"FormSubmitter:tr_form_request_changes_{doc}-Request changes"
+    at.button(key=submit).click()
+    at.run()
+    assert any("comment" in e.value.lower() for e in at.error), texts(at)
+    assert seed.svc.get_document(seed.actor("rita"), doc).state == "in_review"
+    at.text_area(key=f"tr_comment_request_changes_{doc}").input(
+        "Please add a section on safety planning."
+    )
+    at.button(key=submit).click()
+    at.run()
+    no_exception(at)
+    assert seed.svc.get_document(seed.actor("rita"), doc).state == "changes_requested"
+
+    agency = app_as(seed, "alice")
+    assert any("Changes requested of my agency (1)" in w.value for w in agency.warning)
+    goto(agency, "pages/agency_document.py", doc=doc)
+    assert any("Please add a section on safety planning." in w.value for w in agency.warning)
+    sections = [
+        *[
+            (h, t)
+            for h, t in __import__("tests.e2e_support", fromlist=["SAMPLE_POLICY"]).SAMPLE_POLICY
+        ],
+        ("Safety Planning", "Each youth has a written safety plan reviewed with a case manager."),
+    ]
+    agency.file_uploader(key=f"rev_{doc}").set_value(
+        ("policy-v2.docx", policy_docx(sections), "application/octet-stream")
+    )
+    agency.button(key=f"FormSubmitter:new_version_{doc}-Upload new version").click()
+    agency.run()
+    no_exception(agency)
+    body = texts(agency)
+    assert "Version 2 uploaded" in body
+    assert "Carried over (section unchanged)" in body
+    assert seed.svc.get_document(seed.actor("alice"), doc).state == "draft"
+
+
+def test_approve_appears_only_when_every_suggestion_is_decided(seed: Seed):
+    doc, at = _claimed(seed)
+    assert "Approve" not in [b.label for b in at.button]
+    assert "Approve becomes available" in texts(at)
+    for lk in _links(seed, doc):
+        seed.svc.confirm_link(seed.actor("rita"), doc, lk.id)
+    at.run()
+    at.button(key=f"tr_approve_{doc}").click()
+    at.run()
+    no_exception(at)
+    assert seed.svc.get_document(seed.actor("rita"), doc).state == "approved"
+    downloads = [d.label for d in at.get("download_button")]
+    assert "Review report (.docx)" in downloads and "Coverage matrix (.csv)" in downloads
+
+
+def test_a_second_reviewer_sees_who_holds_the_lock_and_cannot_decide(seed: Seed):
+    doc, _ = _claimed(seed)
+    at = app_as(seed, "rob")
+    goto(at, "pages/review_workspace.py", doc=doc)
+    no_exception(at)
+    assert "Review lock held by **Rita Reviewer**" in texts(at)
+    assert not [b for b in at.button if b.label in ("Confirm", "Reject")]
+
+
+# --------------------------------------------------------------------------- admin
+
+
+def test_admin_creates_an_agency_and_a_user_and_deactivates_them(seed: Seed):
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_users.py")
+    no_exception(at)
+    assert set(at.dataframe[0].value["Username"]) == {"admin", "rita", "rob", "alice", "bert"}
+    at.text_input(key="na_name").input("Riverside Family Center")
+    at.button(key="FormSubmitter:new_agency-Create agency").click()
+    at.run()
+    assert any("Riverside Family Center" in s.value for s in at.success)
+    agency = next(
+        a
+        for a in seed.svc.list_agencies(seed.actor("admin"))
+        if a.name == "Riverside Family Center"
+    )
+    at.text_input(key="nu_username").input("carol")
+    at.text_input(key="nu_display").input("Carol Caseworker")
+    at.selectbox(key="nu_role").set_value("agency_user")
+    at.selectbox(key="nu_agency").set_value(agency.id)
+    at.text_input(key="nu_password").input("short")
+    at.button(key="FormSubmitter:new_user-Create user").click()
+    at.run()
+    assert any("at least" in e.value for e in at.error)  # the service's password rule
+    at.text_input(key="nu_username").input("carol")
+    at.selectbox(key="nu_role").set_value("agency_user")
+    at.selectbox(key="nu_agency").set_value(agency.id)
+    at.text_input(key="nu_password").input("a-long-enough-password")
+    at.button(key="FormSubmitter:new_user-Create user").click()
+    at.run()
+    no_exception(at)
+    users = {u.username: u for u in seed.svc.list_users(seed.actor("admin"))}
+    assert users["carol"].agency_name == "Riverside Family Center"
+    at.selectbox(key="ch_user").set_value("carol")
+    at.run()
+    at.button(key="ch_active").click()
+    at.run()
+    assert not {u.username: u for u in seed.svc.list_users(seed.actor("admin"))}["carol"].active
+
+
+def test_admin_changes_a_role(seed: Seed):
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_users.py")
+    at.selectbox(key="ch_user").set_value("rob")
+    at.run()
+    at.selectbox(key="ch_role").set_value("admin")
+    at.button(key="FormSubmitter:change_role-Change role").click()
+    at.run()
+    no_exception(at)
+    assert {u.username: u.role for u in seed.svc.list_users(seed.actor("admin"))}["rob"] == "admin"
+
+
+def test_admin_frameworks_lists_items_and_validates_an_import(seed: Seed):
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_frameworks.py")
+    no_exception(at)
+    assert "wisconsin-2017" in list(at.dataframe[0].value["Id"])
+    items = at.dataframe[1].value
+    assert {"C1", "C6.xi", "A12"} <= set(items["Id"])
+    c5 = items[items["Id"] == "C5"].iloc[0]
+    assert "vicarious trauma" in c5["Strong phrases"] + c5["Match phrases"]
+    bad = "framework_id,id,statement\nx,Q1,\n"
+    at.file_uploader(key="fw_import").set_value(("bad.csv", bad.encode(), "text/csv"))
+    at.run()
+    no_exception(at)
+    assert any("Q1" in e.value and "empty statement" in e.value for e in at.error)
+    good = (
+        "framework_id,framework_title,framework_version,id,label,tier,statement,phrases\n"
+        "demo,Demo,1,D1,Item 1,core,Staff know the policy.,policy;handbook\n"
+    )
+    at.file_uploader(key="fw_import").set_value(("good.csv", good.encode(), "text/csv"))
+    at.run()
+    assert any("demo" in s.value and "1 items, valid" in s.value for s in at.success)
+
+
+def test_admin_audit_trail_shows_every_transition(seed: Seed):
+    doc, _ = _claimed(seed)
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_audit.py")
+    no_exception(at)
+    trail = at.dataframe[0].value
+    assert list(trail["Action"]) == ["Claim for review", "Submit for review", "Upload"]
+    assert set(trail["Document"]) == {"Youth Services Policy"}
+
+
+def test_reviewer_cannot_reach_admin_pages(seed: Seed):
+    at = app_as(seed, "rita")
+    for page in ("pages/admin_audit.py", "pages/admin_users.py", "pages/admin_frameworks.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
