@@ -659,6 +659,22 @@ def _cases() -> list[tuple[str, str, Callable[[], bytes], str | None, str, dict]
             {"expected_safe_name": "policy.docx"},
         ),
         (
+            "md_whitespace_heading",
+            "policy.md",
+            lambda: b"# a" + b" " * MB + b"b\n\nText.\n",
+            ok,
+            "1 MB of spaces inside an ATX heading line (regex backtracking guard)",
+            {},
+        ),
+        (
+            "md_whitespace_table",
+            "policy.md",
+            lambda: b"Intro.\n\n" + b" " * MB + b"|" + b"-x" * 10 + b"\n",
+            ok,
+            "1 MB of spaces before a table row (regex backtracking guard)",
+            {},
+        ),
+        (
             "plain_markdown",
             "policy.md",
             lambda: b"# Purpose\n\nStaff keep youth safe.\n",

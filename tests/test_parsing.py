@@ -322,6 +322,20 @@ def test_bold_from_paragraph_style_and_run_override():
     ]
 
 
+def test_bold_from_run_character_style():
+    doc = new_document()
+    doc.add_heading("Rules", level=1)
+    doc.add_paragraph().add_run("Strong Styled Line", style="Strong")
+    doc.add_paragraph("Body under it.")
+    doc.add_paragraph().add_run("Emphasis Styled Line", style="Emphasis")  # italic, not bold
+    doc.add_paragraph("More body.")
+    parsed = parse_bytes(to_bytes(doc), "x.docx")
+    assert outline(parsed) == [
+        (1, "heading", "Rules", ""),
+        (2, "bold", "Strong Styled Line", "Body under it.\nEmphasis Styled Line\nMore body."),
+    ]
+
+
 def test_bold_is_not_a_signal_when_everything_is_bold():
     doc = new_document()
     for i in range(6):

@@ -18,6 +18,9 @@ from review.errors import UnreadableDocument
 from review.parsing.docx_reader import numbering, strong_numbered_title
 from review.parsing.sections import Block, collapse_ws, reads_like_title, strip_forbidden
 
+#: a line longer than this is body text: heading checks (and their regexes) never see it
+_MAX_HEADING_LINE = 300
+
 _BINARY_MESSAGE = (
     "This file does not contain readable text (it looks like binary data, not a text file). "
     "Upload a Word document (.docx), a plain-text file (.txt) or a Markdown file (.md)."
@@ -121,6 +124,8 @@ def read_txt(text: str) -> tuple[list[Block], int]:
     multi = 0
     prefixes: set[str] = set()
     for para in paras:
+        if len(para[0][1]) > _MAX_HEADING_LINE:
+            continue
         t = collapse_ws(para[0][1])
         num = numbering(t)
         if num is not None and num.kind == "multi" and strong_numbered_title(t, num):
@@ -131,7 +136,7 @@ def read_txt(text: str) -> tuple[list[Block], int]:
     real_level = 0
     for k, para in enumerate(paras):
         first_i, first = para[0]
-        t = collapse_ws(first)
+        t = collapse_ws(first) if len(first) <= _MAX_HEADING_LINE else ""
         rest = para[1:]
         followed = bool(rest) or k + 1 < len(paras)
         level = 0
@@ -173,16 +178,21 @@ def read_txt(text: str) -> tuple[list[Block], int]:
 
 # --------------------------------------------------------------------------- .md
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:\s+(.*?))?\s*$")
+#: patterns are applied to stripped lines no longer than _MAX_HEADING_LINE, and written without
+#: adjacent quantifiers over the same characters, so no input can make them backtrack badly
+_ATX = re.compile(r"^(#{1,6})(?:[ \t]+(.*))?$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
+_TABLE_SEP = re.compile(r"^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*$")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
 
 
 def _clean_title(t: str) -> str:
-    t = re.sub(r"\s#+\s*$", "", t.strip())
+    t = t.strip()
+    stripped = t.rstrip("#")
+    if stripped != t and (not stripped or stripped[-1].isspace()):  # "## Title ##"
+        t = stripped
     return collapse_ws(_EMPHASIS.sub(r"\2", t))
 
 
@@ -216,7 +226,7 @@ def read_md(text: str) -> tuple[list[Block], int]:
             flush()
             j += 1
             continue
-        m = _ATX.match(line)
+        m = _ATX.match(line.strip()) if len(line) <= _MAX_HEADING_LINE else None
         if m:
             flush()
             title = _clean_title(m.group(2) or "")
@@ -238,14 +248,14 @@ def read_md(text: str) -> tuple[list[Block], int]:
             continue
         if line.lstrip().startswith("|"):
             flush()
-            if not _TABLE_SEP.match(line):
+            if not _TABLE_SEP.match(line.strip()):
                 cells = [c.strip() for c in line.strip().strip("|").split("|")]
                 row = " | ".join(c for c in cells if c)
                 if row:
                     blocks.append(Block(row, i, i))
             j += 1
             continue
-        if not para and _BOLD_LINE.match(line) and nxt[0] < 0:
+        if not para and len(line) <= _MAX_HEADING_LINE and _BOLD_LINE.match(line) and nxt[0] < 0:
             title = _clean_title(line)
             if reads_like_title(title) and any(k >= 0 for k, _ in lines[j + 1 :]):
                 level = max([b.level for b in blocks if b.kind == "markdown"][-1:] or [0]) + 1
