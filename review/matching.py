@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 import snowballstemmer
@@ -89,6 +91,8 @@ class MatchSettings:
     length_damping: float = 0.35
     #: weight of the share of an item's distinctive statement words found in the section
     statement_weight: float = 0.0
+    #: hits kept per phrase and section (evidence to show; repeats beyond ``max_repeats`` add nothing)
+    max_evidence: int = 5
     #: a parent item (C6) is suggested as umbrella when this many of its children are
     parent_min_children: int = 3
 
@@ -172,17 +176,6 @@ class _ItemPhrase:
     phrase: str  # the framework's wording, for Evidence
 
 
-@dataclass
-class _Hit:
-    pattern: int
-    first: int  # token index range, inclusive
-    last: int
-    quality: float  # 0-100
-    in_title: bool
-    start: int = 0  # character offsets in Section.full_text
-    end: int = 0
-
-
 class Suggester:
     """Scores sections against a framework's items and returns ranked suggestions."""
 
@@ -218,6 +211,7 @@ class Suggester:
                 by_stem.setdefault(s, []).append((pid, 1 << j))
         self._by_stem = by_stem
         self._full_mask = [(1 << len(p.stems)) - 1 for p in patterns]
+        self._plen = [len(p.stems) for p in patterns]
         self._long_stems = sorted(s for s in by_stem if len(s) >= self.settings.fuzzy_min_len)
         self._fuzzy_cache: dict[str, tuple[tuple[str, float], ...]] = {}
         s = self.settings
@@ -243,13 +237,18 @@ class Suggester:
         out: list[list[Suggestion]] = []
         for scored in self._score(sections, allowed):
             ranked = sorted(
-                (g for g in scored if g.score >= s.threshold),
-                key=lambda g: (-g.score, g.competency),
+                ((sc, i) for i, sc in scored.scores.items() if sc >= s.threshold),
+                key=lambda x: (-round(x[0], 2), self.items[x[1]].id),
             )
             if ranked and s.relative_floor > 0:
-                floor = ranked[0].score * s.relative_floor
-                ranked = [g for g in ranked if g.score >= floor]
-            out.append(ranked[: s.top_k])
+                floor = ranked[0][0] * s.relative_floor
+                ranked = [x for x in ranked if x[0] >= floor]
+            out.append(
+                [
+                    Suggestion(self.items[i].id, round(sc, 2), scored.evidence(i))
+                    for sc, i in ranked[: s.top_k]
+                ]
+            )
         return out
 
     def score_matrix(
@@ -260,17 +259,10 @@ class Suggester:
         ids = tuple(self.items[i].id for i in allowed)
         rows = []
         for scored in self._score(sections, allowed):
-            by_id = {g.competency: g.score for g in scored}
-            rows.append(tuple(round(by_id.get(c, 0.0), 1) for c in ids))
+            rows.append(tuple(round(scored.scores.get(i, 0.0), 1) for i in allowed))
         return ScoreMatrix(ids, tuple(rows))
 
     # ------------------------------------------------------------------ internals
-
-    def _weight(self, hit: tuple[_Hit, str, str]) -> float:
-        strength = hit[2]
-        if strength == "normal" and len(self._patterns[hit[0].pattern].stems) == 1:
-            return self.settings.single_word_weight
-        return self._weights[strength]
 
     def _allowed(self, tier: str, items: Sequence[str] | None) -> list[int]:
         if items is not None:
@@ -286,6 +278,8 @@ class Suggester:
         new = sorted({v for v in vocab if v not in self._fuzzy_cache})
         if not new:
             return
+        if len(self._fuzzy_cache) + len(new) > 500_000:  # bound memory in a long-lived process
+            self._fuzzy_cache.clear()
         for v in new:
             self._fuzzy_cache[v] = ()
         cand = [v for v in new if len(v) >= s.fuzzy_min_len and v.isalpha()]
@@ -309,10 +303,8 @@ class Suggester:
                     found.setdefault(v, []).append((p, float(m[r, c])))
         for v, lst in found.items():
             self._fuzzy_cache[v] = tuple(sorted(lst))
-        if len(self._fuzzy_cache) > 500_000:  # bound memory for a long-lived app process
-            self._fuzzy_cache.clear()
 
-    def _score(self, sections: Sequence[Section], allowed: list[int]) -> list[list[Suggestion]]:
+    def _score(self, sections: Sequence[Section], allowed: list[int]) -> list[_Scored]:
         allowed_set = set(allowed)
         docs = []
         vocab: set[str] = set()
@@ -322,205 +314,232 @@ class Suggester:
             vocab.update(stems)
             docs.append((sec, toks, stems))
         self._fuzzy(vocab)
-        # vocabulary stem -> [(pattern, bit, quality)]
-        fan: dict[str, list[tuple[int, int, float]]] = {}
+        # per vocabulary stem: the multi-word patterns (and token bits) it serves, and the one-word
+        # patterns it hits; per pattern token: the vocabulary stems standing for it, with quality
+        fan: dict[str, tuple[tuple[int, int], ...]] = {}
+        single: dict[str, tuple[tuple[int, float], ...]] = {}
+        tokq: dict[int, list[dict[str, float]]] = {}
+        full = self._full_mask
         for v in sorted(vocab):
             entries = [(pid, bit, 100.0) for pid, bit in self._by_stem.get(v, ())]
             for p, q in self._fuzzy_cache.get(v, ()):
                 entries.extend((pid, bit, q) for pid, bit in self._by_stem[p])
-            if entries:
-                fan[v] = entries
+            if not entries:
+                continue
+            multi = tuple((pid, bit) for pid, bit, _ in entries if full[pid] != 1)
+            one = tuple((pid, q) for pid, bit, q in entries if full[pid] == 1)
+            if multi:
+                fan[v] = multi
+            if one:
+                single[v] = one
+            for pid, bit, q in entries:
+                if full[pid] != 1:
+                    slots = tokq.setdefault(pid, [{} for _ in self._patterns[pid].stems])
+                    d = slots[bit.bit_length() - 1]
+                    d[v] = max(q, d.get(v, 0.0))
         results = []
         for sec, toks, stems in docs:
-            hits = self._hits(sec, toks, stems, fan)
-            n_content = sum(1 for t in toks if not _is_stop(t[0]))
-            results.append(self._rank(hits, n_content, set(stems), allowed_set))
+            content = [t[0].lower() not in STOPWORDS for t in toks]
+            hits = self._hits(sec, toks, stems, content, fan, single, tokq)
+            results.append(self._rank(sec, toks, hits, sum(content), allowed_set))
         return results
 
-    def _hits(self, sec: Section, toks, stems: list[str], fan) -> list[tuple[_Hit, str]]:
-        """Every phrase-pattern hit in one section, minus hits nested in a longer one."""
-        s = self.settings
+    def _hits(self, sec, toks, stems, content, fan, single, tokq) -> list[tuple]:
+        """Every pattern hit in one section as ``(pattern, first token, last token, quality,
+        in title)``, at most ``max_evidence`` a pattern, minus hits nested in a longer one."""
+        max_gap = self.settings.max_gap
+        cap = self.settings.max_evidence
         occ: dict[str, list[int]] = {}
         for i, st in enumerate(stems):
-            if st in fan:
+            if st in fan or st in single:
                 occ.setdefault(st, []).append(i)
         if not occ:
             return []
-        masks: dict[int, int] = {}
-        qual: dict[tuple[int, int], dict[str, float]] = {}
-        for st in occ:
-            for pid, bit, q in fan[st]:
-                masks[pid] = masks.get(pid, 0) | bit
-                qual.setdefault((pid, bit), {})[st] = q
-        cpos = []
-        c = 0
-        for t in toks:
-            cpos.append(c)
-            if not _is_stop(t[0]):
-                c += 1
         title_lines = sec.title.count("\n") + 1 if sec.title else 0
-        hits: list[_Hit] = []
-        for pid in sorted(masks):
-            if masks[pid] != self._full_mask[pid]:
-                continue
-            pat = self._patterns[pid]
-            n = len(pat.stems)
-            # token positions (and quality) for each phrase token
-            per_tok: list[list[tuple[int, float]]] = []
-            for j in range(n):
-                qs = qual[(pid, 1 << j)]
-                per_tok.append(sorted((i, q) for st, q in qs.items() for i in occ[st]))
-            if n == 1:
-                for i, q in per_tok[0]:
-                    hits.append(_Hit(pid, i, i, q, toks[i][3] < title_lines))
-                continue
-            if pat.contiguous:
-                first = dict(per_tok[0])
-                later = [dict(pt) for pt in per_tok[1:]]
-                for i, q in first.items():
-                    qs = [q]
-                    for j, d in enumerate(later, start=1):
-                        if i + j not in d or toks[i + j][4] != toks[i][4]:
-                            break
-                        qs.append(d[i + j])
-                    else:
-                        hits.append(_Hit(pid, i, i + n - 1, min(qs), toks[i][3] < title_lines))
-                continue
-            window = n - 1 + s.max_gap
-            anchor = min(range(n), key=lambda j: len(per_tok[j]))
-            last_end = -1
-            for a, qa in per_tok[anchor]:
-                if a <= last_end:
+        n_title = sum(1 for t in toks if t[3] < title_lines)
+        hits: list[tuple] = []
+        for st, positions in occ.items():
+            for pid, q in single.get(st, ()):
+                hits.extend((pid, i, i, q, i < n_title) for i in positions[:cap])
+        masks: dict[int, int] = {}
+        for st in occ:
+            for pid, bit in fan.get(st, ()):
+                masks[pid] = masks.get(pid, 0) | bit
+        full = self._full_mask
+        complete = sorted(pid for pid, m in masks.items() if m == full[pid])
+        if complete:
+            cpos = list(accumulate(content, initial=0))[:-1]  # content words before each token
+            segs = [t[4] for t in toks]
+            for pid in complete:
+                slots = tokq[pid]
+                n = len(slots)
+                # positions (and quality) of each pattern token, in document order
+                pos: list[list[int]] = []
+                qual: list[dict[int, float]] = []
+                for d in slots:
+                    pq = {i: q for st, q in d.items() for i in occ.get(st, ())}
+                    qual.append(pq)
+                    pos.append(sorted(pq))
+                found = 0
+                if self._patterns[pid].contiguous:
+                    for i in pos[0]:
+                        if all(i + j in qual[j] and segs[i + j] == segs[i] for j in range(1, n)):
+                            q = min(qual[j][i + j] for j in range(n))
+                            hits.append((pid, i, i + n - 1, q, i < n_title))
+                            found += 1
+                            if found >= cap:
+                                break
                     continue
-                seg, ca = toks[a][4], cpos[a]
-                chosen = [(a, qa)]
-                ok = True
-                for j in range(n):
-                    if j == anchor:
+                window = n - 1 + max_gap
+                anchor = min(range(n), key=lambda j: len(pos[j]))
+                keys = [[cpos[i] for i in p] for p in pos]
+                last_end = -1
+                for a in pos[anchor]:
+                    if a <= last_end:
                         continue
-                    best = None
-                    for i, q in per_tok[j]:
-                        near = toks[i][4] == seg and abs(cpos[i] - ca) <= window
-                        if (
-                            near
-                            and i not in (x[0] for x in chosen)
-                            and (best is None or abs(cpos[i] - ca) < abs(cpos[best[0]] - ca))
-                        ):
-                            best = (i, q)
-                    if best is None:
-                        ok = False
-                        break
-                    chosen.append(best)
-                if not ok:
-                    continue
-                idx = [x[0] for x in chosen]
-                lo, hi = min(idx), max(idx)
-                if cpos[hi] - cpos[lo] > window:
-                    continue
-                hits.append(_Hit(pid, lo, hi, min(x[1] for x in chosen), toks[lo][3] < title_lines))
-                last_end = hi
+                    seg, ca = segs[a], cpos[a]
+                    used = [a]
+                    for j in range(n):
+                        if j == anchor:
+                            continue
+                        pj, kj = pos[j], keys[j]
+                        best = -1
+                        best_d = window + 1
+                        for k in range(bisect_left(kj, ca - window), bisect_right(kj, ca + window)):
+                            i = pj[k]
+                            d = abs(kj[k] - ca)
+                            if d < best_d and segs[i] == seg and i not in used:
+                                best, best_d = i, d
+                        if best < 0:
+                            break
+                        used.append(best)
+                    else:
+                        lo, hi = min(used), max(used)
+                        if cpos[hi] - cpos[lo] <= window:
+                            q = min(
+                                qual[anchor][a],
+                                *(
+                                    qual[j][i]
+                                    for j, i in zip(_others(n, anchor), used[1:], strict=True)
+                                ),
+                            )
+                            hits.append((pid, lo, hi, q, lo < n_title))
+                            last_end = hi
+                            found += 1
+                            if found >= cap:
+                                break
         # drop hits nested inside a hit of a longer pattern
-        hits.sort(key=lambda h: (h.first, -(h.last - h.first), h.pattern))
-        kept: list[_Hit] = []
+        plen = self._plen
+        big = [h for h in hits if h[2] > h[1]]
+        if not big:
+            return hits
+        big.sort(key=lambda h: h[1])
+        starts = [h[1] for h in big]
+        max_span = max(h[2] - h[1] for h in big)
+        kept = []
         for h in hits:
-            n = len(self._patterns[h.pattern].stems)
-            if any(
-                k.first <= h.first and h.last <= k.last and len(self._patterns[k.pattern].stems) > n
-                for k in hits
-                if k is not h
-            ):
+            lo = bisect_left(starts, h[1] - max_span)
+            hi = bisect_right(starts, h[1])
+            if any(k[2] >= h[2] and plen[k[0]] > plen[h[0]] for k in big[lo:hi]):
                 continue
             kept.append(h)
-        text = sec.full_text
-        out = []
-        for h in kept:
-            h.start, h.end = toks[h.first][1], toks[h.last][2]
-            out.append((h, text[h.start : h.end]))
-        return out
+        return kept
 
-    def _rank(
-        self,
-        hits: list[tuple[_Hit, str]],
-        n_content: int,
-        present: set[str],
-        allowed: set[int],
-    ) -> list[Suggestion]:
+    def _rank(self, sec, toks, hits, n_content: int, allowed: set[int]) -> _Scored:
         s = self.settings
-        # item -> phrase -> list of (hit, matched)
-        per_item: dict[int, dict[str, list[tuple[_Hit, str, str]]]] = {}
-        for h, matched in hits:
-            for o in self._owners[h.pattern]:
+        by_pat: dict[int, list[tuple]] = {}
+        for h in hits:
+            by_pat.setdefault(h[0], []).append(h)
+        # item -> [(weight, phrase, strength, hits)]
+        per_item: dict[int, list[tuple[float, str, str, list[tuple]]]] = {}
+        merged: dict[tuple[int, str], list[tuple]] = {}
+        for pid in sorted(by_pat):
+            for o in self._owners[pid]:
                 if o.item in allowed or o.item in self._children:
-                    per_item.setdefault(o.item, {}).setdefault(o.phrase, []).append(
-                        (h, matched, o.strength)
-                    )
+                    key = (o.item, o.phrase)
+                    if key in merged:  # a phrase's variants ("self-care", "self care")
+                        merged[key].extend(by_pat[pid])
+                        continue
+                    lst = merged[key] = list(by_pat[pid])
+                    w = self._weights[o.strength]
+                    if o.strength == "normal" and self._plen[pid] == 1:
+                        w = s.single_word_weight
+                    per_item.setdefault(o.item, []).append((w, o.phrase, o.strength, lst))
         damp = 1.0 + s.length_damping * max(0.0, math.log2(max(n_content, 1) / s.length_pivot))
-        scores: dict[int, tuple[float, tuple[Evidence, ...]]] = {}
-        for item, phrases in per_item.items():
-            # overlapping hits of one item count once (the stronger/longer phrase wins)
-            # the stronger phrase first, then the better (exact before fuzzy) and the longer
-            cands = sorted(
-                ((self._weight(lst[0]), ph, lst) for ph, lst in phrases.items()),
-                key=lambda x: (-x[0], -max(h[0].quality for h in x[2]), -len(x[1]), x[1]),
-            )
-            taken: list[tuple[int, int]] = []
-            total = 0.0
-            strong_max = 0.0
-            evidence: list[Evidence] = []
+        scores: dict[int, float] = {}
+        chosen: dict[int, list[tuple[str, list[tuple]]]] = {}
+        for item, cands in per_item.items():
+            # overlapping hits of one item count once: the stronger phrase first, then the
+            # better hit (exact before fuzzy), then the longer phrase
+            cands.sort(key=lambda c: (-c[0], -max(h[3] for h in c[3]), -len(c[1]), c[1]))
+            taken: set[int] = set()
+            total = strong_max = weak_total = 0.0
             company = False  # weak words only add to a strong or ordinary hit
-            weak_total = 0.0
-            for w, ph, lst in cands:
-                free = [
-                    x for x in lst if not any(x[0].first <= b and a <= x[0].last for a, b in taken)
-                ]
+            picked = []
+            for w, ph, strength, lst in cands:
+                free = [h for h in lst if not any(t in taken for t in range(h[1], h[2] + 1))]
                 if not free:
                     continue
-                free.sort(key=lambda x: (not x[0].in_title, -x[0].quality, x[0].first))
-                h0 = free[0][0]
-                contrib = w * (h0.quality / 100.0) ** 2 * (s.title_boost if h0.in_title else 1.0)
+                free.sort(key=lambda h: (not h[4], -h[3], h[1]))
+                h0 = free[0]
+                contrib = w * (h0[3] / 100.0) ** 2 * (s.title_boost if h0[4] else 1.0)
                 contrib += s.repeat_bonus * w * min(len(free) - 1, s.max_repeats)
-                if lst[0][2] == "weak":
+                if strength == "weak":
                     contrib = min(contrib, max(0.0, s.weak_cap - weak_total))
                     weak_total += contrib
-                total += contrib
-                if lst[0][2] == "strong":
-                    strong_max = max(strong_max, contrib)
-                if lst[0][2] != "weak":
+                else:
                     company = True
-                for x in free:
-                    taken.append((x[0].first, x[0].last))
-                    evidence.append(
-                        Evidence(ph, x[1], x[0].start, x[0].end, round(x[0].quality, 1))
-                    )
+                    if strength == "strong":
+                        strong_max = max(strong_max, contrib)
+                total += contrib
+                for h in free:
+                    taken.update(range(h[1], h[2] + 1))
+                picked.append((ph, free))
             if s.statement_weight and self._statement_stems[item]:
                 st = self._statement_stems[item]
+                present = {stem(t[0]) for t in toks}
                 total += s.statement_weight * len(st & present) / len(st)
             e = max(strong_max, total / damp) if company else 0.0
-            score = 100.0 * (1.0 - math.exp(-e))
-            evidence.sort(key=lambda ev: (ev.start, ev.end, ev.phrase))
-            scores[item] = (score, tuple(evidence))
-        # umbrella items: suggested when enough children are
+            if e > 0:
+                scores[item] = 100.0 * (1.0 - math.exp(-e))
+                chosen[item] = picked
+        # umbrella items: suggested when enough of their children are
         for parent, kids in self._children.items():
             kid_scores = sorted(
-                (scores[k][0] for k in kids if k in scores and scores[k][0] >= s.threshold),
-                reverse=True,
+                (scores[k] for k in kids if scores.get(k, 0.0) >= s.threshold), reverse=True
             )
             if len(kid_scores) >= s.parent_min_children:
                 derived = sum(kid_scores[: s.parent_min_children]) / s.parent_min_children
-                own = scores.get(parent, (0.0, ()))
-                if derived > own[0]:
-                    ev = tuple(
-                        sorted(
-                            {e for k in kids if k in scores for e in scores[k][1]},
-                            key=lambda ev: (ev.start, ev.end, ev.phrase),
-                        )
-                    )
-                    scores[parent] = (derived, ev)
-        return [
-            Suggestion(self.items[i].id, round(sc, 2), ev)
-            for i, (sc, ev) in sorted(scores.items())
-            if i in allowed and sc > 0
-        ]
+                if derived > scores.get(parent, 0.0):
+                    scores[parent] = derived
+                    chosen[parent] = [p for k in kids if k in chosen for p in chosen[k]]
+        scores = {i: sc for i, sc in scores.items() if i in allowed}
+        return _Scored(sec.full_text, toks, scores, chosen)
+
+
+def _others(n: int, anchor: int) -> list[int]:
+    return [j for j in range(n) if j != anchor]
+
+
+@dataclass
+class _Scored:
+    """One section's item scores; evidence is built only for the suggestions shown."""
+
+    text: str
+    toks: list
+    scores: dict[int, float]
+    chosen: dict[int, list[tuple[str, list[tuple]]]]
+
+    def evidence(self, item: int) -> tuple[Evidence, ...]:
+        spans: dict[tuple[int, int, str], float] = {}
+        for phrase, hits in self.chosen.get(item, ()):
+            for h in hits:
+                key = (self.toks[h[1]][1], self.toks[h[2]][2], phrase)
+                spans[key] = max(h[3], spans.get(key, 0.0))
+        return tuple(
+            Evidence(phrase, self.text[a:b], a, b, round(q, 1))
+            for (a, b, phrase), q in sorted(spans.items())
+        )
 
 
 @dataclass(frozen=True)
