@@ -14,13 +14,17 @@ from __future__ import annotations
 import copy
 import io
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from xml.sax.saxutils import escape, quoteattr
 
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.text import WD_COLOR_INDEX
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from lxml import etree
 
 from review.errors import UnreadableDocument, ValidationFailed
 from review.framework import Framework, Item
@@ -48,55 +52,83 @@ def _body_paragraphs(doc: DocxDocument) -> list:
 # --------------------------------------------------------------------------- comments
 
 
+_W_ID, _W_VAL = qn("w:id"), qn("w:val")
+_TAGS = {
+    name: qn(f"w:{name}")
+    for name in ("pPr", "commentRangeEnd", "r", "rPr", "rStyle", "commentReference")
+}
+
+
 def _anchor(p_el, comment_id: int) -> None:
     """Mark the whole paragraph as the comment's range and add the reference run at its end.
 
     Written as XML rather than through ``Run.mark_comment_range`` so paragraphs whose text sits in
     hyperlinks, content controls or fields, or that have no run at all, are anchored the same way.
+    Elements come from ``makeelement``/``SubElement`` (the document's own parser), several times
+    cheaper than python-docx's ``OxmlElement`` over thousands of comments.
     """
-    start = OxmlElement("w:commentRangeStart")
-    start.set(qn("w:id"), str(comment_id))
+    cid = str(comment_id)
+    start = p_el.makeelement(_RANGE_START, {_W_ID: cid})
     at = 0  # after the paragraph properties and the ranges of earlier comments, in order
-    while at < len(p_el) and p_el[at].tag in (qn("w:pPr"), _RANGE_START):
+    while at < len(p_el) and p_el[at].tag in (_TAGS["pPr"], _RANGE_START):
         at += 1
     p_el.insert(at, start)
-    end = OxmlElement("w:commentRangeEnd")
-    end.set(qn("w:id"), str(comment_id))
-    p_el.append(end)
-    ref_run = OxmlElement("w:r")
-    rPr = OxmlElement("w:rPr")
-    rstyle = OxmlElement("w:rStyle")
-    rstyle.set(qn("w:val"), "CommentReference")
-    rPr.append(rstyle)
-    ref_run.append(rPr)
-    ref = OxmlElement("w:commentReference")
-    ref.set(qn("w:id"), str(comment_id))
-    ref_run.append(ref)
-    p_el.append(ref_run)
+    etree.SubElement(p_el, _TAGS["commentRangeEnd"], {_W_ID: cid})
+    ref_run = etree.SubElement(p_el, _TAGS["r"])
+    rPr = etree.SubElement(ref_run, _TAGS["rPr"])
+    etree.SubElement(rPr, _TAGS["rStyle"], {_W_VAL: "CommentReference"})
+    etree.SubElement(ref_run, _TAGS["commentReference"], {_W_ID: cid})
 
 
 class _Commenter:
-    """Adds comments through python-docx's comments API with one author."""
+    """Writes comments into the document's comments part (created when the original has none).
+
+    The ``w:comment`` elements are written as XML text and parsed once at the end: python-docx's
+    ``add_comment`` scans every existing comment id on each call and builds runs one element at a
+    time, which took 3 s for the 2,000 comments of a large manual (see bench/bench_reports.py).
+    The XML is what python-docx writes: a CommentText paragraph starting with the annotation
+    reference run.
+    """
 
     def __init__(self, doc: DocxDocument, author: str) -> None:
-        self.comments = doc.comments
-        self.author = xml_safe(author)[:250]
-        self.initials = initials(author)
-        self.added = 0
+        self._comments = doc.part._comments_part.element  # creates the part when missing
+        self._author = quoteattr(xml_safe(author)[:250])
+        self._initials = quoteattr(initials(author))
+        self._date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        used = [int(x) for x in self._comments.xpath("./w:comment/@w:id")]
+        self._next = max(used, default=-1) + 1
+        self._pending: list[str] = []
 
     def add(self, p_el, lines: Sequence[tuple[str, bool]]) -> int:
         """A comment whose paragraphs are ``(text, bold)`` pairs, anchored on ``p_el``."""
-        comment = self.comments.add_comment("", author=self.author, initials=self.initials)
-        first = True
-        for text, bold in lines:
-            par = comment.paragraphs[0] if first else comment.add_paragraph()
-            first = False
-            run = par.add_run(xml_safe(text))
-            if bold:
-                run.bold = True
-        _anchor(p_el, comment.comment_id)
-        self.added += 1
-        return comment.comment_id
+        cid = self._next
+        self._next += 1
+        paras = []
+        for i, (text, bold) in enumerate(lines):
+            ref = _ANNOTATION_REF if i == 0 else ""
+            rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
+            paras.append(
+                f'<w:p><w:pPr><w:pStyle w:val="CommentText"/></w:pPr>{ref}'
+                f'<w:r>{rpr}<w:t xml:space="preserve">{escape(xml_safe(text))}</w:t></w:r></w:p>'
+            )
+        self._pending.append(
+            f'<w:comment w:id="{cid}" w:author={self._author} w:initials={self._initials} '
+            f'w:date="{self._date}">{"".join(paras)}</w:comment>'
+        )
+        _anchor(p_el, cid)
+        return cid
+
+    def flush(self) -> int:
+        """Parse the pending comments in one go and append them to the comments part."""
+        if self._pending:
+            parsed = parse_xml(f"<w:comments {nsdecls('w')}>{''.join(self._pending)}</w:comments>")
+            for comment in list(parsed):
+                self._comments.append(comment)
+        n, self._pending = len(self._pending), []
+        return n
+
+
+_ANNOTATION_REF = '<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:annotationRef/></w:r>'
 
 
 # --------------------------------------------------------------------------- highlighting
@@ -138,14 +170,43 @@ def _paragraph_runs(p_el) -> list[tuple[object, str, bool]]:
     return out
 
 
-def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """One case-insensitive pattern for all phrases, whole words, whitespace-tolerant, longest
-    first (so "staff" never lights up inside "staffing")."""
-    words = {tuple(p.split()) for p in phrases if p and p.split()}
-    if not words:
-        return None
-    alts = sorted((r"\s+".join(re.escape(w) for w in ws) for ws in words), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
+def _phrase_patterns(phrases: Iterable[str]) -> list[re.Pattern[str]]:
+    """One pattern per distinct phrase (compiled once per process: phrases repeat across
+    sections, combinations of them do not)."""
+    words = sorted({tuple(p.split()) for p in phrases if p and p.split()})
+    return [_compile_phrase(w) for w in words]
+
+
+@lru_cache(maxsize=8192)
+def _compile_phrase(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Case-insensitive, whole words, any whitespace between them ("staff" never lights up
+    inside "staffing")."""
+    body = r"\s+".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+_XML_SPACE = qn("xml:space")
+_W_RPR, _W_HIGHLIGHT = qn("w:rPr"), qn("w:highlight")
+#: elements that follow ``w:highlight`` inside ``w:rPr`` (ECMA-376 CT_RPr sequence)
+_AFTER_HIGHLIGHT = {
+    qn(f"w:{n}")
+    for n in (
+        "u",
+        "effect",
+        "bdr",
+        "shd",
+        "fitText",
+        "vertAlign",
+        "rtl",
+        "cs",
+        "em",
+        "lang",
+        "eastAsianLayout",
+        "specVanish",
+        "oMath",
+        "rPrChange",
+    )
+}
 
 
 def _split_run(r, at: int):
@@ -154,47 +215,80 @@ def _split_run(r, at: int):
     text = t.text or ""
     right = copy.deepcopy(r)
     t.text = text[:at]
-    t.set(qn("xml:space"), "preserve")
+    t.set(_XML_SPACE, "preserve")
     rt = right.find(_W_T)
     rt.text = text[at:]
-    rt.set(qn("xml:space"), "preserve")
+    rt.set(_XML_SPACE, "preserve")
     r.addnext(right)
     return right
 
 
 def _highlight(r) -> None:
-    rPr = r.get_or_add_rPr()
-    rPr.highlight_val = WD_COLOR_INDEX.YELLOW
+    """Yellow highlight on the run, ``w:highlight`` placed where the schema wants it."""
+    rPr = r.find(_W_RPR)
+    if rPr is None:
+        rPr = r.makeelement(_W_RPR, {})
+        r.insert(0, rPr)
+    hl = rPr.find(_W_HIGHLIGHT)
+    if hl is None:
+        hl = rPr.makeelement(_W_HIGHLIGHT, {})
+        before = next((c for c in rPr if c.tag in _AFTER_HIGHLIGHT), None)
+        if before is None:
+            rPr.append(hl)
+        else:
+            before.addprevious(hl)
+    hl.set(_W_VAL, "yellow")
 
 
-def highlight_phrases(p_el, pattern: re.Pattern[str]) -> int:
-    """Highlight every match of ``pattern`` in the paragraph; returns how many spans were marked.
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
-    Runs that only partly overlap a match are split at the match boundary (formatting copied), so
-    exactly the phrase is highlighted; a run holding tabs or breaks is highlighted whole.
+
+def highlight_phrases(p_el, patterns: Sequence[re.Pattern[str]]) -> int:
+    """Highlight every match of the patterns in the paragraph; returns how many (merged) spans
+    were marked.
+
+    Runs that only partly overlap a match are split at the match boundaries (formatting copied),
+    so exactly the phrase is highlighted; a run holding tabs or breaks is highlighted whole.
+    One pass splits at every boundary, a second marks the runs inside a match.
     """
     runs = _paragraph_runs(p_el)
     full = "".join(text for _, text, _ in runs)
-    spans = [(m.start(), m.end()) for m in pattern.finditer(full) if m.end() > m.start()]
+    spans = _merge(
+        [
+            (m.start(), m.end())
+            for pat in patterns
+            for m in pat.finditer(full)
+            if m.end() > m.start()
+        ]
+    )
     if not spans:
         return 0
-    for a, b in reversed(spans):  # right to left: splits never move the offsets still to do
-        pos = 0
-        targets = []
-        for r, text, simple in runs:
-            s, e = pos, pos + len(text)
-            pos = e
-            if e <= a or s >= b or not text:
-                continue
-            targets.append((r, s, e, simple))
-        for r, s, e, simple in reversed(targets):
-            if simple:
-                if b < e:
-                    _split_run(r, b - s)
-                if a > s:
-                    r = _split_run(r, a - s)
+    cuts = sorted({x for span in spans for x in span})
+    pos = 0
+    for r, text, simple in runs:
+        s, e = pos, pos + len(text)
+        pos = e
+        if not simple:
+            continue
+        inner = cuts[bisect_right(cuts, s) : bisect_left(cuts, e)]
+        for k in reversed(inner):  # right to left: the left part keeps its offsets
+            _split_run(r, k - s)
+    starts = [a for a, _ in spans]
+    pos = 0
+    for r, text, _ in _paragraph_runs(p_el):
+        s, e = pos, pos + len(text)
+        pos = e
+        i = bisect_right(starts, s) - 1  # the last span starting at or before s
+        hit = (i >= 0 and spans[i][1] > s) or (i + 1 < len(spans) and spans[i + 1][0] < e)
+        if text and hit:
             _highlight(r)
-        runs = _paragraph_runs(p_el)
     return len(spans)
 
 
@@ -328,6 +422,7 @@ def annotated_policy(
     if target is not None:
         for row in gaps:
             commenter.add(target, _gap_lines(row, ctx.reviewed, names, names.items))
+    commenter.flush()
 
     buf = io.BytesIO()
     doc.save(buf)
@@ -335,9 +430,9 @@ def annotated_policy(
 
 
 def _highlight_section(pars: list, section: Section, links: list[ReportLink]) -> None:
-    pattern = _phrase_pattern(one_line(e.matched) for lk in links for e in lk.evidence)
-    if pattern is None:
+    patterns = _phrase_patterns(one_line(e.matched) for lk in links for e in lk.evidence)
+    if not patterns:
         return
     last = min(section.last_par, len(pars) - 1, section.first_par + MAX_HIGHLIGHT_PARAGRAPHS)
     for i in range(section.first_par, last + 1):
-        highlight_phrases(pars[i], pattern)
+        highlight_phrases(pars[i], patterns)

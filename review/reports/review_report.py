@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -66,28 +67,38 @@ _TOKEN = re.compile(r"\{(agency|document|page|pages)\}")
 
 
 class _Styles:
-    """Style lookup by name, once, with fallbacks (python-docx raises KeyError on a missing one)."""
+    """Style ids by name, looked up once, with fallbacks (python-docx raises on a missing name).
+
+    Styles are applied by id on the XML: assigning style *objects* through python-docx scans
+    every style of the document on each call, which dominated a report with thousands of rows.
+    """
 
     def __init__(self, doc: DocxDocument) -> None:
-        self._by_name = {s.name: s for s in doc.styles}
+        self._by_name = {s.name: (s.type, s.style_id) for s in doc.styles}
 
-    def paragraph(self, name: str):
-        for candidate in (name, *_PARAGRAPH_FALLBACKS.get(name, ("Normal",))):
-            style = self._by_name.get(candidate)
-            if style is not None and style.type == WD_STYLE_TYPE.PARAGRAPH:
-                return style
+    def _find(self, names: Iterable[str], kind) -> str | None:
+        for candidate in names:
+            found = self._by_name.get(candidate)
+            if found is not None and found[0] == kind:
+                return found[1]
         return None
 
-    def character(self, name: str):
-        style = self._by_name.get(name)
-        return style if style is not None and style.type == WD_STYLE_TYPE.CHARACTER else None
+    def paragraph(self, name: str) -> str | None:
+        return self._find(
+            (name, *_PARAGRAPH_FALLBACKS.get(name, ("Normal",))), WD_STYLE_TYPE.PARAGRAPH
+        )
 
-    def table(self):
-        for candidate in ("Review Table", "Table Grid"):
-            style = self._by_name.get(candidate)
-            if style is not None and style.type == WD_STYLE_TYPE.TABLE:
-                return style
-        return None
+    def character(self, name: str) -> str | None:
+        return self._find((name,), WD_STYLE_TYPE.CHARACTER)
+
+    def table(self) -> str | None:
+        return self._find(("Review Table", "Table Grid"), WD_STYLE_TYPE.TABLE)
+
+
+def _cells(table: Table, tr) -> list[_Cell]:
+    """The cells of a row without python-docx's ``row.cells``, which lays out the whole table's
+    grid on every call (quadratic over a table of thousands of rows). No cell here is merged."""
+    return [_Cell(tc, table) for tc in tr.tc_lst]
 
 
 @dataclass
@@ -104,7 +115,8 @@ class _Report:
     # ------------------------------------------------------------------ writing helpers
 
     def para(self, text: str = "", style: str = "Normal", *, bold: bool = False) -> Paragraph:
-        p = self.doc.add_paragraph(style=self.styles.paragraph(style))
+        p = self.doc.add_paragraph()
+        p._p.style = self.styles.paragraph(style)
         if text:
             p.add_run(xml_safe(text)).bold = bold or None
         return p
@@ -115,9 +127,7 @@ class _Report:
     def table(self, headers: Sequence[str], widths: Sequence[float]) -> Table:
         """A table in the report's table style with a header row repeated on each page."""
         table = self.doc.add_table(rows=1, cols=len(headers))
-        style = self.styles.table()
-        if style is not None:
-            table.style = style
+        table._tbl.tblStyle_val = self.styles.table()
         table.autofit = False
         for col, width in zip(table.columns, widths, strict=True):
             col.width = Inches(width)
@@ -125,7 +135,7 @@ class _Report:
         trPr = row._tr.get_or_add_trPr()
         trPr.append(OxmlElement("w:cantSplit"))
         trPr.append(OxmlElement("w:tblHeader"))
-        for cell, text, width in zip(row.cells, headers, widths, strict=True):
+        for cell, text, width in zip(_cells(table, row._tr), headers, widths, strict=True):
             cell.width = Inches(width)
             self.cell_text(cell, text, "Table Heading")
         return table
@@ -133,7 +143,7 @@ class _Report:
     def row(self, table: Table, cells: Sequence[str | None] = ()) -> list[_Cell]:
         """Append a row; string cells are filled in "Table Text", None leaves the cell empty."""
         row = table.add_row()
-        out = row.cells
+        out = _cells(table, row._tr)
         for cell, text in zip(out, cells, strict=False):
             if text is not None:
                 self.cell_text(cell, text)
@@ -152,16 +162,48 @@ class _Report:
     ) -> Paragraph:
         """Write into the cell's first (empty) paragraph, or a new one when ``first`` is False."""
         p = cell.paragraphs[0] if first else cell.add_paragraph()
-        p.style = self.styles.paragraph(style)
+        p._p.style = self.styles.paragraph(style)
         if text:
             p.add_run(xml_safe(text)).bold = bold or None
         return p
+
+    def text_rows(self, table: Table, rows: Iterable[Sequence[str]]) -> int:
+        """Append plain-text rows in "Table Text" in one XML parse.
+
+        Same markup python-docx writes cell by cell (width, style, ``w:br`` for line breaks), but
+        building it as text and parsing once is many times faster for the thousands of rows a
+        large document's rejected suggestions can fill. Returns the number of rows added.
+        """
+        widths = [gc.get(qn("w:w")) for gc in table._tbl.tblGrid.iterchildren(qn("w:gridCol"))]
+        style = self.styles.paragraph("Table Text")
+        ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+        out: list[str] = []
+        for cells in rows:
+            keep = (
+                "<w:trPr><w:cantSplit/></w:trPr>" if sum(map(len, cells)) < ROW_SPLIT_CHARS else ""
+            )
+            tcs = []
+            for text, width in zip(cells, widths, strict=False):
+                runs = "<w:br/>".join(
+                    f'<w:t xml:space="preserve">{escape(line)}</w:t>'
+                    for line in xml_safe(text).split("\n")
+                )
+                tcs.append(
+                    f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
+                    f"<w:p>{ppr}<w:r>{runs}</w:r></w:p></w:tc>"
+                )
+            out.append(f"<w:tr>{keep}{''.join(tcs)}</w:tr>")
+        if out:
+            parsed = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(out)}</w:tbl>")
+            for tr in list(parsed):
+                table._tbl.append(tr)
+        return len(out)
 
     def status_run(self, p: Paragraph, status: str) -> None:
         run = p.add_run(status_label(status, suggested=not self.ctx.reviewed))
         style = self.styles.character(STATUS_STYLES.get(status, ""))
         if style is not None:
-            run.style = style
+            run._r.style = style
         else:
             run.bold = True
 
@@ -319,7 +361,7 @@ def _header_footer(doc: DocxDocument, styles: _Styles, ctx: ReportContext) -> No
                 p.text = default
                 style = styles.paragraph("Header" if part is section.header else "Footer")
                 if style is not None:
-                    p.style = style
+                    p._p.style = style
                 hits = [p]
             for p in hits:
                 _rewrite_placeholder_paragraph(p, values)
@@ -396,8 +438,9 @@ def _cover(r: _Report) -> None:
     for label, value in fields:
         row = table.add_row()
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        r.cell_text(row.cells[0], label, "Report Label")
-        r.cell_text(row.cells[1], shorten(value, 600) if value else "—", "Report Value")
+        cells = _cells(table, row._tr)
+        r.cell_text(cells[0], label, "Report Label")
+        r.cell_text(cells[1], shorten(value, 600) if value else "—", "Report Value")
 
 
 def _summary(r: _Report, rows: list[CoverageRow]) -> None:
@@ -522,22 +565,23 @@ def _notes(r: _Report, rows: list[CoverageRow]) -> None:
         )
     if noted:
         table = r.table(("Competency", "Section", "Note", "By, when"), (1.3, 1.6, 2.75, 1.05))
-        for lk in noted:
-            state = " (added by hand)" if lk.state == "added" else ""
-            r.row(
-                table,
+        r.text_rows(
+            table,
+            (
                 (
-                    r.competency_name(lk.competency) + state,
+                    r.competency_name(lk.competency)
+                    + (" (added by hand)" if lk.state == "added" else ""),
                     r.section_name(lk.section_id),
-                    xml_safe(lk.note),
+                    lk.note,
                     _by_when(lk.decided_by, lk.decided_at),
-                ),
-            )
+                )
+                for lk in noted
+            ),
+        )
     if justified:
         r.heading("Competencies marked not applicable", 2)
         table = r.table(("Competency", "Justification"), (2.0, 4.7))
-        for row in justified:
-            r.row(table, (r.competency_name(row.competency), xml_safe(row.justification)))
+        r.text_rows(table, ((r.competency_name(x.competency), x.justification) for x in justified))
 
 
 def _by_when(who: str, when: str) -> str:
@@ -552,16 +596,18 @@ def _rejected(r: _Report) -> None:
         r.para("No suggestion was rejected.")
     else:
         table = r.table(("Competency", "Section", "Reason", "By, when"), (1.3, 1.6, 2.75, 1.05))
-        for lk in rejected:
-            r.row(
-                table,
+        r.text_rows(
+            table,
+            (
                 (
                     r.competency_name(lk.competency),
                     r.section_name(lk.section_id),
                     xml_safe(lk.reason) or "—",
                     _by_when(lk.decided_by, lk.decided_at),
-                ),
-            )
+                )
+                for lk in rejected
+            ),
+        )
     if pending:
         r.para(
             f"{pending} suggestion{'s are' if pending != 1 else ' is'} not decided yet"
@@ -575,17 +621,19 @@ def _history(r: _Report) -> None:
         r.para("No workflow step has been recorded yet.")
         return
     table = r.table(("When", "Action", "Who", "State", "Comment"), (1.15, 1.0, 1.1, 1.45, 2.0))
-    for h in r.ctx.history:
-        r.row(
-            table,
+    r.text_rows(
+        table,
+        (
             (
                 human_time(h.time),
                 one_line(h.action).replace("_", " "),
                 one_line(h.actor),
                 f"{state_label(h.from_state)} → {state_label(h.to_state)}",
-                xml_safe(h.comment),
-            ),
-        )
+                h.comment,
+            )
+            for h in r.ctx.history
+        ),
+    )
 
 
 def _decision(ctx: ReportContext) -> tuple[str, str, str]:
@@ -608,9 +656,7 @@ def _signoff(r: _Report) -> None:
     r.heading("Sign-off")
     decision, by, when = _decision(r.ctx)
     table = r.doc.add_table(rows=0, cols=2)
-    style = r.styles.table()
-    if style is not None:
-        table.style = style
+    table._tbl.tblStyle_val = r.styles.table()
     table.autofit = False
     for col, width in zip(table.columns, (1.9, 4.8), strict=True):
         col.width = Inches(width)
@@ -622,8 +668,9 @@ def _signoff(r: _Report) -> None:
     ):
         row = table.add_row()
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        r.cell_text(row.cells[0], label, "Report Label")
-        r.cell_text(row.cells[1], shorten(value, 200), "Report Value")
+        cells = _cells(table, row._tr)
+        r.cell_text(cells[0], label, "Report Label")
+        r.cell_text(cells[1], shorten(value, 200), "Report Value")
     # The table's first row is not a header here: turn the style's first-row look off.
     look = table._tbl.tblPr.find(qn("w:tblLook"))
     if look is None:

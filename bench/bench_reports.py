@@ -1,0 +1,134 @@
+"""Reports on a 2,000-section policy manual: the review report, the annotated copy (comments on
+every linked section, evidence highlighted) against python-docx loading and saving the original,
+and the statement of applicability. Prints figures (median of ``--repeat`` runs); asserts nothing.
+
+Targets (issue 6): review report and annotated copy under 3 s each; the annotated copy within 2x
+of python-docx's own load + save of the original.
+
+    .venv/bin/python bench/bench_reports.py [--sections 2000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import docx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from corpus import make_policy_manual  # noqa: E402
+
+from review.framework import get_framework  # noqa: E402
+from review.matching import Suggester  # noqa: E402
+from review.parsing import parse_bytes  # noqa: E402
+from review.reports import (  # noqa: E402
+    analysis_context,
+    annotated_policy,
+    coverage_csv,
+    coverage_xlsx,
+    review_report,
+)
+from review.reports.chart import coverage_chart_png  # noqa: E402
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def reviewed(ctx):
+    """Every section's best suggestion confirmed with a note, its second rejected with a reason."""
+    seen: set[str] = set()
+    links = []
+    for lk in ctx.links:
+        first = lk.section_id not in seen
+        seen.add(lk.section_id)
+        if first:
+            links.append(
+                replace(
+                    lk,
+                    state="confirmed",
+                    note="Clear, specific and assigned to a role.",
+                    decided_by="Rita Reviewer",
+                    decided_at="2024-05-02T10:00:00+00:00",
+                )
+            )
+        else:
+            links.append(
+                replace(
+                    lk,
+                    state="rejected",
+                    reason="Mentions the topic only in passing.",
+                    decided_by="Rita Reviewer",
+                    decided_at="2024-05-02T10:00:00+00:00",
+                )
+            )
+    return replace(ctx, links=links, reviewed=True, reviewer="Rita Reviewer", state="in_review")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sections", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+
+    path = make_policy_manual(HERE / "out" / f"manual-{args.sections}.docx", sections=args.sections)
+    data = path.read_bytes()
+    fw = get_framework()
+    parsed = parse_bytes(data, path.name)
+    suggestions = Suggester(fw).suggest(parsed.sections, tier="all")
+    ctx = analysis_context(parsed, suggestions, fw, data, tier="all")
+    rctx = reviewed(ctx)
+    n_links = len(ctx.links)
+    linked = len({lk.section_id for lk in ctx.links})
+    print(
+        f"document: {path.name}, {len(data) / 1e6:.1f} MB, {parsed.paragraph_count} paragraphs, "
+        f"{len(parsed.sections)} sections, {n_links} suggestions on {linked} sections"
+    )
+
+    def load_save() -> bytes:
+        d = docx.Document(io.BytesIO(data))
+        buf = io.BytesIO()
+        d.save(buf)
+        return buf.getvalue()
+
+    base, _ = timed(load_save, args.repeat)
+    rows = [("python-docx load + save of the original (baseline)", base, None)]
+    for label, fn in (
+        (
+            "annotated copy, reviewed (comments + highlighting)",
+            lambda: annotated_policy(rctx, framework=fw),
+        ),
+        ("annotated copy, reviewed, no highlighting", lambda: annotated_policy(rctx, False, fw)),
+        ("annotated copy, suggestions only", lambda: annotated_policy(ctx, framework=fw)),
+        ("review report, reviewed (notes + rejected tables)", lambda: review_report(rctx, fw)),
+        ("review report, suggestions only", lambda: review_report(ctx, fw)),
+        ("coverage CSV", lambda: coverage_csv(rctx)),
+        ("coverage XLSX", lambda: coverage_xlsx(rctx)),
+        ("coverage chart PNG", lambda: coverage_chart_png(rctx)),
+    ):
+        t, out = timed(fn, args.repeat)
+        rows.append((label, t, len(out)))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'step':<{width}}  {'median s':>8}  {'x base':>6}  {'bytes':>9}")
+    for label, t, size in rows:
+        print(f"{label:<{width}}  {t:8.3f}  {t / base:6.2f}  {size if size is not None else '':>9}")
+    comments = len(docx.Document(io.BytesIO(annotated_policy(rctx, framework=fw))).comments)
+    print(f"comments in the reviewed annotated copy: {comments}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
