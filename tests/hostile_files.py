@@ -336,6 +336,22 @@ def _cases() -> list[tuple[str, str, Callable[[], bytes], str | None, str, dict]
         data = to_bytes(doc)
         return rezip(data, add={"word/media/noise.bin": rng.randbytes(2 * MB)})
 
+    def main_part_renamed() -> bytes:
+        rels = read_part(base, "_rels/.rels").replace(b"word/document.xml", b"word/main.xml")
+        ct = read_part(base, "[Content_Types].xml").replace(
+            b"/word/document.xml", b"/word/main.xml"
+        )
+        doc_rels = read_part(base, "word/_rels/document.xml.rels")
+        return rezip(
+            base,
+            replace={"_rels/.rels": rels, "[Content_Types].xml": ct},
+            add={
+                "word/main.xml": read_part(base, "word/document.xml"),
+                "word/_rels/main.xml.rels": doc_rels,
+            },
+            remove=["word/document.xml", "word/_rels/document.xml.rels"],
+        )
+
     def strict() -> bytes:
         xml = read_part(base, "word/document.xml").replace(
             b"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -465,6 +481,22 @@ def _cases() -> list[tuple[str, str, Callable[[], bytes], str | None, str, dict]
             lambda: rezip(base, remove=["word/document.xml"]),
             "missing_part",
             "",
+            {},
+        ),
+        (
+            "missing_package_rels",
+            "policy.docx",
+            lambda: rezip(base, remove=["_rels/.rels"]),
+            "missing_part",
+            "no package relationships: Word and python-docx cannot find the document either",
+            {},
+        ),
+        (
+            "main_part_renamed",
+            "policy.docx",
+            main_part_renamed,
+            ok,
+            "main document at word/main.xml, found through _rels/.rels",
             {},
         ),
         ("xlsx_renamed", "policy.docx", xlsx, "not_word", "an Excel workbook", {}),

@@ -136,3 +136,19 @@ def test_format_is_decided_by_content_not_name(corpus):
     assert parse_bytes(base, "policy.txt").format == "docx"
     assert check_upload(base, "no-extension") == "docx"
     assert check_upload(b"# Title\n\ntext", "notes.md") == "md"
+
+
+def test_main_part_is_found_through_relationships(corpus):
+    import io
+
+    import docx
+
+    data = corpus["main_part_renamed"].path.read_bytes()
+    parsed = parse_bytes(data, "renamed.docx")
+    assert parsed.title == "Sample Policy"
+    assert [(s.title, s.text) for s in parsed.sections] == [
+        ("Purpose", "Staff keep youth safe."),
+        ("Scope", "All programs."),
+    ]
+    # python-docx (which the annotator uses) opens it too
+    assert docx.Document(io.BytesIO(data)).paragraphs[1].text == "Purpose"

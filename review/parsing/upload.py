@@ -365,12 +365,13 @@ def open_package(data: bytes, filename: str | None, limits: UploadLimits) -> Pac
             raise refuse("missing_part", "missing_part", filename, part="the main document entry")
         raise refuse("not_word", "not_word", filename)
 
-    main = pkg.related("", REL_OFFICE_DOCUMENT) if pkg.has("_rels/.rels") else None
-    if main is None:
-        declared = [p for p, t in overrides.items() if t == CT_MAIN_DOCUMENT]
-        main = declared[0] if declared else "word/document.xml"
-    if not pkg.has(main):
-        raise refuse("missing_part", "missing_part", filename, part=str(PurePosixPath(main)))
+    # found the way Word and python-docx find it (the annotator reopens the file with python-docx,
+    # so a package it cannot open is refused here rather than failing later)
+    if not pkg.has("_rels/.rels"):
+        raise refuse("missing_part", "missing_part", filename, part="_rels/.rels")
+    main = pkg.related("", REL_OFFICE_DOCUMENT)
+    if main is None:  # no officeDocument relationship, or it points at a part that is not there
+        raise refuse("missing_part", "missing_part", filename, part="the main document")
     pkg.main_part = _key(main)
     return pkg
 
