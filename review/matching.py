@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -316,7 +317,7 @@ class Suggester:
         self._fuzzy(vocab)
         # per vocabulary stem: the multi-word patterns (and token bits) it serves, and the one-word
         # patterns it hits; per pattern token: the vocabulary stems standing for it, with quality
-        fan: dict[str, tuple[tuple[int, int], ...]] = {}
+        fan: dict[str, frozenset[tuple[int, int]]] = {}
         single: dict[str, tuple[tuple[int, float], ...]] = {}
         tokq: dict[int, list[dict[str, float]]] = {}
         full = self._full_mask
@@ -326,7 +327,7 @@ class Suggester:
                 entries.extend((pid, bit, q) for pid, bit in self._by_stem[p])
             if not entries:
                 continue
-            multi = tuple((pid, bit) for pid, bit, _ in entries if full[pid] != 1)
+            multi = frozenset((pid, bit) for pid, bit, _ in entries if full[pid] != 1)
             one = tuple((pid, q) for pid, bit, q in entries if full[pid] == 1)
             if multi:
                 fan[v] = multi
@@ -361,12 +362,13 @@ class Suggester:
         for st, positions in occ.items():
             for pid, q in single.get(st, ()):
                 hits.extend((pid, i, i, q, i < n_title) for i in positions[:cap])
-        masks: dict[int, int] = {}
-        for st in occ:
-            for pid, bit in fan.get(st, ()):
-                masks[pid] = masks.get(pid, 0) | bit
-        full = self._full_mask
-        complete = sorted(pid for pid, m in masks.items() if m == full[pid])
+        # a multi-word pattern is complete when every one of its tokens is present (set union and
+        # Counter run in C: this is the hot loop of long documents)
+        pairs = set().union(*[fan[st] for st in occ if st in fan])
+        plen = self._plen
+        complete = sorted(
+            pid for pid, c in Counter(pid for pid, _ in pairs).items() if c == plen[pid]
+        )
         if complete:
             cpos = list(accumulate(content, initial=0))[:-1]  # content words before each token
             segs = [t[4] for t in toks]
