@@ -412,3 +412,52 @@ def test_coverage_xlsx_has_one_sheet_with_every_row():
     ids = [ws.cell(row=i, column=1).value for i in range(3, ws.max_row + 1)]
     assert ids == [r.competency for r in ctx.coverage]
     assert ws.freeze_panes == "B3"
+
+
+# --------------------------------------------------------------------------- highlighting units
+
+
+def _para(*runs: tuple[str, dict]):
+    doc = Document()
+    p = doc.add_paragraph()
+    for text, fmt in runs:
+        r = p.add_run(text)
+        for k, v in fmt.items():
+            setattr(r, k, v)
+    return p
+
+
+def test_evidence_marks_the_reported_occurrence_not_every_repetition():
+    from review.models import Section
+    from review.reports.annotate import evidence_spans, mark_spans, paragraph_text
+
+    p = _para(
+        ("Staff ", {}),
+        ("training", {"italic": True}),
+        (" first; then staff train", {}),
+        ("ing again.", {"bold": True}),
+    )
+    text = paragraph_text(p._p)
+    assert text == "Staff training first; then staff training again."
+    section = Section("s", "Heading", 1, ("Heading",), text, 0, 0)
+    second = section.full_text.lower().rindex("staff training")
+    ev = Evidence("staff training", "staff training", second, second + 14, 100.0)
+    spans = evidence_spans(section, [ev], [text])
+    assert spans == {0: [(27, 41)]}
+    assert mark_spans(p._p, spans[0]) == 1
+    marked = [(r.text, r.bold) for r in p.runs if r.font.highlight_color is not None]
+    assert marked == [("staff train", None), ("ing", True)]  # split inside the bold run
+    assert p.text == text
+    assert [r.italic for r in p.runs if r.text == "training"] == [True]
+
+
+def test_mark_spans_highlights_a_run_with_a_tab_whole_and_merges_overlaps():
+    from review.reports.annotate import mark_spans, paragraph_text
+
+    p = _para(("Alpha\tbeta", {}), (" gamma delta", {"underline": True}))
+    assert paragraph_text(p._p) == "Alpha\tbeta gamma delta"
+    assert mark_spans(p._p, [(6, 10), (8, 16), (30, 20)]) == 1  # overlapping, one empty
+    marked = [r.text for r in p.runs if r.font.highlight_color is not None]
+    assert marked == ["Alpha\tbeta", " gamma"]
+    assert all(r.underline for r in p.runs if r.text in (" gamma", " delta"))
+    assert p.text == "Alpha\tbeta gamma delta"

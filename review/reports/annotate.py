@@ -28,7 +28,7 @@ from lxml import etree
 
 from review.errors import UnreadableDocument, ValidationFailed
 from review.framework import Framework, Item
-from review.models import CoverageRow, ReportContext, ReportLink, Section
+from review.models import CoverageRow, Evidence, ReportContext, ReportLink, Section
 from review.parsing import body_paragraph_elements
 from review.reports._text import SUGGESTED_LABEL, initials, one_line, shorten, xml_safe
 
@@ -170,13 +170,6 @@ def _paragraph_runs(p_el) -> list[tuple[object, str, bool]]:
     return out
 
 
-def _phrase_patterns(phrases: Iterable[str]) -> list[re.Pattern[str]]:
-    """One pattern per distinct phrase (compiled once per process: phrases repeat across
-    sections, combinations of them do not)."""
-    words = sorted({tuple(p.split()) for p in phrases if p and p.split()})
-    return [_compile_phrase(w) for w in words]
-
-
 @lru_cache(maxsize=8192)
 def _compile_phrase(words: tuple[str, ...]) -> re.Pattern[str]:
     """Case-insensitive, whole words, any whitespace between them ("staff" never lights up
@@ -250,29 +243,24 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def highlight_phrases(p_el, patterns: Sequence[re.Pattern[str]]) -> int:
-    """Highlight every match of the patterns in the paragraph; returns how many (merged) spans
-    were marked.
+def paragraph_text(p_el) -> str:
+    """The paragraph's own visible text, as the highlighter counts offsets."""
+    return "".join(text for _, text, _ in _paragraph_runs(p_el))
 
-    Runs that only partly overlap a match are split at the match boundaries (formatting copied),
-    so exactly the phrase is highlighted; a run holding tabs or breaks is highlighted whole.
-    One pass splits at every boundary, a second marks the runs inside a match.
+
+def mark_spans(p_el, spans: Iterable[tuple[int, int]]) -> int:
+    """Highlight character spans of the paragraph's text; returns how many (merged) spans.
+
+    Runs that only partly overlap a span are split at its boundaries (formatting copied), so
+    exactly the phrase is highlighted; a run holding tabs or breaks is highlighted whole.
+    One pass splits at every boundary, a second marks the runs inside a span.
     """
-    runs = _paragraph_runs(p_el)
-    full = "".join(text for _, text, _ in runs)
-    spans = _merge(
-        [
-            (m.start(), m.end())
-            for pat in patterns
-            for m in pat.finditer(full)
-            if m.end() > m.start()
-        ]
-    )
-    if not spans:
+    merged = _merge([(a, b) for a, b in spans if b > a])
+    if not merged:
         return 0
-    cuts = sorted({x for span in spans for x in span})
+    cuts = sorted({x for span in merged for x in span})
     pos = 0
-    for r, text, simple in runs:
+    for r, text, simple in _paragraph_runs(p_el):
         s, e = pos, pos + len(text)
         pos = e
         if not simple:
@@ -280,16 +268,55 @@ def highlight_phrases(p_el, patterns: Sequence[re.Pattern[str]]) -> int:
         inner = cuts[bisect_right(cuts, s) : bisect_left(cuts, e)]
         for k in reversed(inner):  # right to left: the left part keeps its offsets
             _split_run(r, k - s)
-    starts = [a for a, _ in spans]
+    starts = [a for a, _ in merged]
     pos = 0
     for r, text, _ in _paragraph_runs(p_el):
         s, e = pos, pos + len(text)
         pos = e
         i = bisect_right(starts, s) - 1  # the last span starting at or before s
-        hit = (i >= 0 and spans[i][1] > s) or (i + 1 < len(spans) and spans[i + 1][0] < e)
+        hit = (i >= 0 and merged[i][1] > s) or (i + 1 < len(merged) and merged[i + 1][0] < e)
         if text and hit:
             _highlight(r)
-    return len(spans)
+    return len(merged)
+
+
+def evidence_spans(
+    section: Section, evidence: Iterable[Evidence], texts: Sequence[str]
+) -> dict[int, list[tuple[int, int]]]:
+    """Where each piece of evidence sits in the section's paragraphs: offset into ``texts`` (the
+    paragraphs ``first_par``… in order) → character spans.
+
+    The matcher's offsets index ``Section.full_text``, whose joins (table cells, line breaks) need
+    not equal the paragraphs', so the hit is re-found by its text: if the phrase occurs k times in
+    ``full_text`` before the recorded offset, the k-th occurrence in the paragraphs is the one
+    highlighted (the first one when the counts disagree). Only the hits the matcher reported are
+    marked, not every repetition of a common word.
+    """
+    out: dict[int, list[tuple[int, int]]] = {}
+    full = section.full_text
+    in_full: dict[re.Pattern[str], list[int]] = {}  # pattern → match starts in full_text
+    in_pars: dict[re.Pattern[str], list[tuple[int, int, int]]] = {}  # → (paragraph, start, end)
+    seen: set[tuple[str, int]] = set()
+    for ev in evidence:
+        words = tuple(one_line(ev.matched).split())
+        if not words or (ev.matched, ev.start) in seen:
+            continue
+        seen.add((ev.matched, ev.start))
+        pattern = _compile_phrase(words)
+        if pattern not in in_full:
+            in_full[pattern] = [m.start() for m in pattern.finditer(full)]
+            in_pars[pattern] = [
+                (i, m.start(), m.end())
+                for i, text in enumerate(texts)
+                for m in pattern.finditer(text)
+            ]
+        found = in_pars[pattern]
+        if not found:
+            continue
+        k = bisect_left(in_full[pattern], ev.start) if ev.start >= 0 else 0
+        i, a, b = found[k] if k < len(found) else found[0]
+        out.setdefault(i, []).append((a, b))
+    return out
 
 
 # --------------------------------------------------------------------------- comment text
@@ -430,9 +457,11 @@ def annotated_policy(
 
 
 def _highlight_section(pars: list, section: Section, links: list[ReportLink]) -> None:
-    patterns = _phrase_patterns(one_line(e.matched) for lk in links for e in lk.evidence)
-    if not patterns:
+    evidence = [e for lk in links for e in lk.evidence]
+    if not evidence:
         return
     last = min(section.last_par, len(pars) - 1, section.first_par + MAX_HIGHLIGHT_PARAGRAPHS)
-    for i in range(section.first_par, last + 1):
-        highlight_phrases(pars[i], patterns)
+    window = pars[section.first_par : last + 1]
+    spans = evidence_spans(section, evidence, [paragraph_text(p) for p in window])
+    for i, marks in spans.items():
+        mark_spans(window[i], marks)
