@@ -110,3 +110,20 @@ def test_report_command_only_and_unknown_document(data_dir: Path, tmp_path: Path
     assert main(["report", "no-such-document", "--out", str(out)]) == 1
     assert "no such document" in capsys.readouterr().err.lower()
     assert main(["report", doc_id, "--out", str(out), "--only", "pdf"]) == 2
+
+
+def test_analyze_markdown_writes_the_report_and_explains_the_skipped_annotation(tmp_path, capsys):
+    src = tmp_path / "policy.md"
+    src.write_text(
+        "# Staff wellbeing\n\nStaff may use the employee assistance program after "
+        "exposure to secondary traumatic stress.\n\n# Reporting\n\nEvery staff member is a "
+        "mandated reporter of suspected child abuse.\n",
+        encoding="utf-8",
+    )
+    report, annotated = tmp_path / "r.docx", tmp_path / "a.docx"
+    assert main(["analyze", str(src), "--report", str(report), "--annotate", str(annotated)]) == 0
+    assert "--annotate needs a .docx file" in capsys.readouterr().err
+    assert not annotated.exists()
+    doc = Document(str(report))
+    text = "\n".join(paragraph_text(p) for p in doc.element.body.iter(qn("w:p")))
+    assert "policy.md" in text and "Coverage matrix" in text

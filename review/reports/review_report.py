@@ -242,9 +242,11 @@ class _Report:
         m = one_line(matched)
         if s is None:
             return shorten(m, QUOTE_CHARS)
-        text = one_line(s.full_text)
-        at = text.lower().find(m.lower())
-        if at < 0:
+        for text in (one_line(s.text), one_line(s.full_text)):  # the body reads better
+            at = text.lower().find(m.lower())
+            if at >= 0:
+                break
+        else:
             return shorten(m, QUOTE_CHARS)
         start = max(0, at - 60)
         if start:
@@ -461,8 +463,9 @@ def _summary(r: _Report, rows: list[CoverageRow]) -> None:
     for c in cells:
         for run in c.paragraphs[0].runs:
             run.bold = True
-    r.para("")
     picture_par = r.doc.add_paragraph()
+    picture_par.paragraph_format.keep_with_next = True  # never part the chart from its caption
+    picture_par.paragraph_format.space_before = Pt(12)
     run = picture_par.add_run()
     inline = run.add_picture(
         io.BytesIO(chart_png(counts, suggested=not r.ctx.reviewed)), width=Inches(6.3)
@@ -486,7 +489,7 @@ def _matrix(r: _Report, rows: list[CoverageRow]) -> None:
             else f" {SUGGESTED_LABEL}: sections are the suggester's best matches."
         )
     )
-    table = r.table(("Competency", "Status", "Evidence: sections cited"), (2.45, 1.05, 3.2))
+    table = r.table(("Competency", "Status", "Evidence: sections cited"), (2.35, 1.2, 3.15))
     for row in rows:
         cells = r.row(table)
         it = r.item(row.competency)
