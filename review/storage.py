@@ -32,7 +32,9 @@ own caches (query cache, next id) live only as long as the snapshot — they can
 
 Lock order, to rule out deadlocks: a document file, then ``index.json``, then ``directory.json``;
 ``attempts.json`` is never held with another. A crash between the document write and the index
-write leaves a stale summary that :meth:`TinyDBRepository.repair_index` rebuilds from the documents.
+write leaves a stale summary; opening the repository repairs it (:meth:`TinyDBRepository.repair_recent`
+re-reads only the document files written after the index was, so opening stays cheap), and
+:meth:`TinyDBRepository.repair_index` rebuilds every summary.
 """
 
 from __future__ import annotations
@@ -417,6 +419,7 @@ class TinyDBRepository:
         self._doc_files_guard = threading.Lock()
         self._init_schema()
         self._remove_stale_temp_files()
+        self.repair_recent()
 
     # ---------------------------------------------------------------- schema
 
@@ -531,12 +534,30 @@ class TinyDBRepository:
         rows = raw.values()
         return [dict(r) for r in rows if where is None or where(r)]
 
-    def repair_index(self) -> int:
-        """Rebuild every summary from the document files (after a crash between the two writes).
-        Returns how many summaries changed."""
+    def repair_recent(self) -> int:
+        """Repair the summaries a crash may have left stale: a document's index row is written
+        right after its file, so only files newer than ``index.json`` (or with no row) can be
+        stale. Costs one ``stat`` per document plus a read of those few files. Returns how many
+        summaries changed."""
+        index_path = self.store_dir / "index.json"
+        try:
+            index_mtime = index_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            index_mtime = -1
+        known = {s["id"] for s in self.summaries()}
+        candidates = []
+        for p in self.docs_dir.glob("*.json"):
+            with contextlib.suppress(FileNotFoundError):
+                if p.stem not in known or p.stat().st_mtime_ns >= index_mtime:
+                    candidates.append(p.stem)
+        return self.repair_index(sorted(candidates)) if candidates else 0
+
+    def repair_index(self, document_ids: Iterable[str] | None = None) -> int:
+        """Rebuild the summaries of ``document_ids`` (default: every document) from the
+        document files. Returns how many summaries changed."""
         current = {s["id"]: s for s in self.summaries()}
         stale = []
-        for doc_id in self.document_ids():
+        for doc_id in self.document_ids() if document_ids is None else document_ids:
             try:
                 with self.document(doc_id) as tx:
                     rec = tx.get()

@@ -181,6 +181,25 @@ def test_repair_index_rebuilds_stale_summaries(tmp_path: Path):
     assert repo.repair_index() == 0
 
 
+def test_opening_the_store_repairs_summaries_a_crash_left_stale(tmp_path: Path):
+    repo = TinyDBRepository(tmp_path)
+    for i in range(3):
+        with repo.create_document(doc_record(f"d{i}")):
+            pass
+        repo.put_summary(summary_of(doc_record(f"d{i}")))
+    # a transition whose process died after the document write, before the index write
+    with repo.document("d1", write=True) as tx:
+        tx.update({"state": "submitted", "rev": 2})
+    with repo.create_document(doc_record("d9", state="submitted")):
+        pass  # an upload that died before its first index row
+    assert repo.summary("d1")["state"] == "draft"
+    reopened = TinyDBRepository(tmp_path)
+    assert reopened.summary("d1")["state"] == "submitted"
+    assert reopened.summary("d9")["state"] == "submitted"
+    assert reopened.summary("d0")["state"] == "draft"
+    assert reopened.repair_recent() == 0  # nothing left to repair
+
+
 def test_originals_are_content_addressed_and_never_overwritten(tmp_path: Path):
     repo = TinyDBRepository(tmp_path)
     sha = repo.put_original(b"policy bytes", ".docx")
