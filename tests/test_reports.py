@@ -461,3 +461,65 @@ def test_mark_spans_highlights_a_run_with_a_tab_whole_and_merges_overlaps():
     assert marked == ["Alpha\tbeta", " gamma"]
     assert all(r.underline for r in p.runs if r.text in (" gamma", " delta"))
     assert p.text == "Alpha\tbeta gamma delta"
+
+
+def test_annotating_keeps_existing_comments_and_reaches_content_controls_and_insertions():
+    from docx_factory import add_tracked_change, wrap_in_content_control
+
+    from review.models import ReportLink
+    from review.parsing import parse_bytes
+
+    doc = Document()
+    doc.add_heading("Safety planning", level=1)
+    body = doc.add_paragraph("Each youth has a written plan. ")
+    add_tracked_change(body, inserted="Plans include harm reduction steps.", deleted="Old text.")
+    doc.add_comment(
+        body.runs[0], "An earlier comment from the agency.", author="Agency", initials="AG"
+    )
+    wrap_in_content_control(doc.add_heading("Runaway response", level=1))
+    doc.add_paragraph("Staff report a missing youth to police within two hours.")
+    buf = io.BytesIO()
+    doc.save(buf)
+    data = buf.getvalue()
+
+    parsed = parse_bytes(data, "p.docx")
+    by_title = {s.title: s for s in parsed.sections}
+    plan, runaway = by_title["Safety planning"], by_title["Runaway response"]
+
+    def ev(section, text):
+        at = section.full_text.find(text)
+        assert at >= 0, text
+        return Evidence(text, text, at, at + len(text), 100.0)
+
+    ctx = make_context()
+    ctx.original, ctx.sections = data, list(parsed.sections)
+    ctx.links = [
+        ReportLink(plan.id, "A9", "confirmed", 90.0, (ev(plan, "harm reduction"),), note="Good."),
+        ReportLink(runaway.id, "A11", "confirmed", 90.0, (ev(runaway, "missing youth"),)),
+    ]
+    ctx.coverage = []
+    out = _open(annotated_policy(ctx))
+    comments = {c.comment_id: c for c in out.comments}
+    assert (
+        comments[0].text == "An earlier comment from the agency." and comments[0].author == "Agency"
+    )
+    assert len(comments) == 3
+    anchors = _comments_by_paragraph(out)
+    assert any("A9" in comments[c].text for c in anchors[plan.first_par])
+    assert any("A11" in comments[c].text for c in anchors[runaway.first_par])
+    pars = body_paragraphs(out)
+    assert [paragraph_text(p) for p in pars] == [
+        paragraph_text(p) for p in body_paragraphs(_open(data))
+    ]
+    inserted = [
+        r for r in pars[plan.first_par + 1].iter(qn("w:r")) if r.getparent().tag == qn("w:ins")
+    ]
+    lit = [
+        "".join(t.text for t in r.iter(qn("w:t")))
+        for r in inserted
+        if r.find(qn("w:rPr")) is not None
+        and r.find(qn("w:rPr")).find(qn("w:highlight")) is not None
+    ]
+    assert lit == ["harm reduction"]
+    deleted = pars[plan.first_par + 1].find(qn("w:del"))
+    assert next(deleted.iter(qn("w:highlight")), None) is None
