@@ -92,8 +92,8 @@ if actor is None:
     # (/workspace?doc=...) keeps its path and query through the sign-in: Streamlit identifies a
     # page by its url_path, and the rerun after sign-in lands on the real page of that path.
     stand_ins = [
-        st.Page(PAGES["sign_in"][0], title="Sign in", url_path=url)
-        for key, (_, _, url, _) in PAGES.items()
+        st.Page(PAGES["sign_in"][0], title=f"{title} · sign in", url_path=url)
+        for key, (_, title, url, _) in PAGES.items()
         if key != "sign_in"
     ]
     nav = st.navigation([_page("sign_in", default=True), *stand_ins], position="hidden")

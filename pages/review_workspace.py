@@ -96,7 +96,7 @@ main, side = st.columns([3, 1.25], gap="large")
 # ----------------------------------------------------------------- coverage (live)
 with side:
     st.subheader("Coverage")
-    ui.coverage_panel(summary, coverage)
+    ui.coverage_panel(summary, coverage, names)
     if summary.undecided_links:
         st.caption(f"{summary.undecided_links} suggestions still undecided.")
     if can_edit:
@@ -174,26 +174,36 @@ with main:
     picked = [rows[i] for i in event.selection.rows if i < len(rows)] if event else []
     picked_suggested = [r for r in picked if r["state"] == "suggested"]
     if can_edit and picked_suggested:
-        if st.button(
+        bulk = st.button(
             f"Confirm {len(picked_suggested)} selected suggestion(s)",
             type="primary",
             key=f"bulk_{doc_id}",
-        ):
-            done_n, failures = 0, []
-            for r in picked_suggested:
-                lk = link_by_key[r["link_key"]]
-                ok, _ = ui.attempt(svc.confirm_link, actor, doc_id, lk.id)
-                done_n += ok
-                if not ok:
-                    failures.append(r["Competency"])
-            if done_n:
-                ui.flash("success", f"Confirmed {done_n} suggestion(s).")
-                st.session_state.pop(table_key, None)
-                st.rerun()
+        )
+        to_confirm = [link_by_key[r["link_key"]] for r in picked_suggested] if bulk else []
     elif picked:
         st.caption(
             f"{len(picked)} row(s) selected; only undecided suggestions can be bulk-confirmed."
         )
+        to_confirm = []
+    else:
+        shown_undecided = [lk for lk in shown if lk.state == "suggested"]
+        bulk = (
+            can_edit
+            and bool(shown_undecided)
+            and st.button(
+                f"Confirm all {len(shown_undecided)} undecided suggestion(s) shown",
+                key=f"bulk_shown_{doc_id}",
+                help="Narrow the table with the filters first, or select rows to confirm only those.",
+            )
+        )
+        to_confirm = shown_undecided if bulk else []
+    if to_confirm:
+        # One service call per link: each is checked (role, state, lock) and recorded on its own.
+        done_n = sum(ui.attempt(svc.confirm_link, actor, doc_id, lk.id)[0] for lk in to_confirm)
+        if done_n:
+            ui.flash("success", f"Confirmed {done_n} suggestion(s).")
+            st.session_state.pop(table_key, None)
+            st.rerun()
 
     # ------------------------------------------------------------- section detail
     st.divider()

@@ -155,9 +155,31 @@ def settle(page, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-de
     page.wait_for_timeout(100)
 
 
+def dismiss_page_not_found(page) -> None:  # type: ignore[no-untyped-def]
+    """Close Streamlit's "Page not found" notice if it shows.
+
+    Only the first browser session after the server starts can see it, on a deep link: that
+    session's page list comes from the ``pages/`` folder scan, before ``st.navigation`` ever ran
+    (Streamlit then switches the whole process to the navigation's pages). The app still opens
+    the requested page and keeps ``?doc=``; the notice is cosmetic.
+    """
+    if page.get_by_text("Page not found").count():
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(200)
+
+
+def fill_sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    dismiss_page_not_found(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+
+
 def sign_in(page, base_url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url)
     settle(page)
+    dismiss_page_not_found(page)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
@@ -179,6 +201,13 @@ def goto_page(page, base_url: str, url_path: str, **query: str) -> None:  # type
 def screenshot(page, out_dir: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.png"
+    # Streamlit scrolls inside its main container, not the window: show the top of the page
+    page.evaluate(
+        '() => { for (const el of document.querySelectorAll(\'[data-testid="stMain"], '
+        '[data-testid="stAppScrollToBottomContainer"], section.main\')) el.scrollTo(0, 0); '
+        "window.scrollTo(0, 0); }"
+    )
+    page.wait_for_timeout(150)
     page.screenshot(path=str(path), full_page=True)
     return path
 
