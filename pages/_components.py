@@ -403,3 +403,39 @@ def coverage_panel(summary: Any, coverage: list[Any], names: dict[str, str] | No
                 )
     else:
         st.caption("No gaps: every required competency is addressed or assessed.")
+
+
+def document_preview(actor: Any, doc_id: str, *, limit: int | None = None) -> None:
+    """Read-only preview: each section with the competencies linked or suggested for it."""
+    svc = service()
+    ok, sections = attempt(svc.sections, actor, doc_id)
+    ok2, links = attempt(svc.links, actor, doc_id)
+    if not (ok and ok2):
+        return
+    by_section: dict[str, list[Any]] = {}
+    for lk in links:
+        by_section.setdefault(lk.section_id, []).append(lk)
+    rows = []
+    for i, s in enumerate(sections, start=1):
+        lks = sorted(by_section.get(s.id, []), key=lambda lk: -(lk.score or 0))
+        rows.append(
+            {
+                "#": i,
+                "Section": vm.section_label(s),
+                "Words": len(s.text.split()),
+                "Competencies": ", ".join(
+                    f"{lk.competency} ({vm.link_state_label(lk.state).lower()})" for lk in lks
+                )
+                or "—",
+                "Re-review": "yes" if any(lk.flag == "changed" for lk in lks) else "",
+                "Text": vm.snippet(s.text, 160),
+            }
+        )
+    st.markdown(
+        f"**{len(sections)} sections, {sum(1 for lk in links if lk.state == 'suggested')} "
+        f"suggestions awaiting a reviewer's decision**"
+    )
+    shown = rows if limit is None else rows[:limit]
+    st.dataframe(shown, hide_index=True, width="stretch")
+    if limit is not None and len(rows) > limit:
+        st.caption(f"Showing the first {limit} sections; open the document for all of them.")

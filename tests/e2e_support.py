@@ -153,6 +153,9 @@ def settle(page, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-de
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
     )
     page.wait_for_timeout(100)
+    # an uncaught exception in a page is a defect, even when the journey could go on
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, f"the app showed an exception at {page.url}"
 
 
 def dismiss_page_not_found(page) -> None:  # type: ignore[no-untyped-def]
