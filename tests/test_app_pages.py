@@ -536,3 +536,70 @@ def test_reviewer_cannot_reach_admin_pages(seed: Seed):
     for page in ("pages/admin_audit.py", "pages/admin_users.py", "pages/admin_frameworks.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
+
+
+def _approved(seed: Seed) -> str:
+    doc = _submitted(seed)
+    rita = seed.actor("rita")
+    seed.svc.transition(rita, doc, "claim")
+    for lk in seed.svc.links(rita, doc):
+        seed.svc.confirm_link(rita, doc, lk.id)
+    seed.svc.transition(rita, doc, "approve")
+    return doc
+
+
+def test_agency_downloads_reports_of_its_approved_document(seed: Seed):
+    doc = _approved(seed)
+    at = app_as(seed, "alice")
+    goto(at, "pages/agency_document.py", doc=doc)
+    no_exception(at)
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == [
+        "Review report (.docx)",
+        "Annotated policy (.docx)",
+        "Coverage matrix (.csv)",
+        "Coverage matrix (.xlsx)",
+    ]
+
+
+def test_no_downloads_while_the_review_is_in_progress_for_the_agency(seed: Seed):
+    doc, _ = _claimed(seed)
+    at = app_as(seed, "alice")
+    goto(at, "pages/agency_document.py", doc=doc)
+    no_exception(at)
+    assert not at.get("download_button")
+    assert "Reports can be downloaded once the review is finished" in texts(at)
+
+
+def test_admin_reopens_an_approved_review_with_a_comment(seed: Seed):
+    doc = _approved(seed)
+    at = app_as(seed, "admin")
+    goto(at, "pages/review_workspace.py", doc=doc)
+    no_exception(at)
+    at.text_area(key=f"tr_comment_reopen_{doc}").input("The agency asked for a second look.")
+    at.button(key=f"FormSubmitter:tr_form_reopen_{doc}-Reopen").click()
+    at.run()
+    no_exception(at)
+    assert seed.svc.get_document(seed.actor("admin"), doc).state == "in_review"
+    history = seed.svc.history(seed.actor("admin"), doc)
+    assert (history[-1].action, history[-1].comment) == (
+        "reopen",
+        "The agency asked for a second look.",
+    )
+
+
+def test_an_unexpected_failure_shows_a_calm_message_not_a_traceback(seed: Seed, monkeypatch):
+    from review.services import ReviewService
+
+    doc, _ = _claimed(seed)
+
+    def boom(self, *a, **k):
+        raise RuntimeError("disk on fire at /secret/path")
+
+    monkeypatch.setattr(ReviewService, "links", boom)
+    at = app_as(seed, "rita")
+    goto(at, "pages/review_workspace.py", doc=doc)
+    no_exception(at)
+    body = texts(at)
+    assert "Something went wrong on our side" in body
+    assert "/secret/path" not in body and "Traceback" not in body
