@@ -12,7 +12,7 @@ import copy
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -111,6 +111,11 @@ class _Report:
     framework: Framework
     sections: dict[str, Section]
     links: dict[tuple[str, str], ReportLink]
+    items: dict[str, Item] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.items:
+            self.items = {it.id: it for it in self.framework.items}
 
     # ------------------------------------------------------------------ writing helpers
 
@@ -210,15 +215,7 @@ class _Report:
     # ------------------------------------------------------------------ lookups
 
     def item(self, competency: str) -> Item | None:
-        return self._items.get(competency)
-
-    @property
-    def _items(self) -> dict[str, Item]:
-        cached = getattr(self, "_items_cache", None)
-        if cached is None:
-            cached = {it.id: it for it in self.framework.items}
-            self._items_cache = cached
-        return cached
+        return self.items.get(competency)
 
     def section_name(self, section_id: str) -> str:
         s = self.sections.get(section_id)
