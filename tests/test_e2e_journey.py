@@ -198,7 +198,7 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     _nav(page, "Audit trail")
     page.locator('[data-testid="stDataFrame"]').first.wait_for()
     # the grid is a canvas; its accessible cells carry the text
-    assert page.locator('[role="gridcell"]', has_text="Approve").count() >= 1
+    page.locator('[role="gridcell"]', has_text="Approve").first.wait_for(state="attached")
     screenshot(page, shots, "08-admin-audit")
 
 
