@@ -32,9 +32,10 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress, count
+from operator import itemgetter
 
 import numpy as np
 import snowballstemmer
@@ -131,6 +132,18 @@ def tokenize(text: str) -> list[tuple[str, int, int, int, int]]:
     return out
 
 
+def split_words(text: str) -> tuple[list[str], list[int]]:
+    """The raw tokens of ``text`` (exactly those of :func:`tokenize`) and each token's segment
+    number. Several times faster than :func:`tokenize` on long documents: one split at the
+    boundaries and one ``findall`` a segment, in C. Segment numbers differ from
+    :func:`tokenize`'s but are equal exactly when those are; character offsets are not computed
+    (the suggester finds them only for the evidence it shows)."""
+    pieces = [_TOKEN_RE.findall(p) for p in _BOUNDARY_RE.split(text)]
+    words = [w for ws in pieces for w in ws]
+    segs = [k for k, ws in enumerate(pieces) for _ in ws]
+    return words, segs
+
+
 def _is_stop(raw: str) -> bool:
     return raw.lower() in STOPWORDS
 
@@ -222,6 +235,21 @@ class Suggester:
             "weak": s.weak_weight,
         }
         self._statement_stems = _distinctive_statement_stems(self.items)
+        # per pattern: (item, phrase, strength, weight) of its owners, looked up per hit
+        self._owner_rows = [
+            tuple(
+                (
+                    o.item,
+                    o.phrase,
+                    o.strength,
+                    s.single_word_weight
+                    if o.strength == "normal" and self._plen[pid] == 1
+                    else self._weights[o.strength],
+                )
+                for o in owners[pid]
+            )
+            for pid in range(len(patterns))
+        ]
 
     # ------------------------------------------------------------------ public API
 
@@ -307,16 +335,31 @@ class Suggester:
 
     def _score(self, sections: Sequence[Section], allowed: list[int]) -> list[_Scored]:
         allowed_set = set(allowed)
-        docs = []
-        vocab: set[str] = set()
-        for sec in sections:
-            toks = tokenize(sec.full_text)
-            stems = [stem(t[0]) for t in toks]
-            vocab.update(stems)
-            docs.append((sec, toks, stems))
+        # every section's words and segments; the document's vocabulary is stemmed once
+        split = [split_words(sec.full_text) for sec in sections]
+        raw: set[str] = set()
+        for words, _ in split:
+            raw.update(words)
+        stem_of = {w: stem(w) for w in raw}
+        vocab = set(stem_of.values())
         self._fuzzy(vocab)
-        # per vocabulary stem: the multi-word patterns (and token bits) it serves, and the one-word
-        # patterns it hits; per pattern token: the vocabulary stems standing for it, with quality
+        fan, single, tokq = self._vocabulary_patterns(vocab)
+        # raw token -> stem, only for tokens some pattern can use: generic words are skipped by a
+        # C-level membership test, never looked at again
+        relevant = {w: st for w, st in stem_of.items() if st in fan or st in single}
+        stop = {w for w in raw if w.lower() in STOPWORDS}
+        results = []
+        for sec, (words, segs) in zip(sections, split, strict=True):
+            n_content = len(words) - sum(map(stop.__contains__, words))
+            n_title = len(_TOKEN_RE.findall(sec.title)) if sec.title else 0
+            hits = self._hits(words, segs, n_title, relevant, stop, fan, single, tokq)
+            results.append(self._rank(sec, words, hits, n_content, allowed_set))
+        return results
+
+    def _vocabulary_patterns(self, vocab: set[str]) -> tuple[dict, dict, dict]:
+        """Per vocabulary stem: the multi-word patterns (and token bits) it serves, and the
+        one-word patterns it hits; per pattern token: the vocabulary stems standing for it, with
+        quality. Built once a document, so the per-section work only looks things up."""
         fan: dict[str, frozenset[tuple[int, int]]] = {}
         single: dict[str, tuple[tuple[int, float], ...]] = {}
         tokq: dict[int, list[dict[str, float]]] = {}
@@ -338,100 +381,59 @@ class Suggester:
                     slots = tokq.setdefault(pid, [{} for _ in self._patterns[pid].stems])
                     d = slots[bit.bit_length() - 1]
                     d[v] = max(q, d.get(v, 0.0))
-        results = []
-        for sec, toks, stems in docs:
-            content = [t[0].lower() not in STOPWORDS for t in toks]
-            hits = self._hits(sec, toks, stems, content, fan, single, tokq)
-            results.append(self._rank(sec, toks, hits, sum(content), allowed_set))
-        return results
+        return fan, single, tokq
 
-    def _hits(self, sec, toks, stems, content, fan, single, tokq) -> list[tuple]:
+    def _hits(self, words, segs, n_title, relevant, stop, fan, single, tokq) -> list[tuple]:
         """Every pattern hit in one section as ``(pattern, first token, last token, quality,
         in title)``, at most ``max_evidence`` a pattern, minus hits nested in a longer one."""
         max_gap = self.settings.max_gap
         cap = self.settings.max_evidence
+        # positions of each pattern stem, in order of first occurrence
         occ: dict[str, list[int]] = {}
-        for i, st in enumerate(stems):
-            if st in fan or st in single:
-                occ.setdefault(st, []).append(i)
+        for i in compress(count(), map(relevant.__contains__, words)):
+            st = relevant[words[i]]
+            if st in occ:
+                occ[st].append(i)
+            else:
+                occ[st] = [i]
         if not occ:
             return []
-        title_lines = sec.title.count("\n") + 1 if sec.title else 0
-        n_title = sum(1 for t in toks if t[3] < title_lines)
         hits: list[tuple] = []
         for st, positions in occ.items():
             for pid, q in single.get(st, ()):
                 hits.extend((pid, i, i, q, i < n_title) for i in positions[:cap])
         # a multi-word pattern is complete when every one of its tokens is present (set union and
         # Counter run in C: this is the hot loop of long documents)
-        pairs = set().union(*[fan[st] for st in occ if st in fan])
         plen = self._plen
+        pairs = set().union(*[fan[st] for st in occ if st in fan])
         complete = sorted(
-            pid for pid, c in Counter(pid for pid, _ in pairs).items() if c == plen[pid]
+            pid for pid, c in Counter(map(itemgetter(0), pairs)).items() if c == plen[pid]
         )
         if complete:
-            cpos = list(accumulate(content, initial=0))[:-1]  # content words before each token
-            segs = [t[4] for t in toks]
+            # stopwords before each token: token i is preceded by i - sb[i] content words
+            sb = list(accumulate(map(stop.__contains__, words), initial=0))
             for pid in complete:
-                slots = tokq[pid]
-                n = len(slots)
                 # positions (and quality) of each pattern token, in document order
                 pos: list[list[int]] = []
                 qual: list[dict[int, float]] = []
-                for d in slots:
-                    pq = {i: q for st, q in d.items() for i in occ.get(st, ())}
-                    qual.append(pq)
-                    pos.append(sorted(pq))
-                found = 0
-                if self._patterns[pid].contiguous:
-                    for i in pos[0]:
-                        if all(i + j in qual[j] and segs[i + j] == segs[i] for j in range(1, n)):
-                            q = min(qual[j][i + j] for j in range(n))
-                            hits.append((pid, i, i + n - 1, q, i < n_title))
-                            found += 1
-                            if found >= cap:
-                                break
-                    continue
-                window = n - 1 + max_gap
-                anchor = min(range(n), key=lambda j: len(pos[j]))
-                keys = [[cpos[i] for i in p] for p in pos]
-                last_end = -1
-                for a in pos[anchor]:
-                    if a <= last_end:
-                        continue
-                    seg, ca = segs[a], cpos[a]
-                    used = [a]
-                    for j in range(n):
-                        if j == anchor:
-                            continue
-                        pj, kj = pos[j], keys[j]
-                        best = -1
-                        best_d = window + 1
-                        for k in range(bisect_left(kj, ca - window), bisect_right(kj, ca + window)):
-                            i = pj[k]
-                            d = abs(kj[k] - ca)
-                            if d < best_d and segs[i] == seg and i not in used:
-                                best, best_d = i, d
-                        if best < 0:
-                            break
-                        used.append(best)
+                for d in tokq[pid]:
+                    if len(d) == 1:  # one stem stands for the token (the usual case)
+                        ((st, q),) = d.items()
+                        p = occ.get(st, [])
+                        pq = dict.fromkeys(p, q)
                     else:
-                        lo, hi = min(used), max(used)
-                        if cpos[hi] - cpos[lo] <= window:
-                            q = min(
-                                qual[anchor][a],
-                                *(
-                                    qual[j][i]
-                                    for j, i in zip(_others(n, anchor), used[1:], strict=True)
-                                ),
-                            )
-                            hits.append((pid, lo, hi, q, lo < n_title))
-                            last_end = hi
-                            found += 1
-                            if found >= cap:
-                                break
+                        pq = {i: q for st, q in d.items() for i in occ.get(st, ())}
+                        p = sorted(pq)
+                    qual.append(pq)
+                    pos.append(p)
+                n = len(pos)
+                if self._patterns[pid].contiguous:
+                    hits.extend(_contiguous_hits(pid, pos, qual, segs, n_title, cap))
+                else:
+                    hits.extend(
+                        _window_hits(pid, pos, qual, segs, sb, n - 1 + max_gap, n_title, cap)
+                    )
         # drop hits nested inside a hit of a longer pattern
-        plen = self._plen
         big = [h for h in hits if h[2] > h[1]]
         if not big:
             return hits
@@ -447,42 +449,45 @@ class Suggester:
             kept.append(h)
         return kept
 
-    def _rank(self, sec, toks, hits, n_content: int, allowed: set[int]) -> _Scored:
+    def _rank(self, sec, words, hits, n_content: int, allowed: set[int]) -> _Scored:
         s = self.settings
         by_pat: dict[int, list[tuple]] = {}
         for h in hits:
-            by_pat.setdefault(h[0], []).append(h)
+            if h[0] in by_pat:
+                by_pat[h[0]].append(h)
+            else:
+                by_pat[h[0]] = [h]
         # item -> [(weight, phrase, strength, hits)]
         per_item: dict[int, list[tuple[float, str, str, list[tuple]]]] = {}
         merged: dict[tuple[int, str], list[tuple]] = {}
+        children = self._children
         for pid in sorted(by_pat):
-            for o in self._owners[pid]:
-                if o.item in allowed or o.item in self._children:
-                    key = (o.item, o.phrase)
+            for item, phrase, strength, w in self._owner_rows[pid]:
+                if item in allowed or item in children:
+                    key = (item, phrase)
                     if key in merged:  # a phrase's variants ("self-care", "self care")
                         merged[key].extend(by_pat[pid])
                         continue
                     lst = merged[key] = list(by_pat[pid])
-                    w = self._weights[o.strength]
-                    if o.strength == "normal" and self._plen[pid] == 1:
-                        w = s.single_word_weight
-                    per_item.setdefault(o.item, []).append((w, o.phrase, o.strength, lst))
+                    per_item.setdefault(item, []).append((w, phrase, strength, lst))
         damp = 1.0 + s.length_damping * max(0.0, math.log2(max(n_content, 1) / s.length_pivot))
         scores: dict[int, float] = {}
         chosen: dict[int, list[tuple[str, list[tuple]]]] = {}
         for item, cands in per_item.items():
+            if all(c[2] == "weak" for c in cands):
+                continue  # weak words alone never make a score (see ``company`` below)
             # overlapping hits of one item count once: the stronger phrase first, then the
             # better hit (exact before fuzzy), then the longer phrase
-            cands.sort(key=lambda c: (-c[0], -max(h[3] for h in c[3]), -len(c[1]), c[1]))
+            cands.sort(key=lambda c: (-c[0], -max(map(_QUALITY, c[3])), -len(c[1]), c[1]))
             taken: set[int] = set()
             total = strong_max = weak_total = 0.0
             company = False  # weak words only add to a strong or ordinary hit
             picked = []
             for w, ph, strength, lst in cands:
-                free = [h for h in lst if not any(t in taken for t in range(h[1], h[2] + 1))]
+                free = [h for h in lst if taken.isdisjoint(range(h[1], h[2] + 1))]
                 if not free:
                     continue
-                free.sort(key=lambda h: (not h[4], -h[3], h[1]))
+                free.sort(key=_HIT_ORDER)
                 h0 = free[0]
                 contrib = w * (h0[3] / 100.0) ** 2 * (s.title_boost if h0[4] else 1.0)
                 contrib += s.repeat_bonus * w * min(len(free) - 1, s.max_repeats)
@@ -499,7 +504,7 @@ class Suggester:
                 picked.append((ph, free))
             if s.statement_weight and self._statement_stems[item]:
                 st = self._statement_stems[item]
-                present = {stem(t[0]) for t in toks}
+                present = {stem(w) for w in words}
                 total += s.statement_weight * len(st & present) / len(st)
             e = max(strong_max, total / damp) if company else 0.0
             if e > 0:
@@ -516,27 +521,107 @@ class Suggester:
                     scores[parent] = derived
                     chosen[parent] = [p for k in kids if k in chosen for p in chosen[k]]
         scores = {i: sc for i, sc in scores.items() if i in allowed}
-        return _Scored(sec.full_text, toks, scores, chosen)
+        return _Scored(sec.full_text, words, scores, chosen)
 
 
-def _others(n: int, anchor: int) -> list[int]:
-    return [j for j in range(n) if j != anchor]
+#: hit tuples: (pattern, first token, last token, quality, in title)
+_QUALITY = itemgetter(3)
+
+
+def _HIT_ORDER(h: tuple) -> tuple:  # noqa: N802 - a sort key, like itemgetter
+    """Best hit of a phrase first: in the title, then exact before fuzzy, then the earliest."""
+    return (not h[4], -h[3], h[1])
+
+
+def _contiguous_hits(pid, pos, qual, segs, n_title, cap) -> list[tuple]:
+    """Hits of a pattern that must match as an exact sequence of tokens in one segment."""
+    n = len(pos)
+    out = []
+    for i in pos[0]:
+        if all(i + j in qual[j] and segs[i + j] == segs[i] for j in range(1, n)):
+            q = min(qual[j][i + j] for j in range(n))
+            out.append((pid, i, i + n - 1, q, i < n_title))
+            if len(out) >= cap:
+                break
+    return out
+
+
+def _window_hits(pid, pos, qual, segs, sb, window, n_title, cap) -> list[tuple]:
+    """Hits of a pattern whose tokens may come in any order within ``window`` content words of
+    one segment. The rarest token anchors; each other token takes its nearest free occurrence
+    (the first one on a tie); a hit starts after the end of the previous one."""
+    n = len(pos)
+    anchor = min(range(n), key=lambda j: len(pos[j]))
+    # content words before each occurrence: the distance that counts (stopwords are free)
+    keys = [[i - sb[i] for i in p] for p in pos]
+    others = [j for j in range(n) if j != anchor]
+    out = []
+    last_end = -1
+    for a, ca in zip(pos[anchor], keys[anchor], strict=True):
+        if a <= last_end:
+            continue
+        seg = segs[a]
+        used = [a]
+        for j in others:
+            pj, kj = pos[j], keys[j]
+            best = -1
+            best_d = window + 1
+            for k in range(bisect_left(kj, ca - window), bisect_right(kj, ca + window)):
+                i = pj[k]
+                d = abs(kj[k] - ca)
+                if d < best_d and segs[i] == seg and i not in used:
+                    best, best_d = i, d
+            if best < 0:
+                break
+            used.append(best)
+        else:
+            lo, hi = min(used), max(used)
+            if (hi - sb[hi]) - (lo - sb[lo]) <= window:
+                q = min(
+                    qual[anchor][a], *(qual[j][i] for j, i in zip(others, used[1:], strict=True))
+                )
+                out.append((pid, lo, hi, q, lo < n_title))
+                last_end = hi
+                if len(out) >= cap:
+                    break
+    return out
 
 
 @dataclass
 class _Scored:
-    """One section's item scores; evidence is built only for the suggestions shown."""
+    """One section's item scores; evidence is built only for the suggestions shown (and the
+    character offsets of tokens are found only then, only as far as the last token needed)."""
 
     text: str
-    toks: list
+    words: list[str]
     scores: dict[int, float]
     chosen: dict[int, list[tuple[str, list[tuple]]]]
+    _starts: list[int] = field(default_factory=list)
+
+    def _offsets(self, last: int) -> list[int]:
+        """Start offsets of tokens ``0..last`` in ``text``. Between two tokens there is no ASCII
+        letter or digit, so each token is the first occurrence of its word after the previous
+        one: the same offsets as ``_TOKEN_RE.finditer``, without a match object per token."""
+        starts = self._starts
+        if len(starts) <= last:
+            find = self.text.find
+            pos = starts[-1] + len(self.words[len(starts) - 1]) if starts else 0
+            for w in self.words[len(starts) : last + 1]:
+                pos = find(w, pos)
+                starts.append(pos)
+                pos += len(w)
+        return starts
 
     def evidence(self, item: int) -> tuple[Evidence, ...]:
+        picked = self.chosen.get(item, ())
+        if not picked:
+            return ()
+        starts = self._offsets(max(h[2] for _, hits in picked for h in hits))
+        words = self.words
         spans: dict[tuple[int, int, str], float] = {}
-        for phrase, hits in self.chosen.get(item, ()):
+        for phrase, hits in picked:
             for h in hits:
-                key = (self.toks[h[1]][1], self.toks[h[2]][2], phrase)
+                key = (starts[h[1]], starts[h[2]] + len(words[h[2]]), phrase)
                 spans[key] = max(h[3], spans.get(key, 0.0))
         return tuple(
             Evidence(phrase, self.text[a:b], a, b, round(q, 1))
