@@ -42,6 +42,8 @@ class Actor:
     role: str  # one of review.models.ROLES
     agency_id: str | None = None
     display_name: str = ""
+    #: the agency's name for display (sidebar); filled by the services, "" for staff
+    agency_name: str = ""
 
     @property
     def name(self) -> str:

@@ -257,6 +257,7 @@ class DocumentTx(Protocol):
     def link(self, link_id: str) -> Record | None: ...
     def add_links(self, records: Iterable[Record]) -> None: ...
     def update_link(self, link_id: str, fields: Record) -> None: ...
+    def update_links(self, fields_by_id: dict[str, Record]) -> int: ...
     def remove_link(self, link_id: str) -> None: ...
     def history(self) -> list[Record]: ...
     def append_history(self, entry: Record) -> None: ...
@@ -291,6 +292,9 @@ class Repository(Protocol):
     def user(self, username: str) -> Record | None: ...
     def users(self) -> list[Record]: ...
     def update_user(self, username: str, fields: Record) -> None: ...
+    # framework imports (who installed which framework file, when)
+    def add_import(self, record: Record) -> None: ...
+    def imports(self) -> list[Record]: ...
     # sign-in attempts
     def record_failure(self, keys: Iterable[str], time: str, keep_after: str) -> None: ...
     def failures(self, key: str, since: str) -> list[str]: ...
@@ -367,6 +371,23 @@ class TinyDBDocumentTx:
     def update_link(self, link_id: str, fields: Record) -> None:
         if not self._links.update(fields, Q.id == link_id):
             raise NotFound("no such link")
+
+    def update_links(self, fields_by_id: dict[str, Record]) -> int:
+        """Update many links in one pass over the table (a bulk decision on hundreds of links
+        would otherwise scan the table once per link). Every id must exist: checked before
+        anything changes. Returns how many links were updated."""
+        if not fields_by_id:
+            return 0
+        rows = {r["id"]: r.doc_id for r in self._links.all() if r.get("id") in fields_by_id}
+        missing = set(fields_by_id) - set(rows)
+        if missing:
+            raise NotFound("no such link")
+
+        def apply(doc: dict[str, Any]) -> None:
+            doc.update(fields_by_id[doc["id"]])
+
+        self._links.update(apply, doc_ids=list(rows.values()))
+        return len(rows)
 
     def remove_link(self, link_id: str) -> None:
         if not self._links.remove(Q.id == link_id):
@@ -624,6 +645,15 @@ class TinyDBRepository:
             if not snap.table("users").update(fields, Q.key == username.casefold()):
                 raise NotFound(f"no user named {username!r}")
 
+    def add_import(self, record: Record) -> None:
+        """Append a framework-import record (append-only, like the review history)."""
+        with _transaction(self._directory, write=True) as snap:
+            snap.table("imports").insert(record)
+
+    def imports(self) -> list[Record]:
+        with _transaction(self._directory, write=False) as snap:
+            return [_plain(r) for r in snap.table("imports").all()]  # type: ignore[misc]
+
     # ---------------------------------------------------------------- sign-in attempts
 
     def record_failure(self, keys: Iterable[str], time: str, keep_after: str) -> None:
@@ -689,6 +719,10 @@ SUMMARY_FIELDS = (
     "approved_by",
     "approved_at",
     "rev",
+    # the newest history entry, so worklists show it without reading each document's history
+    "last_action",
+    "last_actor",
+    "last_action_at",
 )
 
 

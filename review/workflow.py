@@ -296,6 +296,19 @@ def allowed_transitions(ctx: Context, *, manual_only: bool = True) -> list[Trans
     ]
 
 
+def options(ctx: Context, *, manual_only: bool = True) -> list[tuple[Transition, str | None]]:
+    """Every transition whose from-state is ``ctx.state`` and whose roles include ``ctx.role``,
+    with its refusal (``None`` when it may happen now). A missing comment is not a refusal here:
+    the UI asks for it. Unlike :func:`allowed_transitions` this keeps the refused ones, so a page
+    can show "Approve" disabled with the reason instead of hiding it."""
+    probe = Context(**{**ctx.__dict__, "comment": ctx.comment or "x"})
+    return [
+        (t, refusal(t.id, probe))
+        for t in WORKFLOW.transitions.values()
+        if (t.manual or not manual_only) and ctx.state in t.from_states and ctx.role in t.roles
+    ]
+
+
 def permits(state: str, permission: str, role: str) -> bool:
     """Whether ``role`` holds ``permission`` in ``state`` (agency ownership is checked by services)."""
     return WORKFLOW.permits(state, permission, role)

@@ -6,9 +6,13 @@ See :mod:`review.services` for the API summary.
 from __future__ import annotations
 
 import csv
+import hashlib
+import heapq
 import io
 import os
-from collections.abc import Callable
+import re
+import secrets
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +37,14 @@ from review.errors import (
     TransitionRefused,
     ValidationFailed,
 )
-from review.framework import Framework, get_framework
+from review.framework import (
+    Framework,
+    Item,
+    framework_to_yaml,
+    get_framework,
+    list_frameworks,
+    parse_framework_text,
+)
 from review.models import (
     AGENCY_KINDS,
     ROLES,
@@ -55,17 +66,26 @@ from review.services.logic import (
 )
 from review.services.views import (
     AgencyView,
+    AuditEntry,
     CoverageSummary,
     DocumentSummary,
     DocumentView,
+    FrameworkImport,
     LinkView,
     LockInfo,
+    TransitionOption,
     UploadResult,
     UserView,
     VersionInfo,
     Worklist,
 )
-from review.storage import Record, Repository, open_repository, summary_of
+from review.storage import (
+    Record,
+    Repository,
+    atomic_write_bytes,
+    open_repository,
+    summary_of,
+)
 
 Clock = Callable[[], datetime]
 Parser = Callable[[bytes, str], ParsedDocument]
@@ -112,6 +132,27 @@ _EDIT_REFUSALS = {
     "approved": "the review is approved; an admin must reopen it before links can change",
 }
 
+_FRAMEWORK_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
+_FRAMEWORK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_MAX_FRAMEWORK_BYTES = 5 * 1024 * 1024
+
+
+def _frameworks_dir(
+    repo: Repository, data_dir: str | Path | None, explicit: str | Path | None
+) -> Path:
+    """Where imported frameworks live: beside the store (``<data_dir>/frameworks``)."""
+    if explicit is not None:
+        return Path(explicit)
+    if data_dir is not None:
+        return Path(data_dir) / "frameworks"
+    root = getattr(repo, "root", None)
+    if root is not None:
+        return Path(root) / "frameworks"
+    from review.config import data_dir as default_dir
+
+    return default_dir() / "frameworks"
+
+
 _UPLOAD_REFUSALS = {
     "submitted": "the document is submitted; retract it before uploading a new version",
     "in_review": "the document is in review; the agency cannot change it until the reviewer has finished",
@@ -136,8 +177,11 @@ class ReviewService:
         lock_timeout: timedelta | None = None,
         parse: Parser | None = None,
         suggester_factory: Callable[[Framework], Any] | None = None,
+        frameworks_dir: str | Path | None = None,
     ):
         self.repo: Repository = repo if repo is not None else open_repository(data_dir)
+        #: imported frameworks live with the runtime data, never in the repository's data/
+        self.frameworks_dir = _frameworks_dir(self.repo, data_dir, frameworks_dir)
         self.framework_id = framework_id
         self.clock = clock
         self.lock_timeout = lock_timeout if lock_timeout is not None else _default_lock_timeout()
@@ -150,8 +194,17 @@ class ReviewService:
     def _now(self) -> str:
         return iso(self.clock())
 
-    def framework(self, framework_id: str | None = None) -> Framework:
-        return get_framework(framework_id or self.framework_id)
+    def framework(
+        self, actor_or_id: Actor | str | None = None, framework_id: str | None = None
+    ) -> Framework:
+        """A framework, shipped or imported: ``framework(id)`` (internal, reports) or
+        ``framework(actor, id)`` (checks the actor is a signed-in user). ``None``: the default."""
+        if isinstance(actor_or_id, Actor):
+            self._current(actor_or_id)
+            fid = framework_id
+        else:
+            fid = actor_or_id if actor_or_id is not None else framework_id
+        return get_framework(fid or self.framework_id, extra_dirs=(self.frameworks_dir,))
 
     def _suggester(self, fw: Framework) -> Any:
         key = (fw.id, fw.version)
@@ -174,8 +227,16 @@ class ReviewService:
         rec = self.repo.user(actor.username)
         if rec is None or not rec.get("active", True):
             raise AuthenticationFailed("your account is not active; sign in again or ask an admin")
+        return self._actor_of(rec)
+
+    def _actor_of(self, rec: Record) -> Actor:
+        agency = self.repo.agency(rec["agency_id"]) if rec.get("agency_id") else None
         return Actor(
-            rec["username"], rec["role"], rec.get("agency_id"), rec.get("display_name", "")
+            rec["username"],
+            rec["role"],
+            rec.get("agency_id"),
+            rec.get("display_name", ""),
+            agency_name=agency["name"] if agency else "",
         )
 
     def _require_admin(self, actor: Actor) -> Actor:
@@ -244,20 +305,52 @@ class ReviewService:
         self._take_lock(actor, tx)
 
     def _history(
-        self, tx: Any, action: str, actor: Actor, from_state: str, to_state: str, comment: str = ""
+        self,
+        tx: Any,
+        rec: Record,
+        action: str,
+        actor: Actor,
+        from_state: str,
+        to_state: str,
+        comment: str = "",
+        *,
+        time: str | None = None,
     ) -> None:
+        """Append a history entry and stamp the document record with it: ``updated_at`` is never
+        older than any history entry (the audit trail relies on that to stop reading early) and
+        ``last_action``/``last_actor``/``last_action_at`` ride along to the index summary. The
+        caller saves the summary after the transaction."""
+        when = time or self._now()
         tx.append_history(
             HistoryEntry(
-                action, actor.username, from_state, to_state, self._now(), comment.strip()
+                action, actor.username, from_state, to_state, when, comment.strip()
             ).to_dict()
         )
+        stamp = {
+            "updated_at": max(rec.get("updated_at") or "", when),
+            "last_action": action,
+            "last_actor": actor.username,
+            "last_action_at": when,
+        }
+        rec.update(stamp)
+        tx.update(stamp)
 
     def _save_summary(self, rec: Record) -> None:
         """Index row after the document file; its ``rev`` keeps a slower writer from overwriting a
         newer row (the repository keeps the highest rev)."""
         self.repo.put_summary(summary_of(rec))
 
-    def _summary_view(self, s: Record, agency_names: dict[str, str]) -> DocumentSummary:
+    def _summary_view(
+        self,
+        s: Record,
+        agency_names: dict[str, str],
+        user_names: dict[str, str] | None = None,
+    ) -> DocumentSummary:
+        last_actor = s.get("last_actor") or ""
+        if user_names is None:
+            last_actor_name = self._display(last_actor)
+        else:
+            last_actor_name = user_names.get(last_actor.casefold(), last_actor)
         return DocumentSummary(
             id=s["id"],
             title=s.get("title") or "",
@@ -270,10 +363,21 @@ class ReviewService:
             created_at=s.get("created_at") or "",
             updated_at=s.get("updated_at") or "",
             submitted_at=s.get("submitted_at") or "",
+            last_action=s.get("last_action") or "",
+            last_actor=last_actor,
+            last_action_at=s.get("last_action_at") or "",
+            last_actor_name=last_actor_name,
         )
 
     def _agency_names(self) -> dict[str, str]:
         return {a["id"]: a["name"] for a in self.repo.agencies()}
+
+    def _user_names(self) -> dict[str, str]:
+        """casefolded username → display name, read once for a whole list."""
+        names = {SYSTEM.username: SYSTEM.display_name}
+        for u in self.repo.users():
+            names[u["username"].casefold()] = u.get("display_name") or u["username"]
+        return names
 
     # ================================================================ sign-in
 
@@ -298,9 +402,7 @@ class ReviewService:
         if not rec.get("active", True):
             raise AuthenticationFailed("this account is deactivated; ask an admin")
         self.repo.clear_failures(user_key)
-        return Actor(
-            rec["username"], rec["role"], rec.get("agency_id"), rec.get("display_name", "")
-        )
+        return self._actor_of(rec)
 
     def actor(self, username: str) -> Actor:
         """Re-load a signed-in user (e.g. at the start of each page run)."""
@@ -428,16 +530,134 @@ class ReviewService:
     def set_password(
         self, actor: Actor, username: str, new_password: str, current_password: str | None = None
     ) -> None:
-        """Admins reset anyone's password; a user changes their own with the current one."""
+        """Admins reset anyone else's password; everyone (admins too) changes their own with the
+        current one, so a session left open cannot be used to take the account over."""
         a = self._current(actor)
-        if a.role != "admin":
-            if a.username.casefold() != username.casefold():
-                raise PermissionDenied("you can change only your own password")
+        own = a.username.casefold() == username.casefold() and a != SYSTEM
+        if a.role != "admin" and not own:
+            raise PermissionDenied("you can change only your own password")
+        if own:
             rec = self.repo.user(username)
             if not verify_password(current_password or "", rec.get("password") if rec else None):
                 raise AuthenticationFailed("the current password is wrong")
         check_password_policy(new_password)
         self.repo.update_user(username, {"password": hash_password(new_password)})
+
+    def reset_password(self, actor: Actor, username: str) -> str:
+        """Admin only: give another user a new random password (``secrets``), returned once to
+        be handed over; it is stored only as a hash. Your own password is changed with the
+        current one (:meth:`set_password`)."""
+        a = self._require_admin(actor)
+        if a.username.casefold() == username.casefold():
+            raise ValidationFailed(
+                "change your own password on the Account page (it asks for the current one)"
+            )
+        if self.repo.user(username) is None:
+            raise NotFound(f"no user named {username!r}")
+        new = secrets.token_urlsafe(12)  # 16 characters, ~72 bits
+        check_password_policy(new)
+        self.repo.update_user(username, {"password": hash_password(new)})
+        return new
+
+    # ================================================================ frameworks
+
+    def list_frameworks(self, actor: Actor) -> list[Framework]:
+        """The shipped frameworks and those an admin imported into the data directory."""
+        self._current(actor)
+        return list_frameworks(extra_dirs=(self.frameworks_dir,))
+
+    def framework_imports(self, actor: Actor) -> list[FrameworkImport]:
+        """Admin only: who imported which framework and when, newest first."""
+        self._require_admin(actor)
+        rows = [
+            FrameworkImport(
+                framework_id=r.get("framework_id", ""),
+                title=r.get("title", ""),
+                version=str(r.get("version", "")),
+                filename=r.get("filename", ""),
+                sha256=r.get("sha256", ""),
+                items=int(r.get("items", 0)),
+                imported_by=r.get("imported_by", ""),
+                imported_at=r.get("imported_at", ""),
+            )
+            for r in self.repo.imports()
+        ]
+        return sorted(rows, key=lambda r: r.imported_at, reverse=True)
+
+    def preview_framework(self, actor: Actor, filename: str, data: bytes) -> Framework:
+        """Admin only: validate a framework file (YAML, JSON or CSV) without installing it, with
+        the same checks as :meth:`import_framework`."""
+        self._require_admin(actor)
+        fw = self._parse_framework_upload(filename, data)
+        self._check_framework_id(fw)
+        return fw
+
+    def import_framework(self, actor: Actor, filename: str, data: bytes) -> Framework:
+        """Admin only: validate a framework file and install it as
+        ``<data_dir>/frameworks/<id>.yaml`` (atomically), recording who imported it and when.
+
+        Refused: an id a shipped framework uses (reviews made against it would change meaning),
+        an id already installed (same reason: reviews record the id; give a new edition a new
+        id), and ids that are not plain file names."""
+        a = self._require_admin(actor)
+        fw = self._parse_framework_upload(filename, data)
+        self._check_framework_id(fw)
+        text = framework_to_yaml(fw)
+        # what is written must load back the same way the app will load it
+        parse_framework_text(text, f"{fw.id}.yaml", suffix=".yaml")
+        self.frameworks_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self.frameworks_dir / f"{fw.id}.yaml", text.encode("utf-8"))
+        self.repo.add_import(
+            {
+                "framework_id": fw.id,
+                "title": fw.title,
+                "version": fw.version,
+                "filename": _display_filename(filename),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "items": len(fw.items),
+                "imported_by": a.username,
+                "imported_at": self._now(),
+            }
+        )
+        return self.framework(fw.id)
+
+    @staticmethod
+    def _parse_framework_upload(filename: str, data: bytes) -> Framework:
+        suffix = Path(filename).suffix.lower()
+        if suffix not in _FRAMEWORK_SUFFIXES:
+            raise ValidationFailed(
+                f"{_display_filename(filename)}: a framework file is .yaml, .yml, .json or .csv"
+            )
+        if len(data) > _MAX_FRAMEWORK_BYTES:
+            raise ValidationFailed(
+                f"{_display_filename(filename)}: a framework file is at most "
+                f"{_MAX_FRAMEWORK_BYTES // (1024 * 1024)} MB"
+            )
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed(
+                f"{_display_filename(filename)}: the file is not UTF-8 text"
+            ) from None
+        return parse_framework_text(text, _display_filename(filename), suffix=suffix)
+
+    def _check_framework_id(self, fw: Framework) -> None:
+        if not _FRAMEWORK_ID.fullmatch(fw.id):
+            raise ValidationFailed(
+                f"the framework id {fw.id!r} must be letters, digits, '.', '_' or '-' "
+                "(at most 64, starting with a letter or digit): it becomes a file name"
+            )
+        key = fw.id.casefold()
+        if any(f.id.casefold() == key for f in list_frameworks()):
+            raise ValidationFailed(
+                f"the id {fw.id!r} belongs to a framework shipped with the application; "
+                "reviews made against it must keep their meaning, so give the import another id"
+            )
+        if any(f.id.casefold() == key for f in list_frameworks(extra_dirs=(self.frameworks_dir,))):
+            raise ValidationFailed(
+                f"a framework with the id {fw.id!r} is already installed; reviews record the id, "
+                "so a new edition needs a new id (e.g. add the version to it)"
+            )
 
     # ================================================================ upload
 
@@ -523,12 +743,24 @@ class ReviewService:
             "approved_by": "",
             "approved_at": "",
             "rev": 1,
+            "last_action": "",
+            "last_actor": "",
+            "last_action_at": "",
         }
         links = suggestion_links(1, parsed.sections, suggestions)
         with self.repo.create_document(rec) as tx:
             tx.add_version({**version, "number": 1})
             tx.add_links(links)
-            self._history(tx, "upload", a, "", rec["state"], f"version 1: {version['filename']}")
+            self._history(
+                tx,
+                rec,
+                "upload",
+                a,
+                "",
+                rec["state"],
+                f"version 1: {version['filename']}",
+                time=now,
+            )
         self._save_summary(rec)
         return UploadResult(doc_id, 1, rec["state"], None, len(parsed.sections), len(links))
 
@@ -565,16 +797,23 @@ class ReviewService:
             to_state = (
                 workflow.WORKFLOW.transitions["revise"].to_state if transition else from_state
             )
+            when = version["uploaded_at"]
             self._history(
-                tx, "upload", a, from_state, from_state, f"version {number}: {version['filename']}"
+                tx,
+                rec,
+                "upload",
+                a,
+                from_state,
+                from_state,
+                f"version {number}: {version['filename']}",
+                time=when,
             )
             if transition:
-                self._history(tx, transition, a, from_state, to_state, "")
+                self._history(tx, rec, transition, a, from_state, to_state, "", time=when)
             rec.update(
                 current_version=number,
                 uploaded_by=a.username,
                 state=to_state,
-                updated_at=version["uploaded_at"],
                 rev=int(rec.get("rev", 0)) + 1,
             )
             if title:
@@ -610,17 +849,77 @@ class ReviewService:
         agency = self._agency(rec["agency_id"])
         ctx = self._context(a, rec, versions, lock, undecided)
         perms = {p: workflow.permits(rec["state"], p, a.role) for p in workflow.PERMISSIONS}
+        lock_info = self._lock_info(a, lock)
+        blocked = self._edit_blocker(a, rec["state"], lock_info)
         return DocumentView(
             summary=self._summary_view(rec, {agency["id"]: agency["name"]}),
             agency_kind=agency["kind"],
             versions=tuple(_version_info(v) for v in versions),
-            lock=self._lock_info(a, lock),
+            lock=lock_info,
             permissions=perms,
             actions=tuple(t.id for t in workflow.allowed_transitions(ctx)),
             reviewer_name=self._display(rec.get("reviewer", "")),
             approved_by=rec.get("approved_by", ""),
             approved_at=rec.get("approved_at", ""),
+            can_edit_links=blocked is None,
+            edit_blocked_reason=blocked or "",
+            can_release_lock=lock_info is not None and (lock_info.mine or a.role == "admin"),
         )
+
+    def _edit_blocker(self, a: Actor, state: str, lock: LockInfo | None) -> str | None:
+        """Why ``a`` cannot decide links now (``None``: they can). The same rules as
+        :meth:`_require_edit`, which enforces them on every change; this only reports them."""
+        if not workflow.permits(state, "edit_links", a.role):
+            if a.role == "agency_user":
+                return "only a reviewer can change links"
+            return _EDIT_REFUSALS.get(state, "links cannot be changed now")
+        if lock is not None and not lock.mine:
+            return (
+                f"{lock.holder_name or lock.holder} holds the review lock on this document "
+                f"(since {lock.since}; it expires at {lock.expires_at} unless they keep working)"
+            )
+        return None
+
+    def transition_options(self, actor: Actor, document_id: str) -> list[TransitionOption]:
+        """Every transition the actor's role could take from the document's state, each with the
+        guard's verdict and reason ("3 suggestions are still undecided"). A required comment
+        is not a refusal: ``requires_comment`` tells the UI to ask for it."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            versions = tx.versions()
+            lock = tx.lock()
+            undecided = sum(
+                1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
+            )
+        ctx = self._context(a, rec, versions, lock, undecided)
+        return [
+            TransitionOption(
+                action=t.id,
+                label=t.title,
+                allowed=reason is None,
+                reason=reason or "",
+                requires_comment=t.requires_comment,
+            )
+            for t, reason in workflow.options(ctx)
+        ]
+
+    def review_items(self, actor: Actor, document_id: str) -> list[Item]:
+        """The framework items the current version is reviewed against (the agency kind's
+        required competencies when it was uploaded), in framework order: what a reviewer may
+        link or assess."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            v = tx.version(int(rec["current_version"]))
+        fw = self.framework(v["framework_id"])
+        ids = v.get("items")
+        if not ids:
+            ids = [it.id for it in fw.required_items(self._agency(rec["agency_id"])["kind"])]
+        wanted = set(ids)
+        return [it for it in fw.items if it.id in wanted]
 
     def _context(
         self,
@@ -659,7 +958,8 @@ class ReviewService:
             )
 
         names = self._agency_names()
-        rows = [self._summary_view(s, names) for s in self.repo.summaries(where)]
+        users = self._user_names()
+        rows = [self._summary_view(s, names, users) for s in self.repo.summaries(where)]
         return sorted(rows, key=lambda r: r.updated_at, reverse=True)
 
     def sections(self, actor: Actor, document_id: str, version: int | None = None) -> list[Section]:
@@ -749,6 +1049,51 @@ class ReviewService:
         self, actor: Actor, document_id: str, link_id: str, note: str | None = None
     ) -> LinkView:
         return self.decide_link(actor, document_id, link_id, "confirmed", note=note)
+
+    def confirm_links(
+        self, actor: Actor, document_id: str, link_ids: Iterable[str], note: str = ""
+    ) -> int:
+        """Confirm many links at once ("confirm selected", "confirm all shown"): one read and one
+        atomic write of the document, all or nothing. The checks are those of
+        :meth:`confirm_link` (role, state, review lock — taken or refreshed here); an unknown id,
+        a link of another version or a link added by hand refuses the whole batch. Links already
+        confirmed are left as they are. A non-empty ``note`` is set on every confirmed link.
+        Returns how many links changed state. (Like single decisions, no history entry: the
+        history records workflow transitions; each link keeps who decided it and when.)"""
+        ids = list(dict.fromkeys(link_ids))
+        a = self._current(actor)
+        with self.repo.document(document_id, write=True) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            self._require_edit(a, tx, rec)
+            if not ids:
+                return 0
+            current = {lk["id"]: lk for lk in tx.links(int(rec["current_version"]))}
+            unknown = [i for i in ids if i not in current]
+            if unknown:
+                raise NotFound(
+                    f"{len(unknown)} of the {len(ids)} links are not on the current version; "
+                    "nothing was confirmed (reload the document)"
+                )
+            added = [i for i in ids if current[i]["state"] == "added"]
+            if added:
+                raise ValidationFailed(
+                    f"{len(added)} of the links were added by hand; they are removed, not "
+                    "decided; nothing was confirmed"
+                )
+            now = self._now()
+            fields: Record = {
+                "state": "confirmed",
+                "reason": "",
+                "decided_by": a.username,
+                "decided_at": now,
+                "flag": "",
+            }
+            if note.strip():
+                fields["note"] = note.strip()
+            changes = {i: fields for i in ids if current[i]["state"] != "confirmed"}
+            tx.update_links(changes)
+        return len(changes)
 
     def reject_link(
         self, actor: Actor, document_id: str, link_id: str, reason: str, note: str | None = None
@@ -856,7 +1201,7 @@ class ReviewService:
             elif action == "reopen":
                 rec.update(approved_by="", approved_at="")
             tx.update(rec)
-            self._history(tx, action, a, from_state, t.to_state, comment)
+            self._history(tx, rec, action, a, from_state, t.to_state, comment, time=now)
         self._save_summary(rec)
         return self.get_document(a, document_id)
 
@@ -870,7 +1215,10 @@ class ReviewService:
             self._visible(a, rec)
             if not workflow.permits(rec["state"], "comment", a.role):
                 raise PermissionDenied("you cannot comment on this document now")
-            self._history(tx, "comment", a, rec["state"], rec["state"], text)
+            rec["rev"] = int(rec.get("rev", 0)) + 1
+            tx.update({"rev": rec["rev"]})
+            self._history(tx, rec, "comment", a, rec["state"], rec["state"], text)
+        self._save_summary(rec)
 
     def history(self, actor: Actor, document_id: str) -> list[HistoryEntry]:
         """The document's review history, oldest first; never rewritten."""
@@ -883,6 +1231,77 @@ class ReviewService:
             HistoryEntry(**{k: r.get(k, "") for k in HistoryEntry.__dataclass_fields__})
             for r in rows
         ]
+
+    def audit_trail(
+        self,
+        actor: Actor,
+        limit: int = 200,
+        agency_id: str | None = None,
+        action: str | None = None,
+        since: str | None = None,
+    ) -> list[AuditEntry]:
+        """Admin only: the history entries of every document (uploads, transitions, comments),
+        newest first, at most ``limit``; optionally one agency's, one action's, or those at or
+        after ``since`` (ISO time). "Load more" is a larger ``limit``.
+
+        Why it stays cheap at thousands of documents: every history append stamps the document's
+        ``updated_at`` (and its index row), so no entry of a document is newer than its
+        ``updated_at``. Walking the index rows newest first, the walk stops as soon as ``limit``
+        entries are held and the next document was last updated before the oldest of them — only
+        the documents that can contribute are read."""
+        self._require_admin(actor)
+        if limit <= 0:
+            return []
+        since = since or ""
+
+        def where(s: Record) -> bool:
+            return (agency_id is None or s.get("agency_id") == agency_id) and (
+                s.get("updated_at") or ""
+            ) >= since
+
+        rows = self.repo.summaries(where)
+        rows.sort(key=lambda s: (s.get("updated_at") or "", s["id"]), reverse=True)
+        agencies = self._agency_names()
+        users = self._user_names()
+        # min-heap of the best ``limit`` entries so far, keyed (time, seq, doc id)
+        best: list[tuple[tuple[str, int, str], AuditEntry]] = []
+        for s in rows:
+            if len(best) >= limit and (s.get("updated_at") or "") < best[0][0][0]:
+                break
+            try:
+                with self.repo.document(s["id"]) as tx:
+                    rec = tx.get()
+                    history = tx.history()
+            except NotFound:  # removed since the index was read
+                continue
+            for seq, h in enumerate(history):
+                when = h.get("time") or ""
+                if when < since or (action is not None and h.get("action") != action):
+                    continue
+                key = (when, seq, rec["id"])
+                if len(best) >= limit and key <= best[0][0]:
+                    continue
+                who = h.get("actor") or ""
+                entry = AuditEntry(
+                    time=when,
+                    action=h.get("action") or "",
+                    actor=who,
+                    actor_name=users.get(who.casefold(), who),
+                    from_state=h.get("from_state") or "",
+                    to_state=h.get("to_state") or "",
+                    comment=h.get("comment") or "",
+                    document_id=rec["id"],
+                    document_title=rec.get("title") or "",
+                    agency_id=rec.get("agency_id") or "",
+                    agency_name=agencies.get(rec.get("agency_id") or "", ""),
+                    seq=seq,
+                )
+                if len(best) >= limit:
+                    heapq.heapreplace(best, (key, entry))
+                else:
+                    heapq.heappush(best, (key, entry))
+        best.sort(key=lambda pair: pair[0], reverse=True)
+        return [entry for _, entry in best]
 
     # ================================================================ review lock
 
@@ -1058,7 +1477,8 @@ class ReviewService:
         if not ok:
             raise PermissionDenied("this worklist is not for your role")
         names = self._agency_names()
-        rows = [self._summary_view(s, names) for s in self.repo.summaries(pred)]
+        users = self._user_names()
+        rows = [self._summary_view(s, names, users) for s in self.repo.summaries(pred)]
         if name == "awaiting_review":
             rows.sort(key=lambda r: r.submitted_at)
         else:

@@ -41,6 +41,12 @@ class DocumentSummary:
     created_at: str
     updated_at: str
     submitted_at: str = ""
+    #: the newest history entry (upload, transition or comment), kept on the index row so a
+    #: worklist shows it without reading every document; "" for rows written before it existed
+    last_action: str = ""
+    last_actor: str = ""  # username
+    last_action_at: str = ""
+    last_actor_name: str = ""  # display name of last_actor
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,13 @@ class DocumentView:
     reviewer_name: str = ""
     approved_by: str = ""
     approved_at: str = ""
+    #: the actor may decide links now: the state and role permit it AND the review lock is free,
+    #: expired or theirs (taking an action would refresh it)
+    can_edit_links: bool = False
+    #: why not, when ``can_edit_links`` is False ("Rita Reviewer holds the review lock …")
+    edit_blocked_reason: str = ""
+    #: a live lock exists and the actor is its holder or an admin
+    can_release_lock: bool = False
 
     @property
     def id(self) -> str:
@@ -176,3 +189,48 @@ class Worklist:
     def label(self) -> str:
         """``"Awaiting review (3)"``."""
         return f"{self.title} ({self.count})"
+
+
+@dataclass(frozen=True)
+class TransitionOption:
+    """A workflow transition the actor's role could take from the current state, with the guard
+    result: the UI shows a disabled button with ``reason`` instead of hiding it."""
+
+    action: str
+    label: str
+    allowed: bool
+    reason: str  # "" when allowed
+    requires_comment: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One history entry of one document, for the cross-document audit trail."""
+
+    time: str
+    action: str
+    actor: str  # username
+    actor_name: str
+    from_state: str
+    to_state: str
+    comment: str
+    document_id: str
+    document_title: str
+    agency_id: str
+    agency_name: str
+    #: position in the document's history (orders entries of one document within one second)
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class FrameworkImport:
+    """Who installed which framework file, and when (kept in the directory store)."""
+
+    framework_id: str
+    title: str
+    version: str
+    filename: str
+    sha256: str
+    items: int
+    imported_by: str
+    imported_at: str
