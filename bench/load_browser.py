@@ -96,7 +96,7 @@ async def _switch(page, title: str, path: str, stats: Stats) -> None:  # type: i
     # the path changes when the new run starts; wait for that run's end
     await page.wait_for_timeout(30)
     await _idle(page)
-    stats.loads.append((path, time.perf_counter() - t0))
+    stats.loads.append((path or "landing page", time.perf_counter() - t0))
     await _check(page, path, stats)
 
 
@@ -118,11 +118,22 @@ async def _upload(page, n: int, stats: Stats) -> None:  # type: ignore[no-untype
             }
         ]
     )
-    await page.wait_for_timeout(200)
+    # the browser sends the file in its own request: submit only once the uploader lists it
+    await page.get_by_text(f"load-{n}.docx").wait_for(timeout=60_000)
     await _idle(page)
     await page.get_by_role("button", name="Upload and analyse").click()
-    await page.get_by_text("Analysed and saved as a draft").wait_for(timeout=90_000)
-    await _idle(page)
+    # the status box of this very run ends in one of two labels (or the run fails outright)
+    done = (
+        page.get_by_text("Analysed and saved as a draft")
+        .or_(page.get_by_text("The file was not accepted"))
+        .or_(page.locator('[data-testid="stException"]'))
+    )
+    await done.first.wait_for(timeout=120_000)
+    await _idle(page, timeout=120_000)
+    if not await page.get_by_text("Analysed and saved as a draft").count():
+        alerts = await page.locator('[data-testid="stAlert"]').all_inner_texts()
+        stats.errors.append(f"upload not accepted: {' | '.join(a[:160] for a in alerts)}")
+        return
     stats.loads.append(("upload (submit form)", time.perf_counter() - t0))
     await _check(page, "upload", stats)
 
@@ -270,6 +281,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     tracebacks = server_log.count("Traceback")
     print(f"server log: {tracebacks} tracebacks; passwords or policy text in it: {len(leaked)}")
+    lines = server_log.splitlines()
+    ends = [i for i, line in enumerate(lines) if line and not line.startswith((" ", "Traceback"))]
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            last = next((j for j in ends if j > i), len(lines) - 1)
+            print("  server:", " | ".join(x.strip() for x in lines[max(i, last - 3) : last + 1]))
     return 0 if not stats.errors and not leaked and not tracebacks else 1
 
 
