@@ -38,14 +38,16 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
         ":material/account_tree:",
     ),
     "audit": ("pages/admin_audit.py", "Audit trail", "audit", ":material/history:"),
+    "account": ("pages/account.py", "Account", "account", ":material/person:"),
 }
 #: the pages of each role, grouped as the sidebar shows them; the first is the landing page
 ROLE_PAGES: dict[str, dict[str, list[str]]] = {
-    "agency_user": {"Policies": ["my_documents", "upload", "document"]},
-    "reviewer": {"Reviews": ["queue", "workspace"]},
+    "agency_user": {"Policies": ["my_documents", "upload", "document"], "You": ["account"]},
+    "reviewer": {"Reviews": ["queue", "workspace"], "You": ["account"]},
     "admin": {
         "Reviews": ["queue", "workspace"],
         "Administration": ["users", "frameworks", "audit"],
+        "You": ["account"],
     },
 }
 
@@ -76,10 +78,10 @@ def _expire_idle_session() -> None:
 
 def _sidebar(actor) -> None:  # type: ignore[no-untyped-def]
     with st.sidebar:
-        name = getattr(actor, "display_name", "") or actor.username
-        st.markdown(f"**{name}**")
-        agency = getattr(actor, "agency_name", "") or ""
-        st.caption(vm.role_label(actor.role) + (f" · {agency}" if agency else ""))
+        st.markdown(f"**{actor.name}**")
+        st.caption(
+            vm.role_label(actor.role) + (f" · {actor.agency_name}" if actor.agency_name else "")
+        )
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
             ui.sign_out("You are signed out.")
             st.rerun()

@@ -241,35 +241,49 @@ def lock_line(view: Any) -> str:
 
 
 def transition_buttons(actor: Any, view: Any, *, exclude: tuple[str, ...] = ()) -> None:
-    """One button per transition the actor may take now (the service computed ``view.actions``);
-    transitions that require a comment get a form with a comment box."""
-    from review.workflow import WORKFLOW
-
-    actions = [a for a in view.actions if a not in exclude]
-    if not actions:
+    """One button per transition the actor's role could take from this state, as the service
+    reports them (:meth:`ReviewService.transition_options`): an allowed one is a button (a form
+    with a comment box when it needs a comment), a refused one a disabled button with the
+    guard's reason beside it ("3 suggestions are still undecided")."""
+    ok, options = attempt(service().transition_options, actor, view.id)
+    options = [o for o in (options if ok else []) if o.action not in exclude]
+    if not options:
         st.caption("No workflow action is available to you in this state.")
         return
-    plain = [a for a in actions if not WORKFLOW.transitions[a].requires_comment]
-    commented = [a for a in actions if WORKFLOW.transitions[a].requires_comment]
+    plain = [o for o in options if not (o.allowed and o.requires_comment)]
+    commented = [o for o in options if o.allowed and o.requires_comment]
     if plain:
         cols = st.columns(len(plain))
-        for col, action in zip(cols, plain, strict=True):
-            t = WORKFLOW.transitions[action]
-            kind = "primary" if action in ("submit", "approve", "claim") else "secondary"
-            if col.button(t.title, key=f"tr_{action}_{view.id}", type=kind, width="stretch"):
-                _do_transition(actor, view, action, "")
-    for action in commented:
-        t = WORKFLOW.transitions[action]
-        with st.form(f"tr_form_{action}_{view.id}", clear_on_submit=False):
+        for col, o in zip(cols, plain, strict=True):
+            kind = "primary" if o.action in ("submit", "approve", "claim") else "secondary"
+            if col.button(
+                o.label,
+                key=f"tr_{o.action}_{view.id}",
+                type=kind,
+                width="stretch",
+                disabled=not o.allowed,
+                help=None if o.allowed else sentence(o.reason),
+            ):
+                _do_transition(actor, view, o.action, "")
+            if not o.allowed:
+                col.caption(sentence(o.reason))
+    for o in commented:
+        with st.form(f"tr_form_{o.action}_{view.id}", clear_on_submit=False):
             comment = st.text_area(
-                f"Comment for “{t.title}” (required)",
-                key=f"tr_comment_{action}_{view.id}",
+                f"Comment for “{o.label}” (required)",
+                key=f"tr_comment_{o.action}_{view.id}",
                 placeholder="What should the agency change, and why?"
-                if action == "request_changes"
+                if o.action == "request_changes"
                 else "Why is this being reopened?",
             )
-            if st.form_submit_button(t.title):
-                _do_transition(actor, view, action, comment)
+            if st.form_submit_button(o.label):
+                _do_transition(actor, view, o.action, comment)
+
+
+def sentence(text: str) -> str:
+    """A service reason ("3 suggestions are still undecided") as a sentence for the page."""
+    text = text.strip()
+    return (text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")) if text else ""
 
 
 def _do_transition(actor: Any, view: Any, action: str, comment: str) -> None:

@@ -1,20 +1,24 @@
-"""Admin: competency frameworks — list, view items and match phrases, import YAML/CSV."""
+"""Admin: competency frameworks — list, view items and match phrases, import YAML/JSON/CSV.
+
+Validation, the id rules and installing (into the data directory, with who and when) are the
+services' (``preview_framework``, ``import_framework``); the page shows and asks.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import streamlit as st
 
 from pages import _components as ui
-from review.errors import ReviewError
-from review.framework import list_frameworks, parse_framework_text
+from review import viewmodels as vm
 
 actor = ui.require_actor("admin")
 svc = ui.service()
 ui.page_header("Frameworks", "The competency frameworks reviews are made against.")
 
-frameworks = list_frameworks()
+ok_f, frameworks = ui.attempt(svc.list_frameworks, actor)
+frameworks = frameworks if ok_f else []
+ok_i, imports = ui.attempt(svc.framework_imports, actor)
+imported = {i.framework_id: i for i in (imports if ok_i else [])}
 if not frameworks:
     st.info("No framework is installed.")
 else:
@@ -26,6 +30,12 @@ else:
                 "Version": f.version,
                 "Items": len(f.items),
                 "Default": "yes" if f.id == svc.framework_id else "",
+                "Installed": (
+                    f"imported by {imported[f.id].imported_by}, "
+                    f"{vm.format_time(imported[f.id].imported_at)}"
+                    if f.id in imported
+                    else "shipped"
+                ),
             }
             for f in frameworks
         ],
@@ -66,19 +76,18 @@ st.caption(
     "YAML in the format of data/frameworks/, or a CSV with one row per item "
     "(framework_id, framework_title, framework_version, id, label, tier, parent, statement, phrases)."
 )
-upload = st.file_uploader("Framework file", type=["yaml", "yml", "csv", "json"], key="fw_import")
+# a fresh uploader after each install (its key changes), so the installed file is not shown again
+upload_round = int(st.session_state.get("fw_import_round", 0))
+upload = st.file_uploader(
+    "Framework file", type=["yaml", "yml", "csv", "json"], key=f"fw_import_{upload_round}"
+)
 if upload is not None:
-    try:
-        text = upload.getvalue().decode("utf-8-sig")
-        imported = parse_framework_text(text, upload.name, suffix=Path(upload.name).suffix.lower())
-    except UnicodeDecodeError:
-        st.error(f"{upload.name}: the file is not UTF-8 text.")
-    except ReviewError as err:
-        st.error(str(err))
-    else:
+    data = upload.getvalue()
+    ok, imported_fw = ui.attempt(svc.preview_framework, actor, upload.name, data)
+    if ok:
         st.success(
-            f"{imported.id} “{imported.title}” version {imported.version}: "
-            f"{len(imported.items)} items, valid."
+            f"{imported_fw.id} “{imported_fw.title}” version {imported_fw.version}: "
+            f"{len(imported_fw.items)} items, valid."
         )
         st.dataframe(
             [
@@ -88,19 +97,17 @@ if upload is not None:
                     "Statement": it.statement,
                     "Match phrases": "; ".join(it.phrases),
                 }
-                for it in imported.items
+                for it in imported_fw.items
             ],
             hide_index=True,
             width="stretch",
         )
-        saver = getattr(svc, "import_framework", None)
-        if saver is None:
-            st.info(
-                "Saving imported frameworks is not available yet in this installation; "
-                "the file was validated only."
-            )
-        elif st.button("Install this framework", type="primary", key="fw_install"):
-            done, _ = ui.attempt(saver, actor, text, upload.name)
+        if st.button("Install this framework", type="primary", key="fw_install"):
+            done, installed = ui.attempt(svc.import_framework, actor, upload.name, data)
             if done:
-                ui.flash("success", f"Framework {imported.id} installed.")
+                st.session_state["fw_import_round"] = upload_round + 1
+                ui.flash(
+                    "success",
+                    f"Framework {installed.id} version {installed.version} installed.",
+                )
                 st.rerun()

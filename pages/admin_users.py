@@ -18,6 +18,16 @@ agencies = agencies if ok_a else []
 users = users if ok_u else []
 agency_names = {a.id: a.name for a in agencies}
 
+# a reset password is shown once: popped from the session as it is displayed
+reset = st.session_state.pop("reset_password", None)
+if reset is not None:
+    st.warning(
+        f"New password for **{reset[0]}** — hand it over now; it is not shown again and is "
+        "stored only as a hash. They can change it on their Account page.",
+        icon=":material/key:",
+    )
+    st.code(reset[1], language=None)
+
 users_tab, agencies_tab = st.tabs([f"Users ({len(users)})", f"Agencies ({len(agencies)})"])
 
 with users_tab:
@@ -98,6 +108,15 @@ with users_tab:
                             f"{current.username} is now {vm.role_label(new_role).lower()}.",
                         )
                         st.rerun()
+            if current.username.casefold() != actor.username.casefold() and st.button(
+                f"Reset the password of {current.username}",
+                key="ch_reset",
+                help="A new random password is generated and shown once, to hand over.",
+            ):
+                done, generated = ui.attempt(svc.reset_password, actor, current.username)
+                if done:
+                    st.session_state["reset_password"] = (current.username, generated)
+                    st.rerun()
             label = "Deactivate" if current.active else "Reactivate"
             if st.button(f"{label} {current.username}", key="ch_active"):
                 done, _ = ui.attempt(

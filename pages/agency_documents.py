@@ -29,18 +29,18 @@ if ok:
     )
     if docs:
         with st.expander("Last action on each document"):
-            rows = []
-            for d in docs:
-                ok_h, history = ui.attempt(ui.service().history, actor, d.id)
-                last = history[-1] if ok_h and history else None
-                rows.append(
+            st.dataframe(
+                [
                     {
                         "Document": d.title,
                         "State": vm.state_label(d.state),
-                        "Last action": vm.transition_label(last.action) if last else "—",
-                        "By": last.actor if last else "—",
-                        "When": vm.format_time(last.time) if last else "—",
+                        "Last action": vm.transition_label(d.last_action) if d.last_action else "—",
+                        "By": d.last_actor_name or d.last_actor or "—",
+                        "When": vm.format_time(d.last_action_at) if d.last_action_at else "—",
                     }
-                )
-            st.dataframe(rows, hide_index=True, width="stretch")
+                    for d in docs
+                ],
+                hide_index=True,
+                width="stretch",
+            )
 st.page_link("pages/agency_upload.py", label="Upload a policy", icon=":material/upload_file:")

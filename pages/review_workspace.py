@@ -42,6 +42,7 @@ ui.section_css()
 
 try:
     fw = svc.framework(view.versions[-1].framework_id if view.versions else None)
+    review_items = svc.review_items(actor, doc_id)
     sections = svc.sections(actor, doc_id)
     links = svc.links(actor, doc_id)
     coverage = svc.coverage(actor, doc_id)
@@ -56,11 +57,10 @@ except Exception as err:  # noqa: BLE001 - shown calmly, logged with the traceba
         st.error(ui.GENERIC_ERROR)
     st.stop()
 
-# The role and state allow editing, and nobody else holds a live review lock (the service
-# enforces both; hiding the buttons spares a reviewer a refusal on every click).
-can_edit = bool(view.permissions.get("edit_links")) and (view.lock is None or view.lock.mine)
+# The service says whether the actor may decide links now (role, state and review lock) and
+# why not; it enforces the same rules on every change.
+can_edit = view.can_edit_links
 names = {it.id: it.short for it in fw.items}
-required = fw.required_items(view.agency_kind)
 by_id = {s.id: s for s in sections}
 order = {s.id: i for i, s in enumerate(sections)}
 
@@ -68,28 +68,15 @@ order = {s.id: i for i, s in enumerate(sections)}
 bar_left, bar_right = st.columns([2, 3])
 with bar_left:
     st.markdown(ui.lock_line(view))
-    may_release = view.lock is not None and (view.lock.mine or actor.role == "admin")
-    if may_release and st.button("Release the review lock", key=f"release_{doc_id}"):
+    if view.can_release_lock and st.button("Release the review lock", key=f"release_{doc_id}"):
         done, _ = ui.attempt(svc.release_lock, actor, doc_id)
         if done:
             ui.flash("info", "Review lock released.")
             st.rerun()
     if not can_edit:
-        reasons = {
-            "submitted": "Claim the document to start deciding links.",
-            "draft": "The agency is still preparing this document.",
-            "changes_requested": "Changes were requested; the agency is revising the document.",
-            "approved": "The review is approved; an admin can reopen it.",
-            "in_review": "Another reviewer is working on this document.",
-        }
-        st.info(reasons.get(view.state, "You cannot change links now."), icon=":material/lock:")
+        st.info(ui.sentence(view.edit_blocked_reason), icon=":material/lock:")
 with bar_right:
     ui.transition_buttons(actor, view)
-    if view.state == "in_review" and "approve" not in view.actions and can_edit:
-        st.caption(
-            f"Approve becomes available when every suggestion is decided "
-            f"({summary.undecided_links} undecided) — and not to the person who uploaded it."
-        )
 
 main, side = st.columns([3, 1.25], gap="large")
 
@@ -101,7 +88,7 @@ with side:
         st.caption(f"{summary.undecided_links} suggestions still undecided.")
     if can_edit:
         with st.expander("Assess a competency"), st.form(f"assess_{doc_id}", clear_on_submit=True):
-            comp = st.selectbox("Competency", [it.id for it in required], format_func=names.get)
+            comp = st.selectbox("Competency", [it.id for it in review_items], format_func=names.get)
             status = st.radio(
                 "Assessment",
                 ["partial", "not_applicable", "clear"],
@@ -198,9 +185,9 @@ with main:
         )
         to_confirm = shown_undecided if bulk else []
     if to_confirm:
-        # One service call per link: each is checked (role, state, lock) and recorded on its own.
-        done_n = sum(ui.attempt(svc.confirm_link, actor, doc_id, lk.id)[0] for lk in to_confirm)
-        if done_n:
+        # One service call, one transaction: all confirmed or none (and the reason shown).
+        done, done_n = ui.attempt(svc.confirm_links, actor, doc_id, [lk.id for lk in to_confirm])
+        if done:
             ui.flash("success", f"Confirmed {done_n} suggestion(s).")
             st.session_state.pop(table_key, None)
             st.rerun()
@@ -288,7 +275,7 @@ with main:
                 st.markdown("**Add a link to this section**")
                 comp = st.selectbox(
                     "Competency",
-                    [it.id for it in fw.items],
+                    [it.id for it in review_items],
                     format_func=names.get,
                     key=f"addc_{sid}",
                 )

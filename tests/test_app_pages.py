@@ -281,7 +281,7 @@ def test_workspace_before_claim_offers_claim_only(seed: Seed):
     labels = [b.label for b in at.button]
     assert "Claim for review" in labels
     assert not {"Approve", "Request changes", "Confirm", "Reject"} & set(labels)
-    assert "Claim the document to start deciding links" in texts(at)
+    assert "Claim the document for review before deciding links." in texts(at)
 
 
 def _claimed(seed: Seed) -> tuple[str, AppTest]:
@@ -421,13 +421,18 @@ def test_request_changes_needs_a_comment_then_agency_revises(seed: Seed):
     assert seed.svc.get_document(seed.actor("alice"), doc).state == "draft"
 
 
-def test_approve_appears_only_when_every_suggestion_is_decided(seed: Seed):
+def test_approve_is_disabled_with_the_reason_until_every_suggestion_is_decided(seed: Seed):
     doc, at = _claimed(seed)
-    assert "Approve" not in [b.label for b in at.button]
-    assert "Approve becomes available" in texts(at)
+    undecided = len(_links(seed, doc))
+    approve = at.button(key=f"tr_approve_{doc}")
+    assert approve.label == "Approve" and approve.disabled
+    assert f"{undecided} suggestions are still undecided." in texts(at)
+    assert approve.help == f"{undecided} suggestions are still undecided."
     for lk in _links(seed, doc):
         seed.svc.confirm_link(seed.actor("rita"), doc, lk.id)
     at.run()
+    assert not at.button(key=f"tr_approve_{doc}").disabled
+    assert "still undecided." not in texts(at)
     at.button(key=f"tr_approve_{doc}").click()
     at.run()
     no_exception(at)
@@ -443,6 +448,11 @@ def test_a_second_reviewer_sees_who_holds_the_lock_and_cannot_decide(seed: Seed)
     no_exception(at)
     assert "Review lock held by **Rita Reviewer**" in texts(at)
     assert not [b for b in at.button if b.label in ("Confirm", "Reject")]
+    # the service's reason, with the holder's name, and the transitions shown disabled
+    assert any(i.value.startswith("Rita Reviewer holds the review lock") for i in at.info)
+    assert at.button(key=f"tr_approve_{doc}").disabled
+    assert not at.get("text_area")  # no comment form for a refused "Request changes"
+    assert "Release the review lock" not in [b.label for b in at.button]
 
 
 # --------------------------------------------------------------------------- admin
@@ -508,17 +518,37 @@ def test_admin_frameworks_lists_items_and_validates_an_import(seed: Seed):
     c5 = items[items["Id"] == "C5"].iloc[0]
     assert "vicarious trauma" in c5["Strong phrases"] + c5["Match phrases"]
     bad = "framework_id,id,statement\nx,Q1,\n"
-    at.file_uploader(key="fw_import").set_value(("bad.csv", bad.encode(), "text/csv"))
+    at.file_uploader(key="fw_import_0").set_value(("bad.csv", bad.encode(), "text/csv"))
     at.run()
     no_exception(at)
     assert any("Q1" in e.value and "empty statement" in e.value for e in at.error)
+    shipped = (
+        "framework_id,framework_title,framework_version,id,label,tier,statement,phrases\n"
+        "wisconsin-2017,Mine,9,D1,Item 1,core,Staff know the policy.,policy\n"
+    )
+    at.file_uploader(key="fw_import_0").set_value(("shipped.csv", shipped.encode(), "text/csv"))
+    at.run()
+    assert any("shipped with the application" in e.value for e in at.error)
+    assert "Install this framework" not in [b.label for b in at.button]
     good = (
         "framework_id,framework_title,framework_version,id,label,tier,statement,phrases\n"
         "demo,Demo,1,D1,Item 1,core,Staff know the policy.,policy;handbook\n"
     )
-    at.file_uploader(key="fw_import").set_value(("good.csv", good.encode(), "text/csv"))
+    at.file_uploader(key="fw_import_0").set_value(("good.csv", good.encode(), "text/csv"))
     at.run()
     assert any("demo" in s.value and "1 items, valid" in s.value for s in at.success)
+    assert not (seed.data_dir / "frameworks" / "demo.yaml").exists()  # validated only
+    at.button(key="fw_install").click()
+    at.run()
+    no_exception(at)
+    assert any("Framework demo version 1 installed" in s.value for s in at.success)
+    assert (seed.data_dir / "frameworks" / "demo.yaml").is_file()
+    listing = at.dataframe[0].value
+    assert set(listing["Id"]) == {"wisconsin-2017", "demo"}
+    row = listing[listing["Id"] == "demo"].iloc[0]
+    assert row["Installed"].startswith("imported by admin")
+    assert at.file_uploader(key="fw_import_1").value is None  # a fresh uploader
+    assert [i.framework_id for i in seed.svc.framework_imports(seed.actor("admin"))] == ["demo"]
 
 
 def test_admin_audit_trail_shows_every_transition(seed: Seed):
@@ -603,3 +633,162 @@ def test_an_unexpected_failure_shows_a_calm_message_not_a_traceback(seed: Seed, 
     body = texts(at)
     assert "Something went wrong on our side" in body
     assert "/secret/path" not in body and "Traceback" not in body
+
+
+# --------------------------------------------------------------------------- second round
+
+
+def test_confirm_all_shown_is_one_bulk_service_call(seed: Seed, monkeypatch):
+    from review.services import ReviewService
+
+    doc, at = _claimed(seed)
+
+    def single(self, *a, **k):
+        raise AssertionError("the page must confirm in bulk, not link by link")
+
+    monkeypatch.setattr(ReviewService, "confirm_link", single)
+    at.multiselect(key=f"f_comp_{doc}").set_value(["C5"])
+    at.run()
+    shown = len(at.dataframe[0].value)
+    button = at.button(key=f"bulk_shown_{doc}")
+    assert button.label == f"Confirm all {shown} undecided suggestion(s) shown"
+    button.click()
+    at.run()
+    no_exception(at)
+    assert any(f"Confirmed {shown}" in s.value for s in at.success)
+    links = _links(seed, doc)
+    assert sorted(lk.competency for lk in links if lk.state == "confirmed") == ["C5"] * shown
+    assert any(lk.state == "suggested" for lk in links)
+
+
+def test_bulk_confirm_after_losing_the_lock_confirms_nothing(seed: Seed):
+    doc, at = _claimed(seed)
+    at.session_state[f"tbl_{doc}"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    assert at.button(key=f"bulk_{doc}").label == "Confirm 2 selected suggestion(s)"
+    # meanwhile an admin releases the lock and Rob takes it
+    seed.svc.release_lock(seed.actor("admin"), doc)
+    seed.svc.acquire_lock(seed.actor("rob"), doc)
+    at.button(key=f"bulk_{doc}").click()
+    at.run()
+    no_exception(at)
+    assert f"bulk_{doc}" not in [b.key for b in at.button]
+    assert any(i.value.startswith("Rob Reviewer holds the review lock") for i in at.info)
+    assert {lk.state for lk in _links(seed, doc)} == {"suggested"}
+
+
+def test_workspace_offers_only_the_reviews_competencies(seed: Seed):
+    doc, at = _claimed(seed)  # Northwoods is a general agency: core competencies only
+    section = at.selectbox(key=f"sec_{doc}").value
+    options = at.selectbox(key=f"addc_{section}").options
+    assert options and not [o for o in options if o.startswith("A")]
+
+
+def test_my_documents_shows_the_last_action_without_reading_histories(seed: Seed, monkeypatch):
+    from review.services import ReviewService
+
+    r = seed.upload("alice")
+    seed.svc.transition(seed.actor("alice"), r.document_id, "submit")
+    seed.svc.comment(seed.actor("rita"), r.document_id, "We will look at it this week.")
+
+    def no_history(self, *a, **k):
+        raise AssertionError("My documents must not read each document's history")
+
+    monkeypatch.setattr(ReviewService, "history", no_history)
+    at = app_as(seed, "alice")
+    no_exception(at)
+    last = at.dataframe[0].value
+    assert list(last["Last action"]) == ["Comment"]
+    assert list(last["By"]) == ["Rita Reviewer"]
+    assert list(last["When"])[0] != "—"
+
+
+def test_sidebar_names_the_agency_user_and_their_agency(seed: Seed):
+    at = app_as(seed, "alice")
+    assert [m.value for m in at.sidebar.markdown][:1] == ["**Alice Agency**"]
+    assert "Agency user · Northwoods Youth Services" in [c.value for c in at.sidebar.caption]
+    at = app_as(seed, "rita")
+    assert "Reviewer" in [c.value for c in at.sidebar.caption]
+
+
+def _comments(seed: Seed, doc: str, n: int) -> None:
+    rita = seed.actor("rita")
+    for i in range(n):
+        seed.svc.comment(rita, doc, f"note {i}")
+
+
+def test_audit_trail_filters_by_agency_and_loads_more(seed: Seed):
+    a = seed.upload("alice").document_id
+    b = seed.upload("bert").document_id
+    _comments(seed, a, 205)  # more than one page of entries
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_audit.py")
+    no_exception(at)
+    trail = at.dataframe[0].value
+    assert len(trail) == 200
+    assert list(trail["Action"])[:1] == ["Comment"]
+    assert "the newest; load more below" in texts(at)
+    at.button(key="audit_more").click()
+    at.run()
+    no_exception(at)
+    trail = at.dataframe[0].value
+    assert len(trail) == 207  # 205 comments and two uploads
+    assert "audit_more" not in [b.key for b in at.button]
+    at.selectbox(key="audit_agency").set_value(seed.agency_b.id)
+    at.run()
+    trail = at.dataframe[0].value
+    assert list(trail["Document"]) == ["Youth Services Policy"]
+    assert list(trail["Agency"]) == ["Lakeshore Safe Harbor"]
+    assert list(trail["By"]) == ["Bert Other-Agency"]
+    at.selectbox(key="audit_agency").set_value("")
+    at.selectbox(key="audit_action").set_value("upload")
+    at.run()
+    assert list(at.dataframe[0].value["Action"]) == ["Upload", "Upload"]
+    assert b and a
+
+
+def test_every_role_changes_their_own_password_on_the_account_page(seed: Seed):
+    for username in ("alice", "rita", "admin"):
+        at = app_as(seed, username)
+        goto(at, "pages/account.py")
+        no_exception(at)
+        assert at.title[0].value == "Account"
+        submit = "FormSubmitter:change_password-Change password"
+        at.text_input(key="pw_current").input(seed.passwords[username])
+        at.text_input(key="pw_new").input("a fresh long password")
+        at.text_input(key="pw_again").input("a fresh long passwort")
+        at.button(key=submit).click()
+        at.run()
+        assert any("two new passwords differ" in e.value for e in at.error)
+        at.text_input(key="pw_current").input("not my password")
+        at.text_input(key="pw_new").input("a fresh long password")
+        at.text_input(key="pw_again").input("a fresh long password")
+        at.button(key=submit).click()
+        at.run()
+        assert any("current password is wrong" in e.value for e in at.error)
+        at.text_input(key="pw_current").input(seed.passwords[username])
+        at.text_input(key="pw_new").input("a fresh long password")
+        at.text_input(key="pw_again").input("a fresh long password")
+        at.button(key=submit).click()
+        at.run()
+        no_exception(at)
+        assert any("password was changed" in s.value for s in at.success)
+        assert seed.svc.authenticate(username, "a fresh long password").username == username
+
+
+def test_admin_resets_a_password_shown_once(seed: Seed):
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_users.py")
+    assert "ch_reset" not in [b.key for b in at.button]  # not for the admin's own account
+    at.selectbox(key="ch_user").set_value("rob")
+    at.run()
+    at.button(key="ch_reset").click()
+    at.run()
+    no_exception(at)
+    (code,) = at.code
+    new = code.value
+    assert any("New password for **rob**" in w.value for w in at.warning)
+    assert seed.svc.authenticate("rob", new).username == "rob"
+    at.run()
+    assert not at.code  # shown once
+    assert new not in texts(at)

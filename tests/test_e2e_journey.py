@@ -111,7 +111,9 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     page.get_by_role("button", name="Claim").click()
     settle(page)
     page.get_by_text("You hold the review lock").wait_for()
-    assert page.get_by_role("button", name="Approve").count() == 0  # suggestions undecided
+    # suggestions undecided: Approve is shown disabled, with the reason beside it
+    assert page.get_by_role("button", name="Approve").is_disabled()
+    page.get_by_text(re.compile(r"\d+ suggestions are still undecided\.")).first.wait_for()
     page.get_by_role("button", name="Confirm", exact=True).first.click()
     settle(page)
     page.get_by_text(re.compile(r"Confirmed C")).wait_for()
@@ -143,7 +145,10 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     page.get_by_text("Changes requested of my agency (1)").wait_for()
     page.get_by_role("link", name="Youth Services Policy").first.click()
     settle(page)
-    page.get_by_text("Please add a section on safety planning for each youth.").wait_for()
+    # the reviewer's comment in the warning at the top (the history grid repeats it)
+    page.get_by_test_id("stAlertContentWarning").get_by_text(
+        "Please add a section on safety planning for each youth."
+    ).wait_for()
     v2 = tmp_path / "youth-services-policy-v2.docx"
     v2.write_bytes(
         policy_docx(
