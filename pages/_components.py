@@ -342,8 +342,7 @@ def downloads(actor: Any, view: Any) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
-    is_docx = bool(view.versions) and view.versions[-1].filename.lower().endswith(".docx")
-    if is_docx:
+    if view.annotatable:
         cols[1].download_button(
             "Annotated policy (.docx)",
             annotated,

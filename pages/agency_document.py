@@ -30,10 +30,9 @@ ui.document_header(view)
 ok, history = ui.attempt(svc.history, actor, doc_id)
 history = history if ok else []
 
-# The reviewer's comments when changes were requested: the newest request first.
+# The reviewer's comment when changes were requested (the newest request).
 if view.state == "changes_requested":
-    requests = [h for h in history if h.action == "request_changes"]
-    latest = requests[-1] if requests else None
+    latest = view.latest_change_request
     st.warning(
         "**The reviewer requested changes.**\n\n"
         + (

@@ -533,3 +533,27 @@ def test_review_items_are_the_agency_kinds_competencies(w: World):
     assert not any(it.tier == "advanced" for it in s.review_items(w.rita, general))
     with pytest.raises(NotFound):
         s.review_items(w.bert, general)
+
+
+# --------------------------------------------------------------------------- 9. view details
+
+
+def test_document_view_carries_the_latest_change_request_and_annotatable(w: World):
+    s = w.svc
+    doc = w.to_state("changes_requested")
+    view = s.get_document(w.alice, doc)
+    req = view.latest_change_request
+    assert req is not None
+    assert (req.action, req.actor, req.comment) == (
+        "request_changes",
+        "Rita",
+        "please add a section on training",
+    )
+    assert view.annotatable
+    assert s.get_document(w.alice, w.to_state("draft")).latest_change_request is None
+
+
+def test_a_plain_text_upload_is_not_annotatable(w: World):
+    r = w.svc.upload(w.alice, b"Purpose\n\nStaff wellness matters.\n", "policy.txt")
+    assert w.svc.get_document(w.alice, r.document_id).versions[0].filename == "policy.txt"
+    assert not w.svc.get_document(w.alice, r.document_id).annotatable

@@ -846,8 +846,12 @@ class ReviewService:
             undecided = sum(
                 1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
             )
+            request = next(
+                (h for h in reversed(tx.history()) if h.get("action") == "request_changes"), None
+            )
         agency = self._agency(rec["agency_id"])
         ctx = self._context(a, rec, versions, lock, undecided)
+        current = next((v for v in versions if v["number"] == rec["current_version"]), None)
         perms = {p: workflow.permits(rec["state"], p, a.role) for p in workflow.PERMISSIONS}
         lock_info = self._lock_info(a, lock)
         blocked = self._edit_blocker(a, rec["state"], lock_info)
@@ -864,6 +868,18 @@ class ReviewService:
             can_edit_links=blocked is None,
             edit_blocked_reason=blocked or "",
             can_release_lock=lock_info is not None and (lock_info.mine or a.role == "admin"),
+            latest_change_request=HistoryEntry(
+                request["action"],
+                self._display(request.get("actor", "")),
+                request.get("from_state", ""),
+                request.get("to_state", ""),
+                request.get("time", ""),
+                request.get("comment", ""),
+            )
+            if request
+            else None,
+            annotatable=current is not None
+            and (current.get("ext") or Path(current["filename"]).suffix).lower() == ".docx",
         )
 
     def _edit_blocker(self, a: Actor, state: str, lock: LockInfo | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from review.models import Evidence
+from review.models import Evidence, HistoryEntry
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,11 @@ class DocumentView:
     edit_blocked_reason: str = ""
     #: a live lock exists and the actor is its holder or an admin
     can_release_lock: bool = False
+    #: the newest "request changes" of the history (actor as display name), None when none:
+    #: what the agency must read while the document is in ``changes_requested``
+    latest_change_request: HistoryEntry | None = None
+    #: an annotated copy of the current version can be made (its original is a .docx)
+    annotatable: bool = False
 
     @property
     def id(self) -> str:
