@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -226,6 +225,7 @@ class Suggester:
         self._by_stem = by_stem
         self._full_mask = [(1 << len(p.stems)) - 1 for p in patterns]
         self._plen = [len(p.stems) for p in patterns]
+        self._contiguous = [p.contiguous for p in patterns]
         self._long_stems = sorted(s for s in by_stem if len(s) >= self.settings.fuzzy_min_len)
         self._fuzzy_cache: dict[str, tuple[tuple[str, float], ...]] = {}
         s = self.settings
@@ -348,13 +348,55 @@ class Suggester:
         # C-level membership test, never looked at again
         relevant = {w: st for w, st in stem_of.items() if st in fan or st in single}
         stop = {w for w in raw if w.lower() in STOPWORDS}
+        occs = [_occurrences(words, relevant) for words, _ in split]
+        completes = self._complete_patterns(occs, fan)
         results = []
-        for sec, (words, segs) in zip(sections, split, strict=True):
+        for sec, (words, segs), occ, complete in zip(sections, split, occs, completes, strict=True):
             n_content = len(words) - sum(map(stop.__contains__, words))
             n_title = len(_TOKEN_RE.findall(sec.title)) if sec.title else 0
-            hits = self._hits(words, segs, n_title, relevant, stop, fan, single, tokq)
+            hits = self._hits(words, segs, n_title, occ, complete, stop, single, tokq)
             results.append(self._rank(sec, words, hits, n_content, allowed_set))
         return results
+
+    def _complete_patterns(
+        self, occs: list[dict[str, list[int]]], fan: dict[str, frozenset[tuple[int, int]]]
+    ) -> list[list[int]]:
+        """Per section, the multi-word patterns every token of which occurs in it, sorted.
+
+        One vectorised pass over the whole document instead of set unions per section: the
+        (section, pattern token) pairs the present stems fill are expanded, de-duplicated (a
+        token may be filled by several stems: exact and fuzzy) and counted per (section,
+        pattern) with numpy; a pattern is complete when the count is its length."""
+        plen = self._plen
+        width = max(plen, default=1)  # pattern token j of pattern p is slot p * width + j
+        n_slots = len(plen) * width
+        stems = sorted(fan)
+        sid = {st: k for k, st in enumerate(stems)}
+        fills = [sorted(pid * width + bit.bit_length() - 1 for pid, bit in fan[st]) for st in stems]
+        lens = np.array([len(f) for f in fills], dtype=np.int64)
+        flat = np.array([x for f in fills for x in f], dtype=np.int64)
+        first = np.concatenate(([0], np.cumsum(lens)))[:-1]
+        present = [[sid[st] for st in occ if st in sid] for occ in occs]
+        per_sec = np.array([len(p) for p in present], dtype=np.int64)
+        stem_arr = np.array([k for p in present for k in p], dtype=np.int64)
+        out: list[list[int]] = [[] for _ in occs]
+        if not len(stem_arr):
+            return out
+        sec_arr = np.repeat(np.arange(len(occs), dtype=np.int64), per_sec)
+        c = lens[stem_arr]
+        total = int(c.sum())
+        within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(c) - c, c)
+        slot = flat[np.repeat(first[stem_arr], c) + within]
+        key = np.sort(np.repeat(sec_arr, c) * n_slots + slot)  # by section, pattern, token
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]  # (np.unique hashes: slower)
+        sp = (key // n_slots) * len(plen) + (key % n_slots) // width  # section * n + pattern
+        starts = np.flatnonzero(np.concatenate(([True], sp[1:] != sp[:-1])))
+        counts = np.diff(np.concatenate((starts, [len(sp)])))
+        sp = sp[starts]
+        done = sp[counts == np.array(plen, dtype=np.int64)[sp % len(plen)]]
+        for s, pid in zip((done // len(plen)).tolist(), (done % len(plen)).tolist(), strict=True):
+            out[s].append(pid)
+        return out
 
     def _vocabulary_patterns(self, vocab: set[str]) -> tuple[dict, dict, dict]:
         """Per vocabulary stem: the multi-word patterns (and token bits) it serves, and the
@@ -383,36 +425,37 @@ class Suggester:
                     d[v] = max(q, d.get(v, 0.0))
         return fan, single, tokq
 
-    def _hits(self, words, segs, n_title, relevant, stop, fan, single, tokq) -> list[tuple]:
+    def _hits(self, words, segs, n_title, occ, complete, stop, single, tokq) -> list[tuple]:
         """Every pattern hit in one section as ``(pattern, first token, last token, quality,
-        in title)``, at most ``max_evidence`` a pattern, minus hits nested in a longer one."""
+        in title)``, at most ``max_evidence`` a pattern, minus hits nested in a longer one.
+        ``occ``: positions of each pattern stem; ``complete``: the multi-word patterns whose
+        tokens all occur (:meth:`_complete_patterns`)."""
         max_gap = self.settings.max_gap
         cap = self.settings.max_evidence
-        # positions of each pattern stem, in order of first occurrence
-        occ: dict[str, list[int]] = {}
-        for i in compress(count(), map(relevant.__contains__, words)):
-            st = relevant[words[i]]
-            if st in occ:
-                occ[st].append(i)
-            else:
-                occ[st] = [i]
         if not occ:
             return []
         hits: list[tuple] = []
         for st, positions in occ.items():
             for pid, q in single.get(st, ()):
                 hits.extend((pid, i, i, q, i < n_title) for i in positions[:cap])
-        # a multi-word pattern is complete when every one of its tokens is present (set union and
-        # Counter run in C: this is the hot loop of long documents)
         plen = self._plen
-        pairs = set().union(*[fan[st] for st in occ if st in fan])
-        complete = sorted(
-            pid for pid, c in Counter(map(itemgetter(0), pairs)).items() if c == plen[pid]
-        )
         if complete:
+            contig = self._contiguous
             # stopwords before each token: token i is preceded by i - sb[i] content words
             sb = list(accumulate(map(stop.__contains__, words), initial=0))
+            window = 1 + max_gap
             for pid in complete:
+                slots = tokq[pid]
+                if len(slots) == 2 and len(slots[0]) == len(slots[1]) == 1 and not contig[pid]:
+                    # the usual pattern: two words, each stood for by one stem
+                    ((s0, q0),) = slots[0].items()
+                    ((s1, q1),) = slots[1].items()
+                    hits.extend(
+                        _pair_hits(
+                            pid, occ[s0], occ[s1], min(q0, q1), segs, sb, window, n_title, cap
+                        )
+                    )
+                    continue
                 # positions (and quality) of each pattern token, in document order
                 pos: list[list[int]] = []
                 qual: list[dict[int, float]] = []
@@ -427,7 +470,7 @@ class Suggester:
                     qual.append(pq)
                     pos.append(p)
                 n = len(pos)
-                if self._patterns[pid].contiguous:
+                if contig[pid]:
                     hits.extend(_contiguous_hits(pid, pos, qual, segs, n_title, cap))
                 else:
                     hits.extend(
@@ -533,6 +576,19 @@ def _HIT_ORDER(h: tuple) -> tuple:  # noqa: N802 - a sort key, like itemgetter
     return (not h[4], -h[3], h[1])
 
 
+def _occurrences(words: list[str], relevant: dict[str, str]) -> dict[str, list[int]]:
+    """Positions of each pattern stem in a section, in order of first occurrence. Words no pattern
+    can use are skipped by a membership test in C."""
+    occ: dict[str, list[int]] = {}
+    for i in compress(count(), map(relevant.__contains__, words)):
+        st = relevant[words[i]]
+        if st in occ:
+            occ[st].append(i)
+        else:
+            occ[st] = [i]
+    return occ
+
+
 def _contiguous_hits(pid, pos, qual, segs, n_title, cap) -> list[tuple]:
     """Hits of a pattern that must match as an exact sequence of tokens in one segment."""
     n = len(pos)
@@ -543,6 +599,35 @@ def _contiguous_hits(pid, pos, qual, segs, n_title, cap) -> list[tuple]:
             out.append((pid, i, i + n - 1, q, i < n_title))
             if len(out) >= cap:
                 break
+    return out
+
+
+def _pair_hits(pid, p0, p1, q, segs, sb, window, n_title, cap) -> list[tuple]:
+    """:func:`_window_hits` for a two-word pattern whose words are each stood for by one stem
+    (so every hit has quality ``q``): the same choices, without the general bookkeeping."""
+    anchors, others = (p1, p0) if len(p1) < len(p0) else (p0, p1)
+    keys = [i - sb[i] for i in others]
+    out = []
+    last_end = -1
+    for a in anchors:
+        if a <= last_end:
+            continue
+        ca = a - sb[a]
+        seg = segs[a]
+        best = -1
+        best_d = window + 1
+        for k in range(bisect_left(keys, ca - window), bisect_right(keys, ca + window)):
+            i = others[k]
+            d = abs(keys[k] - ca)
+            if d < best_d and segs[i] == seg and i != a:
+                best, best_d = i, d
+        if best < 0:
+            continue
+        lo, hi = (a, best) if a < best else (best, a)
+        out.append((pid, lo, hi, q, lo < n_title))
+        last_end = hi
+        if len(out) >= cap:
+            break
     return out
 
 
