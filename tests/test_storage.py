@@ -244,3 +244,42 @@ def test_atomic_write_leaves_old_file_when_interrupted(
         atomic_write_bytes(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
+
+
+def test_update_links_updates_many_in_one_pass_or_none(tmp_path: Path):
+    repo = TinyDBRepository(tmp_path)
+    with repo.create_document(doc_record("d1")) as tx:
+        tx.add_links([link(i) for i in range(5)])
+    path = tmp_path / "store" / "documents" / "d1.json"
+    before = path.read_bytes()
+    with pytest.raises(NotFound), repo.document("d1", write=True) as tx:
+        tx.update_links({"l1": {"state": "confirmed"}, "nope": {"state": "confirmed"}})
+    assert path.read_bytes() == before
+    with repo.document("d1", write=True) as tx:
+        n = tx.update_links({"l1": {"state": "confirmed"}, "l3": {"state": "rejected", "x": 1}})
+    assert n == 2
+    with repo.document("d1") as tx:
+        states = {lk["id"]: lk["state"] for lk in tx.links(1)}
+        assert tx.link("l3")["x"] == 1
+    assert states == {
+        "l0": "suggested",
+        "l1": "confirmed",
+        "l2": "suggested",
+        "l3": "rejected",
+        "l4": "suggested",
+    }
+
+
+def test_framework_imports_are_appended_to_the_directory(tmp_path: Path):
+    repo = TinyDBRepository(tmp_path)
+    assert repo.imports() == []
+    repo.add_import({"framework_id": "a", "imported_by": "ada"})
+    repo.add_import({"framework_id": "b", "imported_by": "ada"})
+    assert [r["framework_id"] for r in TinyDBRepository(tmp_path).imports()] == ["a", "b"]
+
+
+def test_summary_carries_the_last_action(tmp_path: Path):
+    rec = doc_record("d1", last_action="submit", last_actor="u", last_action_at="t")
+    s = summary_of(rec)
+    assert (s["last_action"], s["last_actor"], s["last_action_at"]) == ("submit", "u", "t")
+    assert summary_of(doc_record("d2"))["last_action"] is None  # old records: absent, not an error

@@ -158,3 +158,26 @@ def test_permission_table_is_exported_and_sane():
     # links are edited by staff only, only in review
     assert {s for s in STATES if table[s]["edit_links"]} == {"in_review"}
     assert set(table["in_review"]["edit_links"]) == {"reviewer", "admin"}
+
+
+def test_options_keep_refused_transitions_with_their_reason():
+    from review.workflow import options
+
+    ctx = Context(role="reviewer", username="rita", state="in_review", undecided=3)
+    got = {t.id: reason for t, reason in options(ctx)}
+    assert got == {"request_changes": None, "approve": "3 suggestions are still undecided"}
+    # the role filter: nothing for the agency in review, submit only in draft
+    assert options(Context(role="agency_user", username="a", state="in_review")) == []
+    draft = options(Context(role="agency_user", username="a", state="draft", version_count=1))
+    assert [(t.id, r) for t, r in draft] == [("submit", None)]
+    # revise is not manual: only with manual_only=False
+    cr = Context(role="agency_user", username="a", state="changes_requested")
+    assert options(cr) == []
+    assert [t.id for t, _ in options(cr, manual_only=False)] == ["revise"]
+    # allowed options are exactly allowed_transitions
+    for state in STATES:
+        for role in ROLES:
+            c = Context(role=role, username="x", state=state, version_count=1)
+            assert [t.id for t, r in options(c) if r is None] == [
+                t.id for t in allowed_transitions(c)
+            ]

@@ -11,19 +11,30 @@ API summary (``svc = ReviewService(data_dir=...)`` or ``ReviewService(repo, cloc
               svc.create_user(actor, username, password, role, agency_id=None, display_name="")
               svc.list_users(actor) -> [UserView];  svc.set_user_active(actor, username, active)
               svc.set_role(actor, username, role, agency_id=None)
-              svc.set_password(actor, username, new, current_password=None)
+              svc.set_password(actor, username, new, current_password=None)   (own: current required)
+              svc.reset_password(actor, username) -> str   random password, shown once
+  frameworks  svc.list_frameworks(actor) -> [Framework];  svc.framework(actor, id) / svc.framework(id)
+              svc.preview_framework / import_framework(actor, filename, data) -> Framework
+              svc.framework_imports(actor) -> [FrameworkImport]   (imports go to <data>/frameworks)
   documents   svc.upload(actor, data, filename, document_id=None, title=None) -> UploadResult
-              svc.get_document(actor, doc_id) -> DocumentView   (.permissions, .actions, .lock)
+              svc.get_document(actor, doc_id) -> DocumentView   (.permissions, .actions, .lock,
+                  .can_edit_links/.edit_blocked_reason, .can_release_lock, .latest_change_request)
               svc.list_documents(actor, state=None, agency_id=None) -> [DocumentSummary]
+                  (summaries carry last_action / last_actor / last_action_at)
+              svc.review_items(actor, doc_id) -> [Item]   competencies the review covers
               svc.sections(actor, doc_id, version=None) -> [Section]
               svc.links(actor, doc_id, version=None) -> [LinkView]
               svc.original(actor, doc_id, version=None) -> (filename, bytes)
   links       svc.confirm_link / reject_link(reason) / undo_link / decide_link(actor, doc_id, link_id, ...)
+              svc.confirm_links(actor, doc_id, link_ids, note="") -> int   one transaction, all or none
               svc.add_link(actor, doc_id, section_id, competency, note="");  svc.remove_link(...)
               svc.set_link_note(actor, doc_id, link_id, note)
   workflow    svc.transition(actor, doc_id, action, comment="") -> DocumentView  (TransitionRefused)
               actions: submit, retract, claim, request_changes, approve, reopen (revise = upload)
+              svc.transition_options(actor, doc_id) -> [TransitionOption]  (refused ones + reason)
               svc.comment(actor, doc_id, text);  svc.history(actor, doc_id) -> [HistoryEntry]
+              svc.audit_trail(actor, limit=200, agency_id=None, action=None, since=None)
+                  -> [AuditEntry]   admin; every document's history, newest first
   lock        svc.lock_status / acquire_lock / release_lock(actor, doc_id)            (LockHeld)
   worklists   svc.worklists(actor) -> [Worklist] (.label "Awaiting review (3)", .documents)
               svc.worklist(actor, name)  names: awaiting_review, my_reviews, changes_requested,
@@ -40,12 +51,15 @@ from review.auth import SYSTEM, Actor
 from review.services.core import ReviewService
 from review.services.views import (
     AgencyView,
+    AuditEntry,
     CoverageSummary,
     DocumentSummary,
     DocumentView,
+    FrameworkImport,
     LinkChange,
     LinkView,
     LockInfo,
+    TransitionOption,
     UploadResult,
     UserView,
     VersionInfo,
@@ -56,13 +70,16 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "AgencyView",
+    "AuditEntry",
     "CoverageSummary",
     "DocumentSummary",
     "DocumentView",
+    "FrameworkImport",
     "LinkChange",
     "LinkView",
     "LockInfo",
     "ReviewService",
+    "TransitionOption",
     "UploadResult",
     "UserView",
     "VersionInfo",
