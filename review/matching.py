@@ -344,37 +344,82 @@ class Suggester:
         vocab = set(stem_of.values())
         self._fuzzy(vocab)
         fan, single, tokq = self._vocabulary_patterns(vocab)
-        # raw token -> stem, only for tokens some pattern can use: generic words are skipped by a
-        # C-level membership test, never looked at again
-        relevant = {w: st for w, st in stem_of.items() if st in fan or st in single}
+        anchors, fills, tracked = self._sequence_anchors(fan, single, tokq)
+        # raw token -> stem, only for tokens tracked per section: generic words (and the "the" of
+        # "the life", see _sequence_anchors) are skipped by a C-level membership test
+        relevant = {w: st for w, st in stem_of.items() if st in fills or st in single}
         stop = {w for w in raw if w.lower() in STOPWORDS}
         occs = [_occurrences(words, relevant) for words, _ in split]
-        completes = self._complete_patterns(occs, fan)
+        completes = self._complete_patterns(occs, fills, tracked)
         results = []
         for sec, (words, segs), occ, complete in zip(sections, split, occs, completes, strict=True):
             n_content = len(words) - sum(map(stop.__contains__, words))
             n_title = len(_TOKEN_RE.findall(sec.title)) if sec.title else 0
-            hits = self._hits(words, segs, n_title, occ, complete, stop, single, tokq)
+            hits = self._hits(
+                words, segs, n_title, occ, complete, stop, single, tokq, anchors, stem_of
+            )
             results.append(self._rank(sec, words, hits, n_content, allowed_set))
         return results
 
+    def _sequence_anchors(
+        self, fan: dict[str, frozenset[tuple[int, int]]], single: dict, tokq: dict
+    ) -> tuple[dict[int, int], dict[str, list[int]], list[int]]:
+        """Which pattern tokens are tracked per section.
+
+        Stems that serve only exact sequences ("the" of "the life", "first" of "first
+        responder") are among the commonest words of any text; tracking every "the" cost more
+        than all the rest. They are left *untracked*: a sequence is found from the positions of
+        one of its tracked tokens (its *anchor*) and its other words are read off the section's
+        words. A sequence with no token to anchor on has its stems tracked after all.
+
+        Returns the anchor token of each sequence; per tracked stem, the pattern tokens it fills
+        for :meth:`_complete_patterns` (as slots ``pattern * width + token``; the untracked
+        tokens of a sequence are left out, they are checked at its anchor); and per pattern, the
+        number of its tracked tokens."""
+        contig = self._contiguous
+        untracked = {
+            v for v, ps in fan.items() if v not in single and all(contig[pid] for pid, _ in ps)
+        }
+        sequences = sorted(pid for pid in tokq if contig[pid])
+        for pid in sequences:  # a sequence with no tracked token has them all tracked
+            if not any(untracked.isdisjoint(d) for d in tokq[pid]):
+                untracked.difference_update(*tokq[pid])
+        anchors: dict[int, int] = {}
+        tracked = list(self._plen)
+        for pid in sequences:  # (tracking more stems above only ever freed more tokens)
+            free = [j for j, d in enumerate(tokq[pid]) if untracked.isdisjoint(d)]
+            anchors[pid] = free[0]
+            tracked[pid] = len(free)
+        width = max(self._plen, default=1)
+        fills: dict[str, list[int]] = {}
+        for v, ps in fan.items():
+            if v in untracked:
+                continue
+            fills[v] = sorted(
+                pid * width + bit.bit_length() - 1
+                for pid, bit in ps
+                if not contig[pid] or untracked.isdisjoint(tokq[pid][bit.bit_length() - 1])
+            )
+        return anchors, fills, tracked
+
     def _complete_patterns(
-        self, occs: list[dict[str, list[int]]], fan: dict[str, frozenset[tuple[int, int]]]
+        self, occs: list[dict[str, list[int]]], fills: dict[str, list[int]], tracked: list[int]
     ) -> list[list[int]]:
         """Per section, the multi-word patterns every token of which occurs in it, sorted.
 
         One vectorised pass over the whole document instead of set unions per section: the
         (section, pattern token) pairs the present stems fill are expanded, de-duplicated (a
         token may be filled by several stems: exact and fuzzy) and counted per (section,
-        pattern) with numpy; a pattern is complete when the count is its length."""
+        pattern) with numpy; a pattern is complete when the count is its number of tracked
+        tokens (a sequence's untracked words are checked later, at its anchor)."""
         plen = self._plen
         width = max(plen, default=1)  # pattern token j of pattern p is slot p * width + j
         n_slots = len(plen) * width
-        stems = sorted(fan)
+        required = np.array(tracked, dtype=np.int64)
+        stems = sorted(fills)
         sid = {st: k for k, st in enumerate(stems)}
-        fills = [sorted(pid * width + bit.bit_length() - 1 for pid, bit in fan[st]) for st in stems]
-        lens = np.array([len(f) for f in fills], dtype=np.int64)
-        flat = np.array([x for f in fills for x in f], dtype=np.int64)
+        lens = np.array([len(fills[st]) for st in stems], dtype=np.int64)
+        flat = np.array([x for st in stems for x in fills[st]], dtype=np.int64)
         first = np.concatenate(([0], np.cumsum(lens)))[:-1]
         present = [[sid[st] for st in occ if st in sid] for occ in occs]
         per_sec = np.array([len(p) for p in present], dtype=np.int64)
@@ -393,7 +438,7 @@ class Suggester:
         starts = np.flatnonzero(np.concatenate(([True], sp[1:] != sp[:-1])))
         counts = np.diff(np.concatenate((starts, [len(sp)])))
         sp = sp[starts]
-        done = sp[counts == np.array(plen, dtype=np.int64)[sp % len(plen)]]
+        done = sp[counts == required[sp % len(plen)]]
         for s, pid in zip((done // len(plen)).tolist(), (done % len(plen)).tolist(), strict=True):
             out[s].append(pid)
         return out
@@ -425,7 +470,9 @@ class Suggester:
                     d[v] = max(q, d.get(v, 0.0))
         return fan, single, tokq
 
-    def _hits(self, words, segs, n_title, occ, complete, stop, single, tokq) -> list[tuple]:
+    def _hits(
+        self, words, segs, n_title, occ, complete, stop, single, tokq, anchors, stem_of
+    ) -> list[tuple]:
         """Every pattern hit in one section as ``(pattern, first token, last token, quality,
         in title)``, at most ``max_evidence`` a pattern, minus hits nested in a longer one.
         ``occ``: positions of each pattern stem; ``complete``: the multi-word patterns whose
@@ -446,7 +493,22 @@ class Suggester:
             window = 1 + max_gap
             for pid in complete:
                 slots = tokq[pid]
-                if len(slots) == 2 and len(slots[0]) == len(slots[1]) == 1 and not contig[pid]:
+                if contig[pid]:
+                    j = anchors[pid]
+                    hits.extend(
+                        _sequence_hits(
+                            pid,
+                            slots,
+                            j,
+                            _positions(slots[j], occ),
+                            words,
+                            stem_of,
+                            segs,
+                            n_title,
+                            cap,
+                        )
+                    )
+                elif len(slots) == 2 and len(slots[0]) == len(slots[1]) == 1:
                     # the usual pattern: two words, each stood for by one stem
                     ((s0, q0),) = slots[0].items()
                     ((s1, q1),) = slots[1].items()
@@ -455,26 +517,17 @@ class Suggester:
                             pid, occ[s0], occ[s1], min(q0, q1), segs, sb, window, n_title, cap
                         )
                     )
-                    continue
-                # positions (and quality) of each pattern token, in document order
-                pos: list[list[int]] = []
-                qual: list[dict[int, float]] = []
-                for d in tokq[pid]:
-                    if len(d) == 1:  # one stem stands for the token (the usual case)
-                        ((st, q),) = d.items()
-                        p = occ.get(st, [])
-                        pq = dict.fromkeys(p, q)
-                    else:
-                        pq = {i: q for st, q in d.items() for i in occ.get(st, ())}
-                        p = sorted(pq)
-                    qual.append(pq)
-                    pos.append(p)
-                n = len(pos)
-                if contig[pid]:
-                    hits.extend(_contiguous_hits(pid, pos, qual, segs, n_title, cap))
                 else:
+                    # positions (and quality) of each pattern token, in document order
+                    pos = [_positions(d, occ) for d in slots]
+                    qual = [
+                        {i: d[stem_of[words[i]]] for i in p}
+                        for d, p in zip(slots, pos, strict=True)
+                    ]
                     hits.extend(
-                        _window_hits(pid, pos, qual, segs, sb, n - 1 + max_gap, n_title, cap)
+                        _window_hits(
+                            pid, pos, qual, segs, sb, len(slots) - 1 + max_gap, n_title, cap
+                        )
                     )
         # drop hits nested inside a hit of a longer pattern
         big = [h for h in hits if h[2] > h[1]]
@@ -589,14 +642,33 @@ def _occurrences(words: list[str], relevant: dict[str, str]) -> dict[str, list[i
     return occ
 
 
-def _contiguous_hits(pid, pos, qual, segs, n_title, cap) -> list[tuple]:
-    """Hits of a pattern that must match as an exact sequence of tokens in one segment."""
-    n = len(pos)
+def _positions(d: dict[str, float], occ: dict[str, list[int]]) -> list[int]:
+    """Sorted positions of the stems standing for one pattern token."""
+    if len(d) == 1:  # one stem (the usual case): its list, already in order
+        return occ.get(next(iter(d)), [])
+    return sorted(i for st in d for i in occ.get(st, ()))
+
+
+def _sequence_hits(pid, slots, anchor, at, words, stem_of, segs, n_title, cap) -> list[tuple]:
+    """Hits of a pattern that must match as an exact sequence of tokens in one segment, found
+    from the positions ``at`` of its token number ``anchor``; the other tokens are read off
+    ``words`` (some of them are not tracked, see :meth:`Suggester._sequence_anchors`)."""
+    n = len(slots)
+    last = len(words) - n
     out = []
-    for i in pos[0]:
-        if all(i + j in qual[j] and segs[i + j] == segs[i] for j in range(1, n)):
-            q = min(qual[j][i + j] for j in range(n))
-            out.append((pid, i, i + n - 1, q, i < n_title))
+    for p in at:
+        i = p - anchor
+        if i < 0 or i > last:
+            continue
+        seg = segs[i]
+        qs = []
+        for j, d in enumerate(slots):
+            q = d.get(stem_of[words[i + j]])
+            if q is None or segs[i + j] != seg:
+                break
+            qs.append(q)
+        else:
+            out.append((pid, i, i + n - 1, min(qs), i < n_title))
             if len(out) >= cap:
                 break
     return out
