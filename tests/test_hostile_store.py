@@ -156,13 +156,6 @@ def test_accepted_upload_is_stored_whole(corpus, store, name: str, monkeypatch):
     assert "root:x:0" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ReviewService.upload names the stored original after the upload's claimed extension "
-    "(Path(filename).suffix), not the sniffed format: a .docx called 'invoice\\u202excod.exe' is "
-    "kept as <sha256>.exe, and a name whose extension has a non-ASCII letter is refused with the "
-    "misleading NotFound 'no such original' from storage.original_path",
-)
 @pytest.mark.parametrize("filename", ["invoice\u202excod.exe", "policy.d\u043ecx"])
 def test_original_is_kept_under_its_real_format(store, filename: str):
     from tests.e2e_support import policy_docx

@@ -224,6 +224,8 @@ class ReviewService:
         role or agency changes made since sign-in."""
         if actor == SYSTEM:
             return actor
+        if not isinstance(actor, Actor):
+            raise AuthenticationFailed("sign in first")
         rec = self.repo.user(actor.username)
         if rec is None or not rec.get("active", True):
             raise AuthenticationFailed("your account is not active; sign in again or ask an admin")
@@ -692,7 +694,8 @@ class ReviewService:
         suggestions: list[list[Suggestion]] = self._suggester(fw).suggest(
             list(parsed.sections), items=item_ids
         )
-        ext = Path(filename).suffix.lower() or ".bin"
+        # named by the format the parser detected, never by the extension the upload claims
+        ext = f".{parsed.format}"
         sha = self.repo.put_original(data, ext)
         now = self._now()
         version = {
