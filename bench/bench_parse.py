@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args(argv)
 
-    path = HERE / "out" / f"manual-{args.sections}.docx"
+    path = HERE / "out" / f"manual-{args.sections}-realistic.docx"  # corpus.py default style
     if not path.exists():
         t0 = time.perf_counter()
         make_policy_manual(path, sections=args.sections)
