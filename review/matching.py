@@ -23,6 +23,15 @@ Why this design (measured on ``eval-dev``; see ``bench/`` and the README figures
 
 Everything is deterministic: phrases and vocabularies are processed in sorted or document order
 and ties are broken by competency id.
+
+How it stays fast on a 5,000-section manual (``bench/bench_analyze.py``; the results are exactly
+those of scoring each section on its own, ``tests/test_matching_golden.py``): a whole document
+is scored at once. Its words are split at sentence boundaries and tokenised in C
+(:func:`split_words`), its vocabulary is stemmed and fuzzy-matched once, and words no phrase
+uses are dropped by C-level membership tests. The multi-word patterns complete in each section
+are found for all sections in one numpy pass; the window search runs only for those. Words that
+serve only exact sequences ("the" of "the life") are not tracked: sequences are read off the
+words around a tracked anchor word. Character offsets are found only for the evidence shown.
 """
 
 from __future__ import annotations
