@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -109,7 +110,16 @@ class MatchSettings:
 
 # --------------------------------------------------------------------------- text handling
 
-_STEMMER = snowballstemmer.stemmer("english")
+# A snowball Stemmer keeps per-call state, so one shared across threads (Streamlit runs each
+# session in a thread) crashes or returns another word's stem: one stemmer per thread.
+_STEMMERS = threading.local()
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    st = getattr(_STEMMERS, "stemmer", None)
+    if st is None:
+        st = _STEMMERS.stemmer = snowballstemmer.stemmer("english")
+    return st
 
 
 @lru_cache(maxsize=200_000)
@@ -118,7 +128,7 @@ def stem(word: str) -> str:
     w = word.lower().translate(_JOINERS)
     if w.endswith("s") and word.endswith(("'s", "’s")):
         w = w[:-1]
-    return _STEMMER.stemWord(w) if w.isalpha() else w
+    return _stemmer().stemWord(w) if w.isalpha() else w
 
 
 _BOUNDARY_RE = re.compile(r"[\n.!?;]")

@@ -248,13 +248,6 @@ def test_upload_page_shows_the_message_and_stores_nothing(corpus, store, name: s
 # --------------------------------------------------------------------------- concurrent uploads
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review.matching shares one snowballstemmer Stemmer (module-level _STEMMER) across "
-    "threads; Stemmer objects keep per-call state, so concurrent uploads (Streamlit sessions are "
-    "threads) raise IndexError inside find_among_b or silently get another word's stem, which "
-    "stem()'s lru_cache then keeps for the life of the process (found by bench/load_services.py)",
-)
 def test_stemming_is_thread_safe():
     import random
     import string
