@@ -9,9 +9,7 @@ table rows with filters, chart rows, and the session-expiry arithmetic.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -329,33 +327,6 @@ def gaps(coverage: Iterable[CoverageRow]) -> list[CoverageRow]:
     return [row for row in coverage if row.status == "not_addressed"]
 
 
-def coverage_csv_bytes(coverage: Iterable[CoverageRow]) -> bytes:
-    """The coverage matrix as CSV (UTF-8 with BOM so Excel opens it right).
-
-    A fallback for when the reports module offers no CSV of its own.
-    """
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["competency", "label", "status", "sections", "justification", "recommendation"])
-    for row in coverage:
-        w.writerow(
-            [
-                row.competency,
-                row.label,
-                row.status,
-                ";".join(row.sections),
-                _csv_safe(row.justification),
-                _csv_safe(row.recommendation),
-            ]
-        )
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a cell must not start with = + - @."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 # --------------------------------------------------------------------------- documents list
 
 
@@ -408,7 +379,6 @@ __all__ = [
     "STATES",
     "LinkFilter",
     "coverage_chart_rows",
-    "coverage_csv_bytes",
     "coverage_label",
     "coverage_table_rows",
     "document_rows",

@@ -552,12 +552,17 @@ def test_coverage_statuses(w: World):
     assert summary.text == f"{summary.decided} of {summary.total} required competencies decided"
     w.svc.assess(w.rita, doc, "C2", None)
     assert {r.competency: r for r in w.svc.coverage(w.rita, doc)}["C2"].status == "not_addressed"
-    # csv
-    table = list(csv.DictReader(io.StringIO(w.svc.coverage_csv(w.rita, doc).decode("utf-8-sig"))))
-    assert {r["competency"]: r["status"] for r in table}["C5"] == "met"
-    titles = {s.id: s.title for s in w.svc.sections(w.rita, doc)}
-    c5_cell = {r["competency"]: r["sections"] for r in table}["C5"]
-    assert set(c5_cell.split("; ")) == {titles[lk.section_id] for lk in c5}
+    # csv: the statement of applicability, formula-safe (a note is untrusted text)
+    w.svc.assess(w.rita, doc, "C6.ix", "partial", "=HYPERLINK(1)")
+    raw = w.svc.coverage_csv(w.rita, doc)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = {r["Competency"]: r for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))}
+    assert set(table) == set(rows)
+    assert table["C5"]["Status"] == "Met" and table["C1"]["Status"] == "Not addressed"
+    assert table["C6.ix"]["Justification or note"] == "'=HYPERLINK(1)"
+    titles = {s.id: " › ".join(s.path) for s in w.svc.sections(w.rita, doc)}
+    cited = table["C5"]["Sections cited"]
+    assert set(cited.split("; ")) == {titles[lk.section_id] for lk in c5}
 
 
 def test_report_context_and_download_permissions(w: World):

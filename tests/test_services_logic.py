@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from review.coverage import compute_coverage
 from review.framework import get_framework
 from review.models import Evidence, Section, Suggestion
-from review.services.logic import carry_over, compute_coverage
+from review.services.logic import carry_over
 
 
 def _link(section: str, comp: str, state: str) -> dict:

@@ -11,68 +11,27 @@ from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import PurePath
 
+from review.coverage import CITING_UNREVIEWED, compute_coverage
 from review.framework import Framework, Item
 from review.models import CoverageRow, ParsedDocument, ReportContext, ReportLink, Suggestion
-
-GENERIC_RECOMMENDATION = (
-    "Add written policy or procedure that addresses this competency: say who is responsible, "
-    "what staff do, and how staff are trained."
-)
-
-
-def recommendation_for(item: Item) -> str:
-    """The framework's own recommendation for a gap, or a generic one built from the statement."""
-    return item.recommendation or GENERIC_RECOMMENDATION
 
 
 def suggested_coverage(
     framework: Framework, required: tuple[Item, ...], links: list[ReportLink]
 ) -> list[CoverageRow]:
-    """Coverage of ``required`` from suggested links: a competency with a suggestion is "met"
-    (the reports label it suggested); a parent with no suggestion of its own is "met" when every
-    required sub-skill is and "partial" when some are; anything else is "not addressed".
-
-    Sections are listed best score first so the matrix cites the strongest evidence.
-    """
-    by_competency: dict[str, list[ReportLink]] = {}
-    for link in links:
-        if link.state in ("suggested", "confirmed", "added"):
-            by_competency.setdefault(link.competency, []).append(link)
-    required_ids = {it.id for it in required}
-    children: dict[str, list[str]] = {}
-    for it in required:
-        if it.parent and it.parent in required_ids:
-            children.setdefault(it.parent, []).append(it.id)
-
-    rows: list[CoverageRow] = []
-    for it in required:
-        own = sorted(by_competency.get(it.id, []), key=lambda lk: -(lk.score or 0.0))
-        kids = children.get(it.id, [])
-        covered_kids = [k for k in kids if by_competency.get(k)]
-        if own or (kids and len(covered_kids) == len(kids)):
-            status = "met"
-        elif covered_kids:
-            status = "partial"
-        else:
-            status = "not_addressed"
-        gap = status != "met"
-        rows.append(
-            CoverageRow(
-                competency=it.id,
-                label=it.label,
-                statement=it.statement,
-                status=status,
-                sections=tuple(dict.fromkeys(lk.section_id for lk in own)),
-                justification=(
-                    f"Sub-skills suggested: {', '.join(covered_kids)}"
-                    if covered_kids and not own
-                    else ""
-                ),
-                recommendation=recommendation_for(it) if gap else "",
-                training=it.training if gap else (),
-            )
-        )
-    return rows
+    """Coverage of ``required`` from suggested links, by the same rule as a review
+    (:func:`review.coverage.compute_coverage`) with suggestions counting as citations; the
+    reports label every status "suggested". Sections are cited best score first."""
+    ranked = sorted(links, key=lambda lk: -(lk.score or 0.0))
+    return compute_coverage(
+        framework,
+        required,
+        (
+            {"state": lk.state, "competency": lk.competency, "section_id": lk.section_id}
+            for lk in ranked
+        ),
+        citing=CITING_UNREVIEWED,
+    )
 
 
 def analysis_context(

@@ -27,6 +27,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from review.config import TEMPLATES_DIR
+from review.coverage import recommendation_for
 from review.framework import Framework, Item
 from review.models import CoverageRow, ReportContext, ReportLink, Section
 from review.reports._text import (
@@ -43,7 +44,6 @@ from review.reports._text import (
     xml_safe,
 )
 from review.reports.chart import chart_png, status_counts
-from review.reports.context import recommendation_for
 
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "review-report.docx"
 MAX_CITED_SECTIONS = 5  # per matrix row; the rest are counted ("+ 12 more sections")

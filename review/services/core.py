@@ -5,10 +5,8 @@ See :mod:`review.services` for the API summary.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import heapq
-import io
 import os
 import re
 import secrets
@@ -29,6 +27,7 @@ from review.auth import (
     verify_password,
 )
 from review.config import DEFAULT_FRAMEWORK_ID
+from review.coverage import compute_coverage
 from review.errors import (
     AuthenticationFailed,
     LockHeld,
@@ -59,7 +58,6 @@ from review.models import (
 )
 from review.services.logic import (
     carry_over,
-    compute_coverage,
     link_record,
     new_id,
     suggestion_links,
@@ -1426,40 +1424,11 @@ class ReviewService:
             tx.set_assessment(number, competency, record)
 
     def coverage_csv(self, actor: Actor, document_id: str) -> bytes:
-        """The coverage matrix as CSV (UTF-8 with BOM so Excel opens it right)."""
-        a = self._current(actor)
-        with self.repo.document(document_id) as tx:
-            rec = tx.get()
-            self._visible(a, rec)
-            self._require_download(a, rec)
-            rows, _, v = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
-        titles = {s["id"]: s["title"] or "(preamble)" for s in v["parsed"]["sections"]}
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(
-            [
-                "competency",
-                "label",
-                "status",
-                "sections",
-                "justification",
-                "recommendation",
-                "training",
-            ]
-        )
-        for r in rows:
-            w.writerow(
-                [
-                    r.competency,
-                    r.label,
-                    r.status,
-                    "; ".join(titles.get(s, s) for s in r.sections),
-                    r.justification,
-                    r.recommendation,
-                    "; ".join(r.training),
-                ]
-            )
-        return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        """The coverage matrix as a statement of applicability (CSV, UTF-8 with a BOM so Excel
+        opens it right); the same writer and columns as the report downloads."""
+        from review.reports import coverage_csv
+
+        return coverage_csv(self.report_context(actor, document_id, with_original=False))
 
     def _require_download(self, a: Actor, rec: Record) -> None:
         if not workflow.permits(rec["state"], "download_reports", a.role):
@@ -1517,9 +1486,15 @@ class ReviewService:
     # ================================================================ reports
 
     def report_context(
-        self, actor: Actor, document_id: str, version: int | None = None
+        self,
+        actor: Actor,
+        document_id: str,
+        version: int | None = None,
+        with_original: bool = True,
     ) -> ReportContext:
-        """Everything the reports need, after checking the actor may download reports now."""
+        """Everything the reports need, after checking the actor may download reports now
+        (``with_original=False`` skips reading the uploaded file, for the CSV and the review
+        report, which do not need it)."""
         a = self._current(actor)
         with self.repo.document(document_id) as tx:
             rec = tx.get()
@@ -1581,7 +1556,7 @@ class ReviewService:
                 )
                 for h in history
             ],
-            original=self.repo.read_original(v["sha256"], v["ext"]),
+            original=self.repo.read_original(v["sha256"], v["ext"]) if with_original else None,
             approver=self._display(rec.get("approved_by", "")),
             approved_at=rec.get("approved_at", ""),
             reviewed=rec["state"] in ("in_review", "changes_requested", "approved"),

@@ -1,4 +1,5 @@
-"""Pure review logic the service composes: carrying links over to a new version, and coverage.
+"""Pure review logic the service composes: links from suggestions and carrying them over to a new
+version (coverage is :mod:`review.coverage`).
 
 No store, no clock: inputs in, records out, so each rule is tested on its own.
 """
@@ -9,13 +10,11 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from review.framework import Framework, Item
-from review.models import CoverageRow, Section, Suggestion
+from review.models import Section, Suggestion
 from review.services.views import LinkChange
 
 Record = dict[str, Any]
 DECIDED = ("confirmed", "rejected", "added")
-CITING = ("confirmed", "added")
 
 
 def new_id() -> str:
@@ -220,92 +219,3 @@ def carry_over(
         )
     )
     return links, carried, needs_review, dropped
-
-
-# --------------------------------------------------------------------------- coverage
-
-
-def default_recommendation(item: Item) -> str:
-    return (
-        item.recommendation or f"Add written policy that addresses {item.label}: {item.statement}"
-    )
-
-
-def training_for(fw: Framework, item: Item) -> tuple[str, ...]:
-    out = []
-    for mid in item.training:
-        m = fw.training_module(mid)
-        out.append(f"{m.id}: {m.title}" if m else mid)
-    return tuple(out)
-
-
-def compute_coverage(
-    fw: Framework,
-    required: Sequence[Item],
-    links: Iterable[Record],
-    assessments: Iterable[Record],
-) -> list[CoverageRow]:
-    """Coverage rows for the required items.
-
-    * ``met``: a confirmed or added link cites the item;
-    * a parent item (C6) not cited itself takes its status from its required sub-skills: met
-      when all are met, partial when some are met or partial, otherwise not addressed;
-    * the reviewer's assessment overrides: ``partial`` (note) or ``not_applicable`` (justification);
-    * otherwise ``not_addressed`` — a gap, with the item's recommendation and training.
-    """
-    cited: dict[str, list[str]] = {}
-    for link in links:
-        if link["state"] in CITING:
-            cited.setdefault(link["competency"], [])
-            if link["section_id"] not in cited[link["competency"]]:
-                cited[link["competency"]].append(link["section_id"])
-    assessed = {a["competency"]: a for a in assessments}
-    required_ids = {it.id for it in required}
-    children: dict[str, list[str]] = {}
-    for it in required:
-        if it.parent and it.parent in required_ids:
-            children.setdefault(it.parent, []).append(it.id)
-
-    def base_status(item_id: str) -> str:
-        if item_id in cited:
-            return "met"
-        a = assessed.get(item_id)
-        if a and a["status"] == "partial":
-            return "partial"
-        return "not_addressed"
-
-    rows: list[CoverageRow] = []
-    for it in required:
-        a = assessed.get(it.id)
-        sections = tuple(cited.get(it.id, ()))
-        if a and a["status"] == "not_applicable":
-            status = "not_applicable"
-        elif a and a["status"] == "partial":
-            status = "partial"
-        elif sections:
-            status = "met"
-        elif it.id in children:
-            kids = [base_status(c) for c in children[it.id]]
-            if all(k == "met" for k in kids):
-                status = "met"
-            elif any(k in ("met", "partial") for k in kids):
-                status = "partial"
-            else:
-                status = "not_addressed"
-            sections = tuple(dict.fromkeys(s for c in children[it.id] for s in cited.get(c, ())))
-        else:
-            status = "not_addressed"
-        gap = status in ("not_addressed", "partial")
-        rows.append(
-            CoverageRow(
-                competency=it.id,
-                label=it.label,
-                statement=it.statement,
-                status=status,
-                sections=sections,
-                justification=(a or {}).get("note", ""),
-                recommendation=default_recommendation(it) if gap else "",
-                training=training_for(fw, it) if gap else (),
-            )
-        )
-    return rows
