@@ -192,7 +192,7 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
         page.get_by_role("button", name="Coverage matrix (.csv)").click()
     csv_path = output_dir / "e2e-coverage.csv"
     dl.value.save_as(csv_path)
-    assert csv_path.read_text(encoding="utf-8-sig").startswith("competency,label,status")
+    assert csv_path.read_text(encoding="utf-8-sig").startswith("Competency,Label,Statement,Status")
     assert seed.svc.get_document(seed.actor("rita"), doc_id).state == "approved"
     sign_out(page)
 
