@@ -40,7 +40,7 @@ import math
 import re
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, compress, count
@@ -66,6 +66,9 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:['’\-][A-Za-z0-9]+)*")
 _JOINERS = str.maketrans("", "", "-'’")
 
 STRENGTHS = ("strong", "normal", "weak")
+
+#: sections scored together (see :meth:`Suggester._score`)
+_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -320,21 +323,21 @@ class Suggester:
             return sorted({self._index[c] for c in items})
         return [self._index[it.id] for it in self.framework.items_for_tier_option(tier)]
 
-    def _fuzzy(self, vocab: Iterable[str]) -> None:
-        """Fill the cache: for each new long vocabulary stem, the phrase stems it may stand for."""
+    def _fuzzy(self, vocab: Iterable[str]) -> dict[str, tuple[tuple[str, float], ...]]:
+        """The phrase stems each long vocabulary stem may stand for (stems with none left out).
+
+        The cache is shared by every thread using this suggester (Streamlit sessions are
+        threads), so it is never seen half-filled: new entries are computed into a local dict and
+        published with one ``dict.update``; when it grows too big it is replaced, not cleared.
+        The caller uses the returned dict, not the cache, which another thread may replace."""
         s = self.settings
-        new = sorted({v for v in vocab if v not in self._fuzzy_cache})
-        if not new:
-            return
-        if len(self._fuzzy_cache) + len(new) > 500_000:  # bound memory in a long-lived process
-            self._fuzzy_cache.clear()
-        for v in new:
-            self._fuzzy_cache[v] = ()
+        cache = self._fuzzy_cache
+        vocab = set(vocab)
+        new = sorted(v for v in vocab if v not in cache)
+        computed: dict[str, tuple[tuple[str, float], ...]] = dict.fromkeys(new, ())
         cand = [v for v in new if len(v) >= s.fuzzy_min_len and v.isalpha()]
-        if not cand or not self._long_stems:
-            return
         found: dict[str, list[tuple[str, float]]] = {}
-        for start in range(0, len(cand), 2048):
+        for start in range(0, len(cand) if self._long_stems else 0, 2048):
             block = cand[start : start + 2048]
             m = process.cdist(
                 block,
@@ -350,9 +353,17 @@ class Suggester:
                 if v != p:
                     found.setdefault(v, []).append((p, float(m[r, c])))
         for v, lst in found.items():
-            self._fuzzy_cache[v] = tuple(sorted(lst))
+            computed[v] = tuple(sorted(lst))
+        if computed:
+            if len(cache) + len(computed) > 500_000:  # bound memory in a long-lived process
+                self._fuzzy_cache = computed
+            else:
+                cache.update(computed)
+        out = {v: m for v, m in computed.items() if m}
+        out.update((v, cache[v]) for v in vocab if v not in computed and cache[v])
+        return out
 
-    def _score(self, sections: Sequence[Section], allowed: list[int]) -> list[_Scored]:
+    def _score(self, sections: Sequence[Section], allowed: list[int]) -> Iterator[_Scored]:
         allowed_set = set(allowed)
         # every section's words and segments; the document's vocabulary is stemmed once
         split = [split_words(sec.full_text) for sec in sections]
@@ -361,24 +372,29 @@ class Suggester:
             raw.update(words)
         stem_of = {w: stem(w) for w in raw}
         vocab = set(stem_of.values())
-        self._fuzzy(vocab)
-        fan, single, tokq = self._vocabulary_patterns(vocab)
+        fan, single, tokq = self._vocabulary_patterns(vocab, self._fuzzy(vocab))
         anchors, fills, tracked = self._sequence_anchors(fan, single, tokq)
         # raw token -> stem, only for tokens tracked per section: generic words (and the "the" of
         # "the life", see _sequence_anchors) are skipped by a C-level membership test
         relevant = {w: st for w, st in stem_of.items() if st in fills or st in single}
         stop = {w for w in raw if w.lower() in STOPWORDS}
-        occs = [_occurrences(words, relevant) for words, _ in split]
-        completes = self._complete_patterns(occs, fills, tracked)
-        results = []
-        for sec, (words, segs), occ, complete in zip(sections, split, occs, completes, strict=True):
-            n_content = len(words) - sum(map(stop.__contains__, words))
-            n_title = len(_TOKEN_RE.findall(sec.title)) if sec.title else 0
-            hits = self._hits(
-                words, segs, n_title, occ, complete, stop, single, tokq, anchors, stem_of
-            )
-            results.append(self._rank(sec, words, hits, n_content, allowed_set))
-        return results
+        # Sections go through in chunks and results are yielded one by one: the per-section
+        # objects (occurrence lists, hits, scores) then die young instead of piling up, and the
+        # cyclic garbage collector's full passes over the whole heap (which their number
+        # triggers) stay rare. Chunks are long enough to keep the numpy pass worth it.
+        for lo in range(0, len(sections), _CHUNK):
+            part = split[lo : lo + _CHUNK]
+            occs = [_occurrences(words, relevant) for words, _ in part]
+            completes = self._complete_patterns(occs, fills, tracked)
+            for sec, (words, segs), occ, complete in zip(
+                sections[lo : lo + _CHUNK], part, occs, completes, strict=True
+            ):
+                n_content = len(words) - sum(map(stop.__contains__, words))
+                n_title = len(_TOKEN_RE.findall(sec.title)) if sec.title else 0
+                hits = self._hits(
+                    words, segs, n_title, occ, complete, stop, single, tokq, anchors, stem_of
+                )
+                yield self._rank(sec, words, hits, n_content, allowed_set)
 
     def _sequence_anchors(
         self, fan: dict[str, frozenset[tuple[int, int]]], single: dict, tokq: dict
@@ -462,7 +478,9 @@ class Suggester:
             out[s].append(pid)
         return out
 
-    def _vocabulary_patterns(self, vocab: set[str]) -> tuple[dict, dict, dict]:
+    def _vocabulary_patterns(
+        self, vocab: set[str], fuzzy: dict[str, tuple[tuple[str, float], ...]]
+    ) -> tuple[dict, dict, dict]:
         """Per vocabulary stem: the multi-word patterns (and token bits) it serves, and the
         one-word patterns it hits; per pattern token: the vocabulary stems standing for it, with
         quality. Built once a document, so the per-section work only looks things up."""
@@ -472,7 +490,7 @@ class Suggester:
         full = self._full_mask
         for v in sorted(vocab):
             entries = [(pid, bit, 100.0) for pid, bit in self._by_stem.get(v, ())]
-            for p, q in self._fuzzy_cache.get(v, ()):
+            for p, q in fuzzy.get(v, ()):
                 entries.extend((pid, bit, q) for pid, bit in self._by_stem[p])
             if not entries:
                 continue

@@ -14,6 +14,8 @@ token offsets only for the evidence it shows. None of that may change a suggesti
 from __future__ import annotations
 
 import random
+import sys
+import threading
 
 import pytest
 from hypothesis import given, settings
@@ -151,3 +153,47 @@ def test_sequences_of_common_words_are_found():
     assert (text.index("In the\nlife"), text.index("In the\nlife") + 11) not in spans
     assert all(text[a:b] != "Life the in" for a, b in spans)
     assert (len(text) - 6, len(text)) in spans  # a sequence that ends the text
+
+
+def test_concurrent_suggest_on_one_suggester_equals_single_threaded():
+    """Streamlit sessions are threads and share one Suggester: its fuzzy cache must never be seen
+    half-filled (a stem cached as "no fuzzy match" before its matches are stored would silently
+    lose hits). Documents with typos, so the fuzzy path matters; the threads' documents overlap
+    in vocabulary, so they fill the cache with the same new stems at once. (The race this guards
+    against showed in about one round of three before the fix; ten rounds are run.)"""
+    fw = get_framework()
+    phrases = _phrases(fw)
+    docs = [_sections(phrases, 60, seed) for seed in range(10, 18)]
+    expected = [_flat(Suggester(fw).suggest(d)) for d in docs]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often: interleavings that are rare otherwise
+    try:
+        for rnd in range(10):
+            got = _suggest_in_threads(Suggester(fw), docs)
+            for k in range(len(docs)):
+                assert got[k] == expected[k], f"round {rnd}: document {k} differs from one thread"
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def _suggest_in_threads(shared: Suggester, docs: list[list[Section]]) -> list:
+    """``_flat(shared.suggest(doc))`` for every document, each in its own thread, all at once."""
+    got: list = [None] * len(docs)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(docs))
+
+    def work(k: int) -> None:
+        try:
+            barrier.wait()
+            got[k] = _flat(shared.suggest(docs[k]))
+        except BaseException as exc:  # re-raised in the test's thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(docs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return got
