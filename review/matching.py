@@ -382,13 +382,24 @@ class Suggester:
         # objects (occurrence lists, hits, scores) then die young instead of piling up, and the
         # cyclic garbage collector's full passes over the whole heap (which their number
         # triggers) stay rare. Chunks are long enough to keep the numpy pass worth it.
+        # the stems that fill multi-word pattern tokens, numbered; each raw word's number
+        fill_stems = sorted(fills)
+        sid = {st: k for k, st in enumerate(fill_stems)}
+        fill_word = {w: sid[st] for w, st in relevant.items() if st in sid}
+        fill_words = frozenset(fill_word)
+        fill_slots = [fills[st] for st in fill_stems]
         for lo in range(0, len(sections), _CHUNK):
             part = split[lo : lo + _CHUNK]
-            occs = [_occurrences(words, relevant) for words, _ in part]
-            completes = self._complete_patterns(occs, fills, tracked)
-            for sec, (words, segs), occ, complete in zip(
-                sections[lo : lo + _CHUNK], part, occs, completes, strict=True
+            # which filling stems each section has (a set intersection in C; repeats are fine)
+            present = [
+                list(map(fill_word.__getitem__, fill_words.intersection(words)))
+                for words, _ in part
+            ]
+            completes = self._complete_patterns(present, fill_slots, tracked)
+            for sec, (words, segs), complete in zip(
+                sections[lo : lo + _CHUNK], part, completes, strict=True
             ):
+                occ = _occurrences(words, relevant)
                 n_content = len(words) - sum(map(stop.__contains__, words))
                 n_title = len(_TOKEN_RE.findall(sec.title)) if sec.title else 0
                 hits = self._hits(
@@ -438,11 +449,11 @@ class Suggester:
         return anchors, fills, tracked
 
     def _complete_patterns(
-        self, occs: list[dict[str, list[int]]], fills: dict[str, list[int]], tracked: list[int]
+        self, present: list[list[int]], fill_slots: list[list[int]], tracked: list[int]
     ) -> list[list[int]]:
         """Per section, the multi-word patterns every token of which occurs in it, sorted.
 
-        One vectorised pass over the whole document instead of set unions per section: the
+        One vectorised pass over a chunk of sections instead of set unions per section: the
         (section, pattern token) pairs the present stems fill are expanded, de-duplicated (a
         token may be filled by several stems: exact and fuzzy) and counted per (section,
         pattern) with numpy; a pattern is complete when the count is its number of tracked
@@ -451,18 +462,15 @@ class Suggester:
         width = max(plen, default=1)  # pattern token j of pattern p is slot p * width + j
         n_slots = len(plen) * width
         required = np.array(tracked, dtype=np.int64)
-        stems = sorted(fills)
-        sid = {st: k for k, st in enumerate(stems)}
-        lens = np.array([len(fills[st]) for st in stems], dtype=np.int64)
-        flat = np.array([x for st in stems for x in fills[st]], dtype=np.int64)
+        lens = np.array([len(f) for f in fill_slots], dtype=np.int64)
+        flat = np.array([x for f in fill_slots for x in f], dtype=np.int64)
         first = np.concatenate(([0], np.cumsum(lens)))[:-1]
-        present = [[sid[st] for st in occ if st in sid] for occ in occs]
         per_sec = np.array([len(p) for p in present], dtype=np.int64)
         stem_arr = np.array([k for p in present for k in p], dtype=np.int64)
-        out: list[list[int]] = [[] for _ in occs]
+        out: list[list[int]] = [[] for _ in present]
         if not len(stem_arr):
             return out
-        sec_arr = np.repeat(np.arange(len(occs), dtype=np.int64), per_sec)
+        sec_arr = np.repeat(np.arange(len(present), dtype=np.int64), per_sec)
         c = lens[stem_arr]
         total = int(c.sum())
         within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(c) - c, c)
@@ -523,6 +531,7 @@ class Suggester:
             for pid, q in single.get(st, ()):
                 hits.extend((pid, i, i, q, i < n_title) for i in positions[:cap])
         plen = self._plen
+        multi: list[tuple] = []
         if complete:
             contig = self._contiguous
             # stopwords before each token: token i is preceded by i - sb[i] content words
@@ -532,7 +541,7 @@ class Suggester:
                 slots = tokq[pid]
                 if contig[pid]:
                     j = anchors[pid]
-                    hits.extend(
+                    multi.extend(
                         _sequence_hits(
                             pid,
                             slots,
@@ -549,7 +558,7 @@ class Suggester:
                     # the usual pattern: two words, each stood for by one stem
                     ((s0, q0),) = slots[0].items()
                     ((s1, q1),) = slots[1].items()
-                    hits.extend(
+                    multi.extend(
                         _pair_hits(
                             pid, occ[s0], occ[s1], min(q0, q1), segs, sb, window, n_title, cap
                         )
@@ -561,23 +570,27 @@ class Suggester:
                         {i: d[stem_of[words[i]]] for i in p}
                         for d, p in zip(slots, pos, strict=True)
                     ]
-                    hits.extend(
+                    multi.extend(
                         _window_hits(
                             pid, pos, qual, segs, sb, len(slots) - 1 + max_gap, n_title, cap
                         )
                     )
-        # drop hits nested inside a hit of a longer pattern
-        big = [h for h in hits if h[2] > h[1]]
-        if not big:
+        # drop hits nested inside a hit of a longer pattern. Every multi-word hit spans two tokens
+        # or more and every one-word hit one, so a one-word hit goes exactly when a multi-word
+        # hit covers its token; multi-word hits are compared with each other.
+        if not multi:
             return hits
-        big.sort(key=lambda h: h[1])
-        starts = [h[1] for h in big]
-        max_span = max(h[2] - h[1] for h in big)
-        kept = []
-        for h in hits:
+        covered: set[int] = set()
+        for k in multi:
+            covered.update(range(k[1], k[2] + 1))
+        kept = [h for h in hits if h[1] not in covered]
+        multi.sort(key=itemgetter(1))
+        starts = [h[1] for h in multi]
+        max_span = max(h[2] - h[1] for h in multi)
+        for h in multi:
             lo = bisect_left(starts, h[1] - max_span)
             hi = bisect_right(starts, h[1])
-            if any(k[2] >= h[2] and plen[k[0]] > plen[h[0]] for k in big[lo:hi]):
+            if any(k[2] >= h[2] and plen[k[0]] > plen[h[0]] for k in multi[lo:hi]):
                 continue
             kept.append(h)
         return kept
@@ -593,6 +606,7 @@ class Suggester:
         # item -> [(weight, phrase, strength, hits)]
         per_item: dict[int, list[tuple[float, str, str, list[tuple]]]] = {}
         merged: dict[tuple[int, str], list[tuple]] = {}
+        nonweak: set[int] = set()  # items with a strong or ordinary candidate
         children = self._children
         for pid in sorted(by_pat):
             for item, phrase, strength, w in self._owner_rows[pid]:
@@ -602,26 +616,34 @@ class Suggester:
                         merged[key].extend(by_pat[pid])
                         continue
                     lst = merged[key] = list(by_pat[pid])
-                    per_item.setdefault(item, []).append((w, phrase, strength, lst))
+                    if item in per_item:
+                        per_item[item].append((w, phrase, strength, lst))
+                    else:
+                        per_item[item] = [(w, phrase, strength, lst)]
+                    if strength != "weak":
+                        nonweak.add(item)
         damp = 1.0 + s.length_damping * max(0.0, math.log2(max(n_content, 1) / s.length_pivot))
         scores: dict[int, float] = {}
         chosen: dict[int, list[tuple[str, list[tuple]]]] = {}
         for item, cands in per_item.items():
-            if all(c[2] == "weak" for c in cands):
+            if item not in nonweak:
                 continue  # weak words alone never make a score (see ``company`` below)
             # overlapping hits of one item count once: the stronger phrase first, then the
             # better hit (exact before fuzzy), then the longer phrase
-            cands.sort(key=lambda c: (-c[0], -max(map(_QUALITY, c[3])), -len(c[1]), c[1]))
+            if len(cands) > 1:
+                cands.sort(key=_CANDIDATE_ORDER)
             taken: set[int] = set()
             total = strong_max = weak_total = 0.0
             company = False  # weak words only add to a strong or ordinary hit
             picked = []
             for w, ph, strength, lst in cands:
-                free = [h for h in lst if taken.isdisjoint(range(h[1], h[2] + 1))]
-                if not free:
-                    continue
-                free.sort(key=_HIT_ORDER)
-                h0 = free[0]
+                if taken:
+                    free = [h for h in lst if taken.isdisjoint(range(h[1], h[2] + 1))]
+                    if not free:
+                        continue
+                else:
+                    free = lst
+                h0 = min(free, key=_HIT_ORDER) if len(free) > 1 else free[0]
                 contrib = w * (h0[3] / 100.0) ** 2 * (s.title_boost if h0[4] else 1.0)
                 contrib += s.repeat_bonus * w * min(len(free) - 1, s.max_repeats)
                 if strength == "weak":
@@ -644,21 +666,29 @@ class Suggester:
                 scores[item] = 100.0 * (1.0 - math.exp(-e))
                 chosen[item] = picked
         # umbrella items: suggested when enough of their children are
-        for parent, kids in self._children.items():
-            kid_scores = sorted(
-                (scores[k] for k in kids if scores.get(k, 0.0) >= s.threshold), reverse=True
-            )
+        for parent, kids in children.items():
+            if len(scores) < s.parent_min_children:
+                break
+            kid_scores = [scores[k] for k in kids if scores.get(k, 0.0) >= s.threshold]
             if len(kid_scores) >= s.parent_min_children:
+                kid_scores.sort(reverse=True)
                 derived = sum(kid_scores[: s.parent_min_children]) / s.parent_min_children
                 if derived > scores.get(parent, 0.0):
                     scores[parent] = derived
                     chosen[parent] = [p for k in kids if k in chosen for p in chosen[k]]
-        scores = {i: sc for i, sc in scores.items() if i in allowed}
+        if not allowed.issuperset(scores):
+            scores = {i: sc for i, sc in scores.items() if i in allowed}
         return _Scored(sec.full_text, words, scores, chosen)
 
 
 #: hit tuples: (pattern, first token, last token, quality, in title)
 _QUALITY = itemgetter(3)
+
+
+def _CANDIDATE_ORDER(c: tuple) -> tuple:  # noqa: N802 - a sort key, like itemgetter
+    """An item's candidate phrases ``(weight, phrase, strength, hits)``: the heaviest first, then
+    the best hit (exact before fuzzy), then the longer phrase, then by wording."""
+    return (-c[0], -max(map(_QUALITY, c[3])), -len(c[1]), c[1])
 
 
 def _HIT_ORDER(h: tuple) -> tuple:  # noqa: N802 - a sort key, like itemgetter
