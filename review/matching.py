@@ -29,7 +29,10 @@ those of scoring each section on its own, ``tests/test_matching_golden.py``): a 
 is scored at once. Its words are split at sentence boundaries and tokenised in C
 (:func:`split_words`), its vocabulary is stemmed and fuzzy-matched once, and words no phrase
 uses are dropped by C-level membership tests. The multi-word patterns complete in each section
-are found for all sections in one numpy pass; the window search runs only for those. Words that
+are found from a set intersection per section and one numpy pass per chunk of sections; the window
+search runs only for those. Sections are scored and yielded one by one, so their intermediate
+objects die young and the garbage collector's full passes over the heap stay rare (they cost more
+than any single step). Words that
 serve only exact sequences ("the" of "the life") are not tracked: sequences are read off the
 words around a tracked anchor word. Character offsets are found only for the evidence shown.
 """
