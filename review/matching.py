@@ -390,7 +390,10 @@ class Suggester:
         sid = {st: k for k, st in enumerate(fill_stems)}
         fill_word = {w: sid[st] for w, st in relevant.items() if st in sid}
         fill_words = frozenset(fill_word)
-        fill_slots = [fills[st] for st in fill_stems]
+        # the pattern token slots each stem fills, flattened: (count, slots, first index)
+        lens = np.array([len(fills[st]) for st in fill_stems], dtype=np.int64)
+        flat = np.array([x for st in fill_stems for x in fills[st]], dtype=np.int64)
+        fill_slots = (lens, flat, np.concatenate(([0], np.cumsum(lens)))[:-1])
         for lo in range(0, len(sections), _CHUNK):
             part = split[lo : lo + _CHUNK]
             # which filling stems each section has (a set intersection in C; repeats are fine)
@@ -452,7 +455,7 @@ class Suggester:
         return anchors, fills, tracked
 
     def _complete_patterns(
-        self, present: list[list[int]], fill_slots: list[list[int]], tracked: list[int]
+        self, present: list[list[int]], fill_slots: tuple[np.ndarray, ...], tracked: list[int]
     ) -> list[list[int]]:
         """Per section, the multi-word patterns every token of which occurs in it, sorted.
 
@@ -465,9 +468,7 @@ class Suggester:
         width = max(plen, default=1)  # pattern token j of pattern p is slot p * width + j
         n_slots = len(plen) * width
         required = np.array(tracked, dtype=np.int64)
-        lens = np.array([len(f) for f in fill_slots], dtype=np.int64)
-        flat = np.array([x for f in fill_slots for x in f], dtype=np.int64)
-        first = np.concatenate(([0], np.cumsum(lens)))[:-1]
+        lens, flat, first = fill_slots
         per_sec = np.array([len(p) for p in present], dtype=np.int64)
         stem_arr = np.array([k for p in present for k in p], dtype=np.int64)
         out: list[list[int]] = [[] for _ in present]
