@@ -7,13 +7,35 @@ class ReviewError(Exception):
     """Base of every error the services raise on purpose. ``str(err)`` is a user-facing message."""
 
 
+#: the ``reason`` codes of :class:`UnreadableDocument`; "unreadable" is the fallback for a failure
+#: the parser did not foresee (logged, and never expected from any known kind of bad file)
+UNREADABLE_REASONS = frozenset(
+    {
+        "not_zip",
+        "truncated",
+        "encrypted",
+        "macro",
+        "template",
+        "not_word",
+        "missing_part",
+        "bad_xml",
+        "empty",
+        "too_large",
+        "zip_bomb",
+        "unsupported_type",
+        "bad_encoding",
+        "unreadable",
+    }
+)
+
+
 class UnreadableDocument(ReviewError):
     """An upload that cannot be read as a policy document (corrupt, encrypted, macro-enabled,
     empty, too large, not a supported format). Nothing is stored for it."""
 
     def __init__(self, message: str, *, filename: str | None = None, reason: str = "unreadable"):
         self.filename = filename
-        #: a short machine-readable code, e.g. "not_zip", "encrypted", "macro", "too_large", "empty"
+        #: a short machine-readable code, one of UNREADABLE_REASONS
         self.reason = reason
         super().__init__(message)
 
