@@ -307,28 +307,17 @@ def downloads(actor: Any, view: Any) -> None:
     doc_id = view.id
     stem = _file_stem(view.title or doc_id)
 
-    def context():  # type: ignore[no-untyped-def]
-        return svc.report_context(actor, doc_id)
-
     def report() -> bytes:
-        from review.reports import review_report
-
-        ctx = context()
-        return review_report(ctx, svc.framework(ctx.framework_id))
+        return svc.review_report(actor, doc_id)
 
     def annotated() -> bytes:
-        from review.reports import annotated_policy
-
-        ctx = context()
-        return annotated_policy(ctx, framework=svc.framework(ctx.framework_id))
+        return svc.annotated_policy(actor, doc_id)
 
     def coverage_csv() -> bytes:
         return svc.coverage_csv(actor, doc_id)
 
     def coverage_xlsx() -> bytes:
-        from review.reports import coverage_xlsx as make
-
-        return make(context())
+        return svc.coverage_xlsx(actor, doc_id)
 
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

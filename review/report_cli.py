@@ -39,22 +39,22 @@ def report_files(
     """
     from review.auth import SYSTEM
     from review.parsing import safe_filename
-    from review.reports import annotated_policy, coverage_csv, coverage_xlsx, review_report
     from review.services import ReviewService
 
     svc = service or ReviewService()
-    ctx = svc.report_context(SYSTEM, document_id, version)
-    fw = svc.framework(ctx.framework_id)
-    stem = safe_filename(f"{ctx.document_id}-v{ctx.version_number}")
+    view = svc.get_document(SYSTEM, document_id)
+    number = version or view.summary.current_version
+    stem = safe_filename(f"{document_id}-v{number}")
     out: dict[str, bytes] = {}
     if "report" in kinds:
-        out[f"{stem}-review-report.docx"] = review_report(ctx, fw, template)
-    if "annotated" in kinds and ctx.extra.get("format", "docx") == "docx" and ctx.original:
-        out[f"{stem}-annotated.docx"] = annotated_policy(ctx, highlight=highlight, framework=fw)
+        out[f"{stem}-review-report.docx"] = svc.review_report(SYSTEM, document_id, number, template)
+    is_docx = any(v.number == number and v.format == "docx" for v in view.versions)
+    if "annotated" in kinds and is_docx:
+        out[f"{stem}-annotated.docx"] = svc.annotated_policy(SYSTEM, document_id, number, highlight)
     if "csv" in kinds:
-        out[f"{stem}-coverage.csv"] = coverage_csv(ctx)
+        out[f"{stem}-coverage.csv"] = svc.coverage_csv(SYSTEM, document_id, number)
     if "xlsx" in kinds:
-        out[f"{stem}-coverage.xlsx"] = coverage_xlsx(ctx)
+        out[f"{stem}-coverage.xlsx"] = svc.coverage_xlsx(SYSTEM, document_id, number)
     return out
 
 

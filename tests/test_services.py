@@ -584,6 +584,33 @@ def test_report_context_and_download_permissions(w: World):
     assert name == "policy.docx" and data == ctx.original
 
 
+def test_report_files_come_from_the_service_with_its_permission(w: World):
+    doc = w.to_state("in_review")
+    for make in (
+        w.svc.review_report,
+        w.svc.annotated_policy,
+        w.svc.coverage_csv,
+        w.svc.coverage_xlsx,
+    ):
+        with pytest.raises(PermissionDenied, match="once the review is finished"):
+            make(w.alice, doc)
+    report = docx.Document(io.BytesIO(w.svc.review_report(w.rita, doc)))
+    assert "Northwoods" in "".join(report.element.body.itertext())  # the cover names the agency
+    annotated = docx.Document(io.BytesIO(w.svc.annotated_policy(w.rita, doc)))
+    original = docx.Document(io.BytesIO(docx_bytes(STAFF_WELLNESS)))
+    assert [p.text for p in annotated.paragraphs] == [p.text for p in original.paragraphs]
+    assert len(annotated.comments) >= 1
+    assert w.svc.coverage_xlsx(w.rita, doc)[:2] == b"PK"
+
+
+def test_a_text_upload_has_no_annotated_copy(w: World):
+    text = b"Staff Wellness\n\nSupervisors watch for vicarious trauma and burnout.\n"
+    doc = w.svc.upload(w.alice, text, "wellness.txt").document_id
+    with pytest.raises(ValidationFailed, match="only a Word"):
+        w.svc.annotated_policy(w.rita, doc)
+    assert w.svc.review_report(w.rita, doc)[:2] == b"PK"
+
+
 def test_comments_and_history_are_append_only(w: World):
     doc = w.to_state("submitted")
     w.svc.comment(w.rita, doc, "Looks complete; will claim tomorrow.")

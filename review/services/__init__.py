@@ -42,7 +42,9 @@ API summary (``svc = ReviewService(data_dir=...)`` or ``ReviewService(repo, cloc
   coverage    svc.coverage(actor, doc_id) -> [CoverageRow];  svc.coverage_summary(...) -> CoverageSummary
               svc.assess(actor, doc_id, competency, "partial"|"not_applicable"|None, note)
               svc.coverage_csv(actor, doc_id) -> bytes
-  reports     svc.report_context(actor, doc_id, version=None) -> ReportContext
+  reports     svc.review_report / annotated_policy / coverage_csv / coverage_xlsx(actor, doc_id,
+              version=None, ...) -> bytes      (download permission checked)
+              svc.report_context(actor, doc_id, version=None) -> ReportContext
 
 Errors are :mod:`review.errors` types whose ``str()`` is the message to show.
 """

@@ -1423,12 +1423,56 @@ class ReviewService:
                 }
             tx.set_assessment(number, competency, record)
 
-    def coverage_csv(self, actor: Actor, document_id: str) -> bytes:
+    # ---------------------------------------------------------------- report files
+    # Each checks the download permission (through report_context) and returns the file's bytes;
+    # the pages and the ``report`` command only name and deliver them.
+
+    def coverage_csv(self, actor: Actor, document_id: str, version: int | None = None) -> bytes:
         """The coverage matrix as a statement of applicability (CSV, UTF-8 with a BOM so Excel
-        opens it right); the same writer and columns as the report downloads."""
+        opens it right); the same writer and columns as the .xlsx."""
         from review.reports import coverage_csv
 
-        return coverage_csv(self.report_context(actor, document_id, with_original=False))
+        return coverage_csv(self.report_context(actor, document_id, version, with_original=False))
+
+    def coverage_xlsx(self, actor: Actor, document_id: str, version: int | None = None) -> bytes:
+        """The statement of applicability as a one-sheet workbook."""
+        from review.reports import coverage_xlsx
+
+        return coverage_xlsx(self.report_context(actor, document_id, version, with_original=False))
+
+    def review_report(
+        self,
+        actor: Actor,
+        document_id: str,
+        version: int | None = None,
+        template: Path | bytes | None = None,
+    ) -> bytes:
+        """The review report (.docx), styled by ``template`` or ``templates/review-report.docx``."""
+        from review.reports import review_report
+
+        ctx = self.report_context(actor, document_id, version, with_original=False)
+        return review_report(ctx, self.framework(ctx.framework_id), template)
+
+    def annotated_policy(
+        self,
+        actor: Actor,
+        document_id: str,
+        version: int | None = None,
+        highlight: bool = True,
+    ) -> bytes:
+        """The agency's own .docx with the review as Word comments (evidence highlighted unless
+        ``highlight`` is False). A .txt/.md upload has no Word file to annotate."""
+        from review.reports import annotated_policy
+
+        ctx = self.report_context(actor, document_id, version)
+        fmt = ctx.extra.get("format", "docx")
+        if fmt != "docx" or not ctx.original:
+            raise ValidationFailed(
+                f"only a Word (.docx) upload can be annotated; this version is a .{fmt} file"
+            )
+        return annotated_policy(
+            ctx, highlight=highlight, framework=self.framework(ctx.framework_id)
+        )
 
     def _require_download(self, a: Actor, rec: Record) -> None:
         if not workflow.permits(rec["state"], "download_reports", a.role):
@@ -1591,6 +1635,7 @@ def _version_info(v: Record) -> VersionInfo:
         framework_id=v["framework_id"],
         framework_version=v["framework_version"],
         section_count=len(v["parsed"]["sections"]),
+        format=v["parsed"].get("format", "docx"),
     )
 
 

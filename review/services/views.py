@@ -60,6 +60,7 @@ class VersionInfo:
     framework_id: str
     framework_version: str
     section_count: int
+    format: str = "docx"  # what the parser detected: docx | txt | md
 
 
 @dataclass(frozen=True)
