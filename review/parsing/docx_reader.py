@@ -207,26 +207,42 @@ def _int(val: str | None, default: int) -> int:
 # --------------------------------------------------------------------------- text
 
 
+#: what an element inside a paragraph contributes: a string (tab, break, hyphen), _DESCEND for
+#: inline containers, _EMBED for possible text boxes; anything else (properties, deleted runs,
+#: field instructions) contributes nothing. One dict look-up a child instead of a chain of tests.
+_DESCEND, _EMBED = 1, 2
+_INLINE_KIND: dict[str, str | int] = {
+    **dict.fromkeys(_INLINE_CONTAINERS, _DESCEND),
+    **dict.fromkeys(_EMBEDS, _EMBED),
+    W_TAB: "\t",
+    W_PTAB: "\t",
+    W_BR: "\n",
+    W_CR: "\n",
+    W_NOBREAKHYPHEN: "-",
+}
+
+
 def _inline_text(el: etree._Element, out: list[str], embeds: list[bool]) -> None:
     """Visible text of a paragraph (or part of it), in order. Deleted runs (``w:del``), field
     instructions (``w:instrText``) and paragraph properties are skipped by not descending into
     them; text boxes are noted in ``embeds`` and read as paragraphs of their own."""
+    kinds = _INLINE_KIND
     for child in el:
         tag = child.tag
         if tag == W_T:
             t = child.text
             if t:
                 out.append(t)
-        elif tag in _INLINE_CONTAINERS:
+            continue
+        kind = kinds.get(tag)
+        if kind is None:
+            continue
+        if kind is _DESCEND:
             _inline_text(child, out, embeds)
-        elif tag in (W_TAB, W_PTAB):
-            out.append("\t")
-        elif tag in (W_BR, W_CR):
-            out.append("\n")
-        elif tag == W_NOBREAKHYPHEN:
-            out.append("-")
-        elif tag in _EMBEDS:
+        elif kind is _EMBED:
             embeds.append(True)
+        else:
+            out.append(kind)
 
 
 def _run_text(r: etree._Element) -> str:
@@ -281,20 +297,42 @@ class _Walker:
         return "".join(parts), bool(embeds)
 
     def paragraph(self, p: etree._Element) -> None:
-        text, has_embed = self._text(p)
-        ppr = p[0] if len(p) and p[0].tag == W_PPR else None
+        parts: list[str] = []
+        embeds: list[bool] = []
+        _inline_text(p, parts, embeds)
         sid = outline = None
         numbered = False
-        if ppr is not None:
-            ps = ppr.find(W_PSTYLE)
-            if ps is not None:
-                sid = ps.get(W_VAL)
-            ol = ppr.find(W_OUTLINELVL)
-            if ol is not None:
-                outline = _int(ol.get(W_VAL), 9)
-            numbered = ppr.find(W_NUMPR) is not None
-        self.items.append(_Para(p, text, self._idx(p), self.styles.get(sid), outline, numbered))
-        if has_embed:
+        if len(p):
+            ppr = p[0]
+            if ppr.tag == W_PPR:
+                # one pass over the few property children: lxml's find() goes through
+                # ElementPath and costs ~1 us a call, three calls a paragraph
+                ps = ol = None
+                for c in ppr:
+                    tag = c.tag
+                    if tag == W_PSTYLE:
+                        if ps is None:
+                            ps = c
+                    elif tag == W_OUTLINELVL:
+                        if ol is None:
+                            ol = c
+                    elif tag == W_NUMPR:
+                        numbered = True
+                if ps is not None:
+                    sid = ps.get(W_VAL)
+                if ol is not None:
+                    outline = _int(ol.get(W_VAL), 9)
+        self.items.append(
+            _Para(
+                p,
+                "".join(parts),
+                self.index.get(p, -1),
+                self.styles.get(sid),
+                outline,
+                numbered,
+            )
+        )
+        if embeds:
             self._boxes(p)
 
     def _boxes(self, p: etree._Element) -> None:
@@ -563,15 +601,17 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         t = collapse_ws(p.text)
         num = numbering(t) if len(t) <= 160 else None
         numbers[id(p)] = num
-        if num is not None and num.kind == "multi" and strong_numbered_title(t, num):
-            multi_count += 1
-            multi_prefixes.add(num.number.split(".")[0])
+        if num is not None and num.kind == "multi":
+            prefix = num.number.split(".")[0]
+            # multi_count is only ever compared with 2: once it is 2 and the prefix is known,
+            # another strong title changes nothing, so the wording check is skipped
+            if (multi_count < 2 or prefix not in multi_prefixes) and strong_numbered_title(t, num):
+                multi_count += 1
+                multi_prefixes.add(prefix)
     # bold is a heading signal only when bold is not the document's ordinary text (short
     # documents alternate bold titles and plain bodies: half bold is normal there)
     bold_share_ok = True
-    plain = [
-        p for p in paras if not isinstance(_style_heading(p), int | str) or _style_heading(p) == 0
-    ]
+    plain = [p for p in paras if (sh := _style_heading(p)) is None or sh == 0]
     if plain:
         sample = plain if len(plain) <= 400 else plain[:: max(1, len(plain) // 400)]
         n_bold = sum(1 for p in sample if _all_bold(p, styles))

@@ -123,11 +123,21 @@ _ID_TRANSLATE = str.maketrans(
 )
 
 
+#: ASCII whitespace other than " " and "\n" (what str.split() also splits on)
+_ASCII_OTHER_WS = re.compile("[\t\r\x0b\x0c\x1c-\x1f]")
+
+
 def normalise_for_id(text: str) -> str:
     """What must stay equal for a section to keep its id: case, quotes, dashes and spacing are
     not edits a reviewer cares about (Word changes them behind the author's back)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_ID_TRANSLATE)
+    elif _ASCII_OTHER_WS.search(text) is None:
+        # fast path, same result: ASCII text whose only whitespace is single spaces and
+        # newlines needs no split/join (for ASCII, casefold() is lower())
+        flat = text.replace("\n", " ")
+        if "  " not in flat and flat[:1] != " " and flat[-1:] != " ":
+            return flat.lower()
     return " ".join(text.split()).casefold()
 
 
@@ -136,8 +146,19 @@ def section_id(path: tuple[str, ...], text: str, occurrence: int = 0) -> str:
     return _hash_key(_id_key(path, text), occurrence)
 
 
-def _id_key(path: tuple[str, ...], text: str) -> str:
-    return "\x1f".join(normalise_for_id(p) for p in path) + "\x1e" + normalise_for_id(text)
+def _id_key(path: tuple[str, ...], text: str, cache: dict[str, str] | None = None) -> str:
+    """``cache`` (title -> normalised title) spares re-normalising the ancestors every section of
+    a long document shares."""
+    if cache is None:
+        parts = [normalise_for_id(p) for p in path]
+    else:
+        parts = []
+        for p in path:
+            n = cache.get(p)
+            if n is None:
+                n = cache[p] = normalise_for_id(p)
+            parts.append(n)
+    return "\x1f".join(parts) + "\x1e" + normalise_for_id(text)
 
 
 def _hash_key(key: str, occurrence: int) -> str:
@@ -306,8 +327,9 @@ def build_sections(
 
     seen: dict[str, int] = {}
     sections: list[Section] = []
+    norm_cache: dict[str, str] = {}
     for title, level, path, text, first, last, kind in out:
-        key = _id_key(path, text)
+        key = _id_key(path, text, norm_cache)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
         sections.append(
@@ -326,7 +348,15 @@ def build_sections(
 
 
 def _join(blocks: list[Block]) -> str:
-    return "\n".join(b.text for b in blocks)
+    return "\n".join([b.text for b in blocks])
+
+
+def _at_most_words(text: str, limit: int) -> bool:
+    """``_word_count(text) <= limit`` without splitting a long text into all its words: n words
+    need at least 2n-1 characters, and split() stops after ``limit`` cuts."""
+    if len(text) < 2 * limit + 1:
+        return True
+    return len(text.split(None, limit)) <= limit
 
 
 def _chunk_ranges(chunks: list[list[Block]], start: int, end: int) -> list[tuple[int, int]]:
@@ -349,7 +379,7 @@ def _chunk_headless(body: list[Block], start: int, end: int):
 
 def _maybe_chunk(title, level, kind, path, first, last, body):
     text = _join(body)
-    if _word_count(text) <= CHUNK_TRIGGER_WORDS and len(text) <= _MAX_TOKEN_CHARS * 40:
+    if len(text) <= _MAX_TOKEN_CHARS * 40 and _at_most_words(text, CHUNK_TRIGGER_WORDS):
         yield (title, level, path, text, first, last, kind)
         return
     chunks = chunk_blocks(body)
