@@ -463,6 +463,32 @@ def test_mark_spans_highlights_a_run_with_a_tab_whole_and_merges_overlaps():
     assert p.text == "Alpha\tbeta gamma delta"
 
 
+def test_split_run_pieces_are_copies_of_the_run_down_to_odd_attributes_and_stray_text():
+    """The right-hand run is built from the run's parts, not deep-copied: it must still be
+    exactly the run with its text cut, even for a run written out of schema order."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from lxml import etree
+
+    from review.reports.annotate import mark_spans
+
+    xml = (
+        f'<w:p {nsdecls("w")} xmlns:x="urn:x"><w:r w:rsidR="00AB" x:a="1">A'
+        '<w:t x:z="3">Hello brave world</w:t>B<w:rPr x:q="2"><w:b/>C</w:rPr>D</w:r>E</w:p>'
+    )
+    p_el = parse_xml(xml)
+    assert mark_spans(p_el, [(3, 5), (9, 11)]) == 2
+    runs = p_el.findall(qn("w:r"))
+    expected = etree.tostring(parse_xml(xml)[0]).decode()
+    for r, piece in zip(runs, ["Hel", "lo", " bra", "ve", " world"], strict=True):
+        got = etree.tostring(r).decode()
+        hl = '<w:highlight w:val="yellow"/>'
+        assert got.replace(hl, "") == expected.replace(
+            ">Hello brave world<", f' xml:space="preserve">{piece}<'
+        ), got
+        assert (hl in got) == (piece in ("lo", "ve"))
+
+
 def test_annotating_keeps_existing_comments_and_reaches_content_controls_and_insertions():
     from docx_factory import add_tracked_change, wrap_in_content_control
 

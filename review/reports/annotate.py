@@ -59,25 +59,40 @@ _TAGS = {
 }
 
 
-def _anchor(p_el, comment_id: int) -> None:
-    """Mark the whole paragraph as the comment's range and add the reference run at its end.
+def _anchor_xml(comment_id: int) -> str:
+    """The range start, range end and reference run of one comment, as XML text."""
+    c = str(comment_id)
+    return (
+        f'<w:commentRangeStart w:id="{c}"/><w:commentRangeEnd w:id="{c}"/>'
+        f'<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr>'
+        f'<w:commentReference w:id="{c}"/></w:r>'
+    )
+
+
+def _anchor_all(anchors: Sequence[tuple[object, int]]) -> None:
+    """Mark each paragraph as its comment's range and add the reference run at its end.
 
     Written as XML rather than through ``Run.mark_comment_range`` so paragraphs whose text sits in
     hyperlinks, content controls or fields, or that have no run at all, are anchored the same way.
-    Elements come from ``makeelement``/``SubElement`` (the document's own parser), several times
-    cheaper than python-docx's ``OxmlElement`` over thousands of comments.
+    All markers are parsed in one go and moved into place: creating them one element at a time
+    cost 12 µs a comment (python-docx's element classes make each proxy dear), this about 4.
+    The range start goes after the paragraph properties and the ranges of earlier comments, in
+    order; anchors never move text, so doing them after the highlighting changes nothing.
     """
-    cid = str(comment_id)
-    start = p_el.makeelement(_RANGE_START, {_W_ID: cid})
-    at = 0  # after the paragraph properties and the ranges of earlier comments, in order
-    while at < len(p_el) and p_el[at].tag in (_TAGS["pPr"], _RANGE_START):
-        at += 1
-    p_el.insert(at, start)
-    etree.SubElement(p_el, _TAGS["commentRangeEnd"], {_W_ID: cid})
-    ref_run = etree.SubElement(p_el, _TAGS["r"])
-    rPr = etree.SubElement(ref_run, _TAGS["rPr"])
-    etree.SubElement(rPr, _TAGS["rStyle"], {_W_VAL: "CommentReference"})
-    etree.SubElement(ref_run, _TAGS["commentReference"], {_W_ID: cid})
+    if not anchors:
+        return
+    markers = parse_xml(
+        f"<w:anchors {nsdecls('w')}>{''.join(_anchor_xml(cid) for _, cid in anchors)}</w:anchors>"
+    )
+    kids = list(markers)
+    for n, (p_el, _) in enumerate(anchors):
+        start, end, ref_run = kids[3 * n : 3 * n + 3]
+        at = 0
+        while at < len(p_el) and p_el[at].tag in (_TAGS["pPr"], _RANGE_START):
+            at += 1
+        p_el.insert(at, start)
+        p_el.append(end)
+        p_el.append(ref_run)
 
 
 class _Commenter:
@@ -98,6 +113,7 @@ class _Commenter:
         used = [int(x) for x in self._comments.xpath("./w:comment/@w:id")]
         self._next = max(used, default=-1) + 1
         self._pending: list[str] = []
+        self._anchors: list[tuple[object, int]] = []
 
     def add(self, p_el, lines: Sequence[tuple[str, bool]]) -> int:
         """A comment whose paragraphs are ``(text, bold)`` pairs, anchored on ``p_el``."""
@@ -115,11 +131,14 @@ class _Commenter:
             f'<w:comment w:id="{cid}" w:author={self._author} w:initials={self._initials} '
             f'w:date="{self._date}">{"".join(paras)}</w:comment>'
         )
-        _anchor(p_el, cid)
+        self._anchors.append((p_el, cid))  # placed by flush()
         return cid
 
     def flush(self) -> int:
-        """Parse the pending comments in one go and append them to the comments part."""
+        """Parse the pending comments in one go, append them to the comments part and anchor
+        them on their paragraphs."""
+        _anchor_all(self._anchors)
+        self._anchors = []
         if self._pending:
             parsed = parse_xml(f"<w:comments {nsdecls('w')}>{''.join(self._pending)}</w:comments>")
             for comment in list(parsed):
@@ -202,16 +221,32 @@ _AFTER_HIGHLIGHT = {
 }
 
 
+#: lxml's own ``text`` (python-docx's ``CT_R.text`` is the run's visible text, setter and all)
+_RAW_TEXT = etree._Element.text
+
+
 def _split_run(r, at: int):
-    """Split a simple run at character ``at``; returns the new right-hand run (formatting copied)."""
+    """Split a simple run at character ``at``; returns the new right-hand run (formatting copied).
+
+    A simple run holds only ``w:rPr`` and one ``w:t``, so the right-hand run is built from
+    those two rather than by ``copy.deepcopy`` of the run, which cost a third of the highlighting.
+    The result serialises exactly as the deep copy did (attributes, whitespace text and tails).
+    """
     t = r.find(_W_T)
     text = t.text or ""
-    right = copy.deepcopy(r)
+    right = r.makeelement(r.tag, r.attrib)
+    _RAW_TEXT.__set__(right, _RAW_TEXT.__get__(r))  # whitespace before the first child, if any
+    right.tail = r.tail
+    for child in r:  # the w:rPr (copied, usually a handful of elements) and the w:t, in order
+        if child is t:
+            rt = right.makeelement(_W_T, t.attrib)
+            rt.text, rt.tail = text[at:], t.tail
+            rt.set(_XML_SPACE, "preserve")
+            right.append(rt)
+        else:
+            right.append(copy.deepcopy(child))
     t.text = text[:at]
     t.set(_XML_SPACE, "preserve")
-    rt = right.find(_W_T)
-    rt.text = text[at:]
-    rt.set(_XML_SPACE, "preserve")
     r.addnext(right)
     return right
 
@@ -253,31 +288,43 @@ def mark_spans(p_el, spans: Iterable[tuple[int, int]]) -> int:
 
     Runs that only partly overlap a span are split at its boundaries (formatting copied), so
     exactly the phrase is highlighted; a run holding tabs or breaks is highlighted whole.
-    One pass splits at every boundary, a second marks the runs inside a span.
+    """
+    return _mark_runs(_paragraph_runs(p_el), spans)
+
+
+def _mark_runs(runs: Sequence[tuple[object, str, bool]], spans: Iterable[tuple[int, int]]) -> int:
+    """:func:`mark_spans` on the paragraph's runs as :func:`_paragraph_runs` listed them.
+
+    One pass: each run is split at every boundary inside it (right to left, so the left part
+    keeps its offsets, and before any piece is highlighted, so every piece copies the original
+    formatting), then its pieces inside a span are highlighted.
     """
     merged = _merge([(a, b) for a, b in spans if b > a])
     if not merged:
         return 0
     cuts = sorted({x for span in merged for x in span})
-    pos = 0
-    for r, text, simple in _paragraph_runs(p_el):
-        s, e = pos, pos + len(text)
-        pos = e
-        if not simple:
-            continue
-        inner = cuts[bisect_right(cuts, s) : bisect_left(cuts, e)]
-        for k in reversed(inner):  # right to left: the left part keeps its offsets
-            _split_run(r, k - s)
     starts = [a for a, _ in merged]
+    n = len(merged)
     pos = 0
-    for r, text, _ in _paragraph_runs(p_el):
+    for r, text, simple in runs:
         s, e = pos, pos + len(text)
         pos = e
-        i = bisect_right(starts, s) - 1  # the last span starting at or before s
-        hit = (i >= 0 and merged[i][1] > s) or (i + 1 < len(merged) and merged[i + 1][0] < e)
-        if text and hit:
-            _highlight(r)
-    return len(merged)
+        if not text:
+            continue
+        inner = cuts[bisect_right(cuts, s) : bisect_left(cuts, e)] if simple else []
+        pieces = [(r, s, e)]
+        if inner:
+            bounds = [s, *inner, e]
+            pieces = [(r, s, inner[0])]
+            rights = [_split_run(r, k - s) for k in reversed(inner)]
+            pieces += [
+                (run, bounds[j + 1], bounds[j + 2]) for j, run in enumerate(reversed(rights))
+            ]
+        for run, ps, pe in pieces:
+            i = bisect_right(starts, ps) - 1  # the last span starting at or before ps
+            if (i >= 0 and merged[i][1] > ps) or (i + 1 < n and merged[i + 1][0] < pe):
+                _highlight(run)
+    return n
 
 
 def evidence_spans(
@@ -461,7 +508,7 @@ def _highlight_section(pars: list, section: Section, links: list[ReportLink]) ->
     if not evidence:
         return
     last = min(section.last_par, len(pars) - 1, section.first_par + MAX_HIGHLIGHT_PARAGRAPHS)
-    window = pars[section.first_par : last + 1]
-    spans = evidence_spans(section, evidence, [paragraph_text(p) for p in window])
-    for i, marks in spans.items():
-        mark_spans(window[i], marks)
+    runs = [_paragraph_runs(p) for p in pars[section.first_par : last + 1]]
+    texts = ["".join(text for _, text, _ in par_runs) for par_runs in runs]
+    for i, marks in evidence_spans(section, evidence, texts).items():
+        _mark_runs(runs[i], marks)
