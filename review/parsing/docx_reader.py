@@ -265,6 +265,7 @@ class _Para:
     outline: int | None  # direct w:outlineLvl on the paragraph
     numbered: bool  # direct w:numPr
     in_box: bool = False  # inside a text box
+    heading: int | str | None = None  # _style_heading(self), set once by _decide_headings
 
 
 class _Walker:
@@ -611,7 +612,11 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     # bold is a heading signal only when bold is not the document's ordinary text (short
     # documents alternate bold titles and plain bodies: half bold is normal there)
     bold_share_ok = True
-    plain = [p for p in paras if (sh := _style_heading(p)) is None or sh == 0]
+    plain = []
+    for p in paras:
+        sh = p.heading = _style_heading(p)
+        if sh is None or sh == 0:
+            plain.append(p)
     if plain:
         sample = plain if len(plain) <= 400 else plain[:: max(1, len(plain) // 400)]
         n_bold = sum(1 for p in sample if _all_bold(p, styles))
@@ -642,7 +647,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             out.append(Block(stripped, it.index, it.index))
             continue
         followed = next_text[i + 1] < n
-        sh = _style_heading(it)
+        sh = it.heading  # every paragraph that gets here is in ``paras``
         if sh == "title":
             if not title and not seen_heading:
                 title = collapse_ws(text)

@@ -123,20 +123,17 @@ _ID_TRANSLATE = str.maketrans(
 )
 
 
-#: ASCII whitespace other than " " and "\n" (what str.split() also splits on)
-_ASCII_OTHER_WS = re.compile("[\t\r\x0b\x0c\x1c-\x1f]")
-
-
 def normalise_for_id(text: str) -> str:
     """What must stay equal for a section to keep its id: case, quotes, dashes and spacing are
     not edits a reviewer cares about (Word changes them behind the author's back)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_ID_TRANSLATE)
-    elif _ASCII_OTHER_WS.search(text) is None:
-        # fast path, same result: ASCII text whose only whitespace is single spaces and
-        # newlines needs no split/join (for ASCII, casefold() is lower())
+    else:
+        # fast path, same result: ASCII text whose only whitespace is single spaces between
+        # words and newlines needs no split/join (printable ASCII has no whitespace but " ";
+        # for ASCII, casefold() is lower())
         flat = text.replace("\n", " ")
-        if "  " not in flat and flat[:1] != " " and flat[-1:] != " ":
+        if flat.isprintable() and "  " not in flat and flat[:1] != " " and flat[-1:] != " ":
             return flat.lower()
     return " ".join(text.split()).casefold()
 
