@@ -154,7 +154,20 @@ class Styles:
         while cur is not None and cur in raw and cur not in seen and len(seen) < 32:
             seen.add(cur)
             st, _ = raw[cur]
-            name_el = st.find(W_NAME)
+            name_el = ppr = rpr = based = None
+            for c in st:  # one pass instead of four ElementPath find() calls
+                tag = c.tag
+                if tag == W_NAME:
+                    if name_el is None:
+                        name_el = c
+                elif tag == W_PPR:
+                    if ppr is None:
+                        ppr = c
+                elif tag == W_RPR:
+                    if rpr is None:
+                        rpr = c
+                elif tag == W_BASEDON and based is None:
+                    based = c
             name = (name_el.get(W_VAL) or "") if name_el is not None else ""
             lname = name.strip().lower()
             if first:
@@ -167,19 +180,16 @@ class Styles:
                 out.title = True
             if "list" in lname:
                 out.is_list = True
-            ppr = st.find(W_PPR)
             if ppr is not None:
-                ol = ppr.find(W_OUTLINELVL)
+                ol = _child(ppr, W_OUTLINELVL)
                 if ol is not None and out.outline is None:
                     out.outline = _int(ol.get(W_VAL), 9)
-                if ppr.find(W_NUMPR) is not None:
+                if _child(ppr, W_NUMPR) is not None:
                     out.is_list = True
-            rpr = st.find(W_RPR)
             if rpr is not None and out.bold is None:
-                b = rpr.find(W_B)
+                b = _child(rpr, W_B)
                 if b is not None:
                     out.bold = _on(b)
-            based = st.find(W_BASEDON)
             cur = based.get(W_VAL) if based is not None else None
         return out
 
@@ -191,6 +201,15 @@ class Styles:
     def char_bold(self, sid: str | None) -> bool | None:
         info = self.info.get(sid) if sid else None
         return info.bold if info is not None else None
+
+
+def _child(el: etree._Element, tag: str) -> etree._Element | None:
+    """``el.find(tag)`` for a plain tag, without lxml's ElementPath machinery (~5x faster on
+    the handful of children a properties element has)."""
+    for c in el:
+        if c.tag == tag:
+            return c
+    return None
 
 
 def _on_attr(val: str | None) -> bool:

@@ -289,13 +289,16 @@ def build_sections(
     """
     drafts: list[_Draft] = []
     stack: list[tuple[int, str]] = []
+    titles: list[str] = []  # the titles in ``stack``, kept alongside to build paths cheaply
     pre_body: list[Block] = []
     for b in blocks:
         if b.level > 0:
             title = collapse_ws(b.text)
             while stack and stack[-1][0] >= b.level:
                 stack.pop()
-            path = tuple(t for _, t in stack) + (title,)
+                titles.pop()
+            titles.append(title)
+            path = tuple(titles)
             stack.append((b.level, title))
             drafts.append(_Draft(title, b.level, b.kind, path, b.first, b.last, []))
         elif b.text.strip():
@@ -319,8 +322,13 @@ def build_sections(
             out.extend(_maybe_chunk(title, 0, "preamble", (title,), start, end, pre_body))
     elif not drafts and doc_title:  # a title and nothing else: still one section to show
         out.append((doc_title, 0, (doc_title,), "", preamble_start, last_index, "preamble"))
+    max_chars = _MAX_TOKEN_CHARS * 40
     for d in drafts:
-        out.extend(_maybe_chunk(d.title, d.level, d.kind, d.path, d.first, d.last, d.body))
+        text = _join(d.body)
+        if len(text) <= max_chars and _at_most_words(text, CHUNK_TRIGGER_WORDS):
+            out.append((d.title, d.level, d.path, text, d.first, d.last, d.kind))  # the usual case
+        else:
+            out.extend(_maybe_chunk(d.title, d.level, d.kind, d.path, d.first, d.last, d.body))
 
     seen: dict[str, int] = {}
     sections: list[Section] = []
