@@ -15,7 +15,7 @@ import copy
 import io
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
@@ -232,13 +232,12 @@ def _split_run(r, at: int):
     those two rather than by ``copy.deepcopy`` of the run, which cost a third of the highlighting.
     The result serialises exactly as the deep copy did (attributes, whitespace text and tails).
     """
-    t = r.find(_W_T)
-    text = t.text or ""
     right = r.makeelement(r.tag, r.attrib)
-    _RAW_TEXT.__set__(right, _RAW_TEXT.__get__(r))  # whitespace before the first child, if any
+    _RAW_TEXT.__set__(right, _RAW_TEXT.__get__(r))  # stray text before the first child, if any
     right.tail = r.tail
     for child in r:  # the w:rPr (copied, usually a handful of elements) and the w:t, in order
-        if child is t:
+        if child.tag == _W_T:
+            t, text = child, child.text or ""
             rt = right.makeelement(_W_T, t.attrib)
             rt.text, rt.tail = text[at:], t.tail
             rt.set(_XML_SPACE, "preserve")
@@ -253,19 +252,32 @@ def _split_run(r, at: int):
 
 def _highlight(r) -> None:
     """Yellow highlight on the run, ``w:highlight`` placed where the schema wants it."""
-    rPr = r.find(_W_RPR)
+    rPr = _first_child(r, _W_RPR)
     if rPr is None:
         rPr = r.makeelement(_W_RPR, {})
         r.insert(0, rPr)
-    hl = rPr.find(_W_HIGHLIGHT)
+    hl = before = None
+    for c in rPr:  # the existing highlight, else the first element that must follow one
+        if c.tag == _W_HIGHLIGHT:
+            hl = c
+            break
+        if before is None and c.tag in _AFTER_HIGHLIGHT:
+            before = c
     if hl is None:
         hl = rPr.makeelement(_W_HIGHLIGHT, {})
-        before = next((c for c in rPr if c.tag in _AFTER_HIGHLIGHT), None)
         if before is None:
             rPr.append(hl)
         else:
             before.addprevious(hl)
     hl.set(_W_VAL, "yellow")
+
+
+def _first_child(el, tag: str):
+    """``el.find(tag)`` for a plain tag, without ElementPath's cost (a few µs a call)."""
+    for c in el:
+        if c.tag == tag:
+            return c
+    return None
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -327,6 +339,37 @@ def _mark_runs(runs: Sequence[tuple[object, str, bool]], spans: Iterable[tuple[i
     return n
 
 
+class _Hits:
+    """The matches of one phrase, in order, scanned only as far as a question needs: most
+    evidence is the phrase's first occurrence, so the rest of the section is rarely read."""
+
+    __slots__ = ("_more", "found")
+
+    def __init__(self, matches: Iterator) -> None:
+        self._more: Iterator | None = matches
+        self.found: list = []
+
+    def first(self, n: int) -> list:
+        """The first ``n`` matches (fewer when there are fewer)."""
+        while len(self.found) < n and self._more is not None:
+            nxt = next(self._more, None)
+            if nxt is None:
+                self._more = None
+            else:
+                self.found.append(nxt)
+        return self.found
+
+    def count_before(self, offset: int) -> int:
+        """How many matches start before ``offset`` (matches are starts, ascending)."""
+        while self._more is not None and (not self.found or self.found[-1] < offset):
+            nxt = next(self._more, None)
+            if nxt is None:
+                self._more = None
+            else:
+                self.found.append(nxt)
+        return bisect_left(self.found, offset)
+
+
 def evidence_spans(
     section: Section, evidence: Iterable[Evidence], texts: Sequence[str]
 ) -> dict[int, list[tuple[int, int]]]:
@@ -341,8 +384,8 @@ def evidence_spans(
     """
     out: dict[int, list[tuple[int, int]]] = {}
     full = section.full_text
-    in_full: dict[re.Pattern[str], list[int]] = {}  # pattern → match starts in full_text
-    in_pars: dict[re.Pattern[str], list[tuple[int, int, int]]] = {}  # → (paragraph, start, end)
+    in_full: dict[re.Pattern[str], _Hits] = {}  # pattern → match starts in full_text
+    in_pars: dict[re.Pattern[str], _Hits] = {}  # → (paragraph, start, end)
     seen: set[tuple[str, int]] = set()
     for ev in evidence:
         words = tuple(one_line(ev.matched).split())
@@ -351,16 +394,17 @@ def evidence_spans(
         seen.add((ev.matched, ev.start))
         pattern = _compile_phrase(words)
         if pattern not in in_full:
-            in_full[pattern] = [m.start() for m in pattern.finditer(full)]
-            in_pars[pattern] = [
+            in_full[pattern] = _Hits(m.start() for m in pattern.finditer(full))
+            in_pars[pattern] = _Hits(
                 (i, m.start(), m.end())
                 for i, text in enumerate(texts)
                 for m in pattern.finditer(text)
-            ]
-        found = in_pars[pattern]
-        if not found:
+            )
+        pars = in_pars[pattern]
+        if not pars.first(1):
             continue
-        k = bisect_left(in_full[pattern], ev.start) if ev.start >= 0 else 0
+        k = in_full[pattern].count_before(ev.start) if ev.start >= 0 else 0
+        found = pars.first(k + 1)
         i, a, b = found[k] if k < len(found) else found[0]
         out.setdefault(i, []).append((a, b))
     return out
