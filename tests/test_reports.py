@@ -549,3 +549,37 @@ def test_annotating_keeps_existing_comments_and_reaches_content_controls_and_ins
     assert lit == ["harm reduction"]
     deleted = pars[plan.first_par + 1].find(qn("w:del"))
     assert next(deleted.iter(qn("w:highlight")), None) is None
+
+
+@pytest.mark.parametrize("prefix", ["w", "wx"])
+def test_new_comments_join_an_existing_comments_part_whatever_its_prefix(prefix):
+    """The comments part is normally re-parsed whole with the new comments spliced in; a part
+    that binds WordprocessingML to another prefix takes the append path. Both keep the agency's
+    comment and give the new ones fresh ids."""
+    import re
+
+    doc = Document()
+    doc.add_heading("Safety planning", level=1)
+    body = doc.add_paragraph("Each youth has a written plan.")
+    doc.add_comment(body.runs[0], "Agency remark.", author="Agency", initials="AG")
+    buf = io.BytesIO()
+    doc.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            blob = src.read(info)
+            if info.filename == "word/comments.xml":
+                blob = re.sub(rb"(?<=[<\s/])w:", prefix.encode() + b":", blob)
+                blob = blob.replace(b'xmlns:w="', b'xmlns:%s="' % prefix.encode())
+                assert (b"<%s:comments" % prefix.encode()) in blob
+            z.writestr(info, blob)
+    ctx = make_context()
+    ctx.original = out.getvalue()
+    annotated = _open(annotated_policy(ctx))
+    comments = list(annotated.comments)
+    assert comments[0].text == "Agency remark." and comments[0].author == "Agency"
+    assert len(comments) > 1
+    ids = [c.comment_id for c in comments]
+    assert len(set(ids)) == len(ids)
+    assert all(c.author == REVIEWER for c in comments[1:])
