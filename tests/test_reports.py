@@ -464,8 +464,8 @@ def test_mark_spans_highlights_a_run_with_a_tab_whole_and_merges_overlaps():
 
 
 def test_split_run_pieces_are_copies_of_the_run_down_to_odd_attributes_and_stray_text():
-    """The right-hand run is built from the run's parts, not deep-copied: it must still be
-    exactly the run with its text cut, even for a run written out of schema order."""
+    """Every piece of a split run is exactly the run with its text cut, even for a run written
+    out of schema order with stray text and foreign attributes."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
     from lxml import etree
