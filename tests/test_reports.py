@@ -583,3 +583,52 @@ def test_new_comments_join_an_existing_comments_part_whatever_its_prefix(prefix)
     ids = [c.comment_id for c in comments]
     assert len(set(ids)) == len(ids)
     assert all(c.author == REVIEWER for c in comments[1:])
+
+
+def test_evidence_spans_finds_later_occurrences_after_other_phrases_were_searched():
+    """Phrase searches are resumed lazily; a resumed search must keep its own phrase even after
+    other phrases were looked up in between, across paragraphs, in ASCII and non-ASCII text."""
+    from review.models import Section
+    from review.reports.annotate import evidence_spans
+
+    for texts in (
+        ["Staff training comes first.", "Then the policy.", "More STAFF\ttraining later."],
+        ["Staff training für alle.", "Then the policy.", "More STAFF\ttraining später."],
+    ):
+        full = "\n".join(texts)
+        section = Section("s", "Heading", 1, ("Heading",), full, 0, 2)
+        second = full.lower().rindex("staff")
+        evidence = [
+            Evidence("staff training", "staff training", 0, 14, 100.0),
+            Evidence("policy", "policy", full.index("policy"), full.index("policy") + 6, 90.0),
+            Evidence("staff training", "STAFF\ttraining", second, second + 14, 100.0),
+        ]
+        assert evidence_spans(section, evidence, texts) == {
+            0: [(0, 14)],
+            1: [(9, 15)],
+            2: [(5, 19)],
+        }, texts
+
+
+def test_ascii_phrase_search_finds_exactly_what_the_case_insensitive_one_finds():
+    """The fast search (lower-cased text, first word leading) against the plain
+    case-insensitive regex, on random ASCII text built from the phrase's own pieces."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from review.reports.annotate import _compile_ascii_phrase, _compile_phrase
+
+    word = st.sampled_from(["staff", "Staff", "STAFF", "c++", "a.b", "x", "train", "-"])
+    glue = st.sampled_from([" ", "  ", "\t", "\n", "", "_", "s", ".", "9", "-"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(word, min_size=1, max_size=3), st.lists(st.tuples(glue, word), max_size=12))
+    def check(phrase, pieces):
+        text = "".join(g + w for g, w in pieces)
+        words = tuple(phrase)
+        fast = _compile_ascii_phrase(words)
+        slow = [m.span() for m in _compile_phrase(words).finditer(text)]
+        assert [m.span() for m in fast.finditer(text.lower())] == slow
+
+    check()
+    assert _compile_ascii_phrase(("ſtaff",)) is None  # matches "staff" case-insensitively

@@ -225,6 +225,28 @@ def _compile_phrase(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)
+def _compile_ascii_phrase(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """:func:`_compile_phrase` for ASCII text, searched in its lower-case copy: the same matches
+    at the same offsets, ten times faster. Case-insensitive matching has no literal to skip to,
+    so the regex engine tried every position; here the first word leads and the "not inside a
+    word" test follows it as a fixed-width lookbehind. None when a word is not ASCII (under
+    IGNORECASE "ſ" matches "s", so only ASCII on both sides is safe)."""
+    if not all(w.isascii() for w in words):
+        return None
+    low = [re.escape(w.lower()) for w in words]
+    rest = "".join(rf"\s+{w}" for w in low[1:])
+    return re.compile(rf"{low[0]}(?<!\w{low[0]}){rest}(?!\w)")
+
+
+def _scan(pattern: re.Pattern[str], fast: re.Pattern[str] | None, text: str, low: str | None):
+    """``pattern.finditer(text)``, through ``fast`` on ``low`` (``text.lower()``, None when the
+    text is not ASCII) when both exist."""
+    if fast is not None and low is not None:
+        return fast.finditer(low)
+    return pattern.finditer(text)
+
+
 _XML_SPACE = qn("xml:space")
 _W_RPR, _W_HIGHLIGHT = qn("w:rPr"), qn("w:highlight")
 #: elements that follow ``w:highlight`` inside ``w:rPr`` (ECMA-376 CT_RPr sequence)
@@ -398,6 +420,16 @@ class _Hits:
         return bisect_left(self.found, offset)
 
 
+def _paragraph_hits(
+    pattern: re.Pattern[str], fast: re.Pattern[str] | None, texts: Sequence[str], lows: list
+) -> Iterator[tuple[int, int, int]]:
+    """(paragraph, start, end) of each match, lazily (a function, so that a paused search keeps
+    its own pattern rather than the caller's loop variable)."""
+    for i, text in enumerate(texts):
+        for m in _scan(pattern, fast, text, lows[i]):
+            yield i, m.start(), m.end()
+
+
 def evidence_spans(
     section: Section, evidence: Iterable[Evidence], texts: Sequence[str]
 ) -> dict[int, list[tuple[int, int]]]:
@@ -415,6 +447,9 @@ def evidence_spans(
     in_full: dict[re.Pattern[str], _Hits] = {}  # pattern → match starts in full_text
     in_pars: dict[re.Pattern[str], _Hits] = {}  # → (paragraph, start, end)
     seen: set[tuple[str, int]] = set()
+    prepared = False  # the lower-cased copies of the ASCII texts, made for the first phrase
+    full_low: str | None = None
+    lows: list[str | None] = []
     for ev in evidence:
         words = _words(ev.matched)
         if not words or (ev.matched, ev.start) in seen:
@@ -422,12 +457,13 @@ def evidence_spans(
         seen.add((ev.matched, ev.start))
         pattern = _compile_phrase(words)
         if pattern not in in_full:
-            in_full[pattern] = _Hits(m.start() for m in pattern.finditer(full))
-            in_pars[pattern] = _Hits(
-                (i, m.start(), m.end())
-                for i, text in enumerate(texts)
-                for m in pattern.finditer(text)
-            )
+            fast = _compile_ascii_phrase(words)
+            if not prepared:
+                prepared = True
+                full_low = full.lower() if full.isascii() else None
+                lows = [text.lower() if text.isascii() else None for text in texts]
+            in_full[pattern] = _Hits(m.start() for m in _scan(pattern, fast, full, full_low))
+            in_pars[pattern] = _Hits(_paragraph_hits(pattern, fast, texts, lows))
         pars = in_pars[pattern]
         if not pars.first(1):
             continue
