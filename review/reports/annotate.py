@@ -121,14 +121,7 @@ class _Commenter:
         """A comment whose paragraphs are ``(text, bold)`` pairs, anchored on ``p_el``."""
         cid = self._next
         self._next += 1
-        paras = []
-        for i, (text, bold) in enumerate(lines):
-            ref = _ANNOTATION_REF if i == 0 else ""
-            rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
-            paras.append(
-                f'<w:p><w:pPr><w:pStyle w:val="CommentText"/></w:pPr>{ref}'
-                f'<w:r>{rpr}<w:t xml:space="preserve">{escape(xml_safe(text))}</w:t></w:r></w:p>'
-            )
+        paras = [_comment_paragraph(text, bold, i == 0) for i, (text, bold) in enumerate(lines)]
         self._pending.append(
             f'<w:comment w:id="{cid}" w:author={self._author} w:initials={self._initials} '
             f'w:date="{self._date}">{"".join(paras)}</w:comment>'
@@ -173,6 +166,18 @@ def _with_children(root, added: str):
     else:
         return None
     return parse_xml(head + added + end)
+
+
+@lru_cache(maxsize=4096)
+def _comment_paragraph(text: str, bold: bool, first: bool) -> str:
+    """One comment paragraph as XML text. Cached: comments repeat the same headings, names and
+    notes hundreds of times over a manual."""
+    ref = _ANNOTATION_REF if first else ""
+    rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    return (
+        f'<w:p><w:pPr><w:pStyle w:val="CommentText"/></w:pPr>{ref}'
+        f'<w:r>{rpr}<w:t xml:space="preserve">{escape(xml_safe(text))}</w:t></w:r></w:p>'
+    )
 
 
 _ANNOTATION_REF = '<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:annotationRef/></w:r>'
