@@ -394,6 +394,16 @@ def _words(text: object) -> tuple[str, ...]:
     return _words_of(text) if isinstance(text, str) else tuple(one_line(text).split())
 
 
+def _short_phrase(phrase: object) -> str:
+    """An evidence phrase as a comment lists it (cached like :func:`_words`)."""
+    return _short_phrase_of(phrase) if isinstance(phrase, str) else shorten(phrase, 60)
+
+
+@lru_cache(maxsize=16384)
+def _short_phrase_of(phrase: str) -> str:
+    return shorten(phrase, 60)
+
+
 class _Hits:
     """The matches of one phrase, in order, scanned only as far as a question needs: most
     evidence is the phrase's first occurrence, so the rest of the section is rarely read."""
@@ -534,7 +544,7 @@ def _section_lines(
         for lk in pending:
             score = f" (score {lk.score:.0f})" if lk.score is not None else ""
             phrases = list(dict.fromkeys(e.phrase for e in lk.evidence if _words(e.phrase)))[:4]
-            hits = f" – matched: {', '.join(shorten(p, 60) for p in phrases)}" if phrases else ""
+            hits = f" – matched: {', '.join(_short_phrase(p) for p in phrases)}" if phrases else ""
             lines.append((f"• {names.name(lk.competency)}{score}{hits}", False))
     return lines
 
