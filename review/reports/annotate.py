@@ -193,7 +193,7 @@ def _run_text(r) -> tuple[str, bool]:
     n_t = 0
     for child in r:
         tag = child.tag
-        if tag == qn("w:rPr"):
+        if tag == _W_RPR:
             continue
         if tag == _W_T:
             parts.append(child.text or "")
