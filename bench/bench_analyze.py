@@ -33,17 +33,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-import docx  # noqa: E402
-from corpus import STYLES, make_policy_manual  # noqa: E402
+from corpus import STYLES, make_policy_manual, read_floor  # noqa: E402
 
 from review.framework import get_framework  # noqa: E402
 from review.matching import Suggester  # noqa: E402
 from review.parsing import parse_file  # noqa: E402
-
-
-def floor(path: Path) -> int:
-    d = docx.Document(str(path))
-    return sum(len(p.text) for p in d.paragraphs)
 
 
 def analyze(path: Path) -> tuple[int, int]:
@@ -62,7 +56,7 @@ def _timed(fn) -> float:
 
 def child(path: Path, what: str) -> None:
     """Run one step in a fresh process and report its peak resident memory."""
-    (floor if what == "floor" else analyze)(path)
+    (read_floor if what == "floor" else analyze)(path)
     # VmHWM is this process's own peak; ru_maxrss can carry the parent's peak across fork/exec
     hwm = next(
         (
@@ -87,7 +81,7 @@ def measure(path: Path, sections: int, repeat: int) -> None:
     parsed = parse_file(path)
     secs = parsed.sections
     steps = {
-        "floor": lambda: floor(path),
+        "floor": lambda: read_floor(path),
         "parse": lambda: parse_file(path),
         "build": lambda: Suggester(fw),
         "match": lambda: Suggester(fw).suggest(secs, tier="all"),

@@ -22,16 +22,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-import docx  # noqa: E402
-from corpus import make_policy_manual  # noqa: E402
+from corpus import make_policy_manual, read_floor  # noqa: E402
 
 from review.config import UploadLimits  # noqa: E402
 from review.parsing import docx_reader, parse_bytes, sections, upload  # noqa: E402
-
-
-def _floor(path: Path) -> int:
-    d = docx.Document(str(path))
-    return sum(len(p.text) for p in d.paragraphs)
 
 
 def _timed(fn, repeat: int) -> list[float]:
@@ -97,7 +91,7 @@ def main(argv: list[str]) -> int:
     parsed = parse_bytes(data, path.name)
     n = len(parsed.sections)
 
-    floor = _timed(lambda: _floor(path), args.repeat)
+    floor = _timed(lambda: read_floor(path), args.repeat)
     ours = _timed(lambda: parse_bytes(path.read_bytes(), path.name), args.repeat)
     f_med, o_med = statistics.median(floor), statistics.median(ours)
     print(
@@ -114,7 +108,7 @@ def main(argv: list[str]) -> int:
     print("stages of the parse (best of the runs):")
     for stage, t in _stages(data, path.name, args.repeat).items():
         print(f"  {stage:<32} {t * 1000:7.1f} ms")
-    print(f"peak   traced memory, floor         : {_peak_mb(lambda: _floor(path)):.1f} MiB")
+    print(f"peak   traced memory, floor         : {_peak_mb(lambda: read_floor(path)):.1f} MiB")
     print(
         f"peak   traced memory, parse         : {_peak_mb(lambda: parse_bytes(data, path.name)):.1f} MiB"
     )

@@ -221,3 +221,10 @@ if __name__ == "__main__":  # pragma: no cover
         sys.argv[1] if len(sys.argv) > 1 else f"bench/out/manual-{style}.docx", style=style
     )
     print(out)
+
+
+def read_floor(path: Path) -> int:
+    """The speed floor the benchmarks compare against: python-docx loading the file and reading
+    every paragraph's text (returns the characters read, so the work cannot be skipped)."""
+    d = docx.Document(str(path))
+    return sum(len(p.text) for p in d.paragraphs)
