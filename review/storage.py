@@ -665,13 +665,19 @@ class TinyDBRepository:
             t.insert_multiple({"key": k, "time": time} for k in keys)
 
     def failures(self, key: str, since: str) -> list[str]:
-        with _transaction(self._attempts, write=False) as snap:
-            rows = snap.storage.data.get("failures", {}).values()
-            return sorted(r["time"] for r in rows if r["key"] == key and r["time"] >= since)
+        rows = self._failure_rows()
+        return sorted(r["time"] for r in rows if r["key"] == key and r["time"] >= since)
 
     def clear_failures(self, key: str) -> None:
+        """Forget ``key``'s failures; a sign-in with none to forget writes nothing."""
+        if not any(r["key"] == key for r in self._failure_rows()):
+            return
         with _transaction(self._attempts, write=True) as snap:
             snap.table("failures").remove(Q.key == key)
+
+    def _failure_rows(self) -> list[Record]:
+        with _transaction(self._attempts, write=False) as snap:
+            return list(snap.storage.data.get("failures", {}).values())
 
     # ---------------------------------------------------------------- originals
 

@@ -200,6 +200,18 @@ def test_opening_the_store_repairs_summaries_a_crash_left_stale(tmp_path: Path):
     assert reopened.repair_recent() == 0  # nothing left to repair
 
 
+def test_clearing_no_failures_writes_nothing(tmp_path: Path):
+    repo = TinyDBRepository(tmp_path)
+    repo.record_failure(["user:bob"], "2024-01-01T00:00:00+00:00", keep_after="2023-01-01")
+    path = tmp_path / "store" / "attempts.json"
+    before = path.stat()
+    repo.clear_failures("user:alice")  # a successful sign-in with nothing to forget
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    repo.clear_failures("user:bob")
+    assert repo.failures("user:bob", "2023-01-01") == []
+
+
 def test_originals_are_content_addressed_and_never_overwritten(tmp_path: Path):
     repo = TinyDBRepository(tmp_path)
     sha = repo.put_original(b"policy bytes", ".docx")
