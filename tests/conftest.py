@@ -6,6 +6,7 @@ the real TinyDB store on a temporary directory, the real Streamlit app in headle
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -29,6 +30,16 @@ def require_tool(*names: str) -> str:
     if os.environ.get("COMPETENCY_REVIEW_REQUIRE_TOOLS") == "1":
         pytest.fail(msg + " (COMPETENCY_REVIEW_REQUIRE_TOOLS=1)")
     pytest.skip(msg)
+
+
+def store_hash(data_dir: Path) -> dict[str, str]:
+    """sha256 of every file under a data directory (lock files aside: taking a lock is not a
+    change), to assert that a refused action changed nothing."""
+    return {
+        str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(data_dir.rglob("*"))
+        if p.is_file() and not p.name.endswith(".lock")
+    }
 
 
 @pytest.fixture

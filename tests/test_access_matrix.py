@@ -20,7 +20,6 @@ format, no secrets in the repository, session expiry in the UI).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -47,6 +46,7 @@ from review.errors import (
 from review.models import STATES
 from review.services import ReviewService
 from review.workflow import GUARDS, PERMISSIONS, WORKFLOW, Transition
+from tests.conftest import store_hash
 from tests.e2e_support import SAMPLE_POLICY, policy_docx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,15 +211,6 @@ def world(template, tmp_path: Path) -> tuple[ReviewService, dict[str, Any], Path
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.lock"))
     svc = ReviewService(data_dir=dst, suggester_factory=lambda fw: _suggester())
     return svc, facts, dst
-
-
-def store_hash(data_dir: Path) -> dict[str, str]:
-    """sha256 of every file under the data dir (lock files aside: taking a lock is not a change)."""
-    return {
-        str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(data_dir.rglob("*"))
-        if p.is_file() and not p.name.endswith(".lock")
-    }
 
 
 # --------------------------------------------------------------------------- transitions

@@ -25,6 +25,7 @@ from review.auth import SYSTEM, Actor
 from review.cli import main
 from review.errors import UnreadableDocument
 from review.services import ReviewService
+from tests.conftest import store_hash
 from tests.hostile_files import HostileCase, _cases, generate_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,15 +78,6 @@ def store(template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("COMPETENCY_REVIEW_DATA", str(dst))
     svc = ReviewService(data_dir=dst, suggester_factory=lambda fw: _suggester())
     return svc, dst, doc
-
-
-def store_hash(data_dir: Path) -> dict[str, str]:
-    """sha256 of every file under the data directory (lock files aside)."""
-    return {
-        str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(data_dir.rglob("*"))
-        if p.is_file() and not p.name.endswith(".lock")
-    }
 
 
 def _limits(case: HostileCase, monkeypatch: pytest.MonkeyPatch) -> None:

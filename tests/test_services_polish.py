@@ -28,6 +28,7 @@ from review.errors import (
 )
 from review.services import ReviewService
 from review.storage import TinyDBRepository, summary_of
+from tests.conftest import store_hash
 from tests.test_services import PASSWORD, World
 
 
@@ -38,13 +39,6 @@ def w(data_dir: Path) -> World:
 
 def _doc_file(data_dir: Path, doc: str) -> Path:
     return data_dir / "store" / "documents" / f"{doc}.json"
-
-
-def _store_hash(data_dir: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted((data_dir / "store").rglob("*.json"))
-    }
 
 
 # --------------------------------------------------------------------------- 1. bulk confirm
@@ -84,17 +78,17 @@ def test_confirm_links_is_all_or_nothing(w: World, data_dir: Path):
     doc = w.to_state("in_review")
     links = w.svc.links(w.rita, doc)
     w.svc.acquire_lock(w.rita, doc)  # so the refusals below change nothing, not even the lock
-    before = _store_hash(data_dir)
+    before = store_hash(data_dir)
     with pytest.raises(NotFound, match="nothing was confirmed"):
         w.svc.confirm_links(w.rita, doc, [links[0].id, "no-such-link"])
     section = links[0].section_id
     taken = {lk.competency for lk in links if lk.section_id == section}
     comp = next(c for c in ("C1", "C2", "C3", "C4", "C5", "C6") if c not in taken)
     added = w.svc.add_link(w.rita, doc, section, comp)
-    before = _store_hash(data_dir)
+    before = store_hash(data_dir)
     with pytest.raises(ValidationFailed, match="added by hand"):
         w.svc.confirm_links(w.rita, doc, [links[0].id, added.id])
-    assert _store_hash(data_dir) == before
+    assert store_hash(data_dir) == before
     assert {lk.state for lk in w.svc.links(w.rita, doc) if lk.origin != "hand"} == {"suggested"}
 
 
