@@ -284,9 +284,10 @@ def test_bold_numbered_subsections_nest_below_bold_heading():
         ]
     )
     assert outline(parsed) == [
-        (1, "bold", "65X-1.016 Standards for Shelters", "(1) Shelters shall be open."),
+        # statute numbers that recur are headings by their pattern ("numbered"), bold or not
+        (1, "numbered", "65X-1.016 Standards for Shelters", "(1) Shelters shall be open."),
         (2, "bold", "(4) Training", "(a) Staff shall complete training."),
-        (1, "bold", "65X-1.020 Standards for Safe Houses", "Text."),
+        (1, "numbered", "65X-1.020 Standards for Safe Houses", "Text."),
     ]
 
 

@@ -432,8 +432,16 @@ def _cell_blocks(tc: etree._Element):
 _RE_MULTI = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){1,4})\.?\s+(\S.*)$", re.S)
 _RE_SINGLE = re.compile(r"^(\d{1,3})(?:[.)]\s*|\s+)(\S.*)$", re.S)
 _RE_KEYWORD = re.compile(
-    r"^(article|section|chapter|part)\s+(\d{1,3}[a-z]?|[ivxlc]{1,7}|[a-z])\b\.?\s*(?:[-\u2013\u2014:.]\s*)?(.*)$",
+    r"^(article|section|chapter|part|rule|regulation|§{1,2})\s*"
+    r"(\d{1,4}[a-z]?(?:[.:\-]\d{1,4}[a-z]?)*|[ivxlc]{1,7}|[a-z])\b\.?\s*(?:[-\u2013\u2014:.]+\s*)?(.*)$",
     re.I | re.S,
+)
+#: statute and code numbering: "182-1.5", "3A.06.010", "75:30-3-2.", "2.80.030" - a number with
+#: at least one separator and something a plain "4.2" outline number has not (a letter, a dash or
+#: colon, or a component of four or more digits; "2.80.030" counts by its three levels)
+_RE_CODE = re.compile(
+    r"^(\d{1,5}[A-Za-z]{0,2}(?:[.:\-]\d{1,5}[A-Za-z]{0,2}){1,5})\.?\s+(?:[-\u2013\u2014]+\s*)?(\S.*)$",
+    re.S,
 )
 _RE_ROMAN = re.compile(r"^([IVX]{1,6})\.\s+(\S.*)$", re.S)
 _RE_SUB = re.compile(r"^(?:\((?:\d{1,3}|[a-zA-Z]|[ivx]{1,5})\)|[A-Za-z][.)])\s+(\S.*)$", re.S)
@@ -447,7 +455,7 @@ _MAX_HEADING_SOURCE = 240
 class Numbering:
     """What a hand-typed heading number says: its kind and depth."""
 
-    kind: str  # keyword | roman | multi | single | sub
+    kind: str  # keyword | code | roman | multi | single | sub
     depth: int
     number: str
     rest: str
@@ -457,11 +465,15 @@ class Numbering:
 def numbering(text: str) -> Numbering | None:
     """Recognise a hand-typed heading number at the start of ``text``."""
     m = _RE_KEYWORD.match(text)
-    if m and text[0].isupper():
-        return Numbering("keyword", 1, m.group(2), m.group(3).strip(), m.group(1).lower())
+    if m and (text[0].isupper() or text[0] == "§"):
+        kw = m.group(1).lower()
+        return Numbering("keyword", 1, m.group(2), m.group(3).strip(), "section" if kw.startswith("§") else kw)
     m = _RE_MULTI.match(text)
-    if m:
+    if m and not _code_like(m.group(1)):
         return Numbering("multi", m.group(1).count(".") + 1, m.group(1), m.group(2).strip())
+    m = _RE_CODE.match(text)
+    if m and _code_like(m.group(1)):
+        return Numbering("code", 1, m.group(1), m.group(2).strip())
     m = _RE_ROMAN.match(text)
     if m:
         return Numbering("roman", 1, m.group(1), m.group(2).strip())
@@ -474,10 +486,38 @@ def numbering(text: str) -> Numbering | None:
     return None
 
 
+def _code_like(number: str) -> bool:
+    """A statute/code number rather than an outline number: it has a letter, a dash or a colon,
+    a component of four or more digits, or three levels with a zero-padded one ("2.80.030")."""
+    if any(c.isalpha() or c in "-:" for c in number):
+        return True
+    parts = number.split(".")
+    if any(len(x) >= 4 for x in parts):
+        return True
+    return len(parts) >= 3 and any(len(x) == 3 and x.startswith("0") for x in parts)
+
+
+def numbered_title_ok(num: Numbering, max_words: int = 14) -> bool:
+    """Whether the words after a heading number read like a title. Numbered headings of codes and
+    regulations often end with a period or a colon ("(c) Program Requirements.", "B. Referral or
+    Duty Status:"), so one trailing period or colon is allowed here; the rest must still start
+    with a capital, stay short and not end like a clause."""
+    rest = num.rest.strip()
+    if not rest:
+        return num.kind in ("keyword", "code")
+    if rest[-1] in ".:" and rest[:-1].rstrip()[-1:] not in ".:":
+        rest = rest[:-1].rstrip()
+    if not rest or rest.count(". ") > 1:  # several sentences: body text
+        return False
+    return reads_like_title(rest, max_words=max_words)
+
+
 def strong_numbered_title(text: str, num: Numbering) -> bool:
     """Whether a *plain* (not bold) numbered line is a heading by its pattern alone."""
     if num.kind == "keyword":
         return num.rest == "" or reads_like_title(num.rest, max_words=10)
+    if num.kind == "code":
+        return numbered_title_ok(num, max_words=12)
     if num.kind in ("roman", "multi", "single"):
         return reads_like_title(num.rest, max_words=10) and not num.rest.endswith(".")
     return False
@@ -614,6 +654,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     paras = [it for it in items if isinstance(it, _Para) and not it.in_box and it.text.strip()]
     numbers: dict[int, Numbering | None] = {}
     multi_count = 0
+    code_count = 0  # statute-numbered lines that read like titles: a pattern when it recurs
     multi_prefixes: set[str] = set()
     for p in paras:
         if len(p.text) > _MAX_HEADING_SOURCE:
@@ -621,6 +662,8 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         t = collapse_ws(p.text)
         num = numbering(t) if len(t) <= 160 else None
         numbers[id(p)] = num
+        if num is not None and num.kind == "code" and code_count < 2:
+            code_count += strong_numbered_title(t, num)
         if num is not None and num.kind == "multi":
             prefix = num.number.split(".")[0]
             # multi_count is only ever compared with 2: once it is 2 and the prefix is known,
@@ -694,6 +737,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             and (
                 num.kind in ("keyword", "roman")
                 or (num.kind == "multi" and multi_count >= 2)
+                or (num.kind == "code" and code_count >= 2)
                 or (num.kind == "single" and multi_count >= 2 and num.number in multi_prefixes)
             )
         )
@@ -706,13 +750,13 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             and not is_list
             and followed
             and bold_share_ok
-            and reads_like_title(t)
+            and (reads_like_title(t) or (num is not None and numbered_title_ok(num)))
             and _all_bold(it, styles)
         ):
             seen_heading = True
             if num is not None and num.kind == "sub":
                 level = lev.sub()
-            elif num is not None and num.kind in ("keyword", "roman", "multi"):
+            elif num is not None and num.kind in ("keyword", "code", "roman", "multi"):
                 level = lev.numbered(num)
             else:
                 level = lev.bold()
