@@ -35,8 +35,8 @@ sys.path.insert(0, str(HERE))
 
 from corpus import STYLES, make_policy_manual, read_floor  # noqa: E402
 
+from review.engine import Suggester  # noqa: E402
 from review.framework import get_framework  # noqa: E402
-from review.matching import Suggester  # noqa: E402
 from review.parsing import parse_file  # noqa: E402
 
 

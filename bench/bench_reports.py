@@ -27,8 +27,8 @@ sys.path.insert(0, str(HERE))
 
 from corpus import make_policy_manual  # noqa: E402
 
+from review.engine import Suggester  # noqa: E402
 from review.framework import get_framework  # noqa: E402
-from review.matching import Suggester  # noqa: E402
 from review.parsing import parse_bytes  # noqa: E402
 from review.reports import (  # noqa: E402
     analysis_context,

@@ -35,8 +35,8 @@ def _err(message: str) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from review.engine import Suggester
     from review.framework import get_framework
-    from review.matching import Suggester
     from review.parsing import parse_file
 
     fw = get_framework(args.framework)
@@ -100,11 +100,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     fw = get_framework(args.framework)
     result = evaluate(Path(args.dir), fw)
+    out = result.to_dict()
+    lines = [result.format_table()]
+    if args.cv or args.learning_curve:
+        from review import training
+        from review.model import prior_model
+
+        docs = training.collect(Path(args.dir), fw)
+        if args.cv:
+            out["cv"] = training.cross_validate(docs, prior_model())
+            c = out["cv"]
+            lines.insert(
+                1,
+                f"cross-validated ({c['folds']}): precision {c['precision']:.3f}"
+                f"  recall {c['recall']:.3f}  F1 {c['f1']:.3f}  (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})",
+            )
+        if args.learning_curve:
+            out["curve"] = training.learning_curve(docs, prior_model())
+            lines.append("")
+            lines.append("learning curve (documents reviewed -> F1 on the rest; untrained F1 there)")
+            lines.extend(
+                f"  {p['reviewed']:>3}  P {p['precision']:.3f}  R {p['recall']:.3f}"
+                f"  F1 {p['f1']:.3f}  (untrained {p['untrained_f1']:.3f})"
+                for p in out["curve"]
+            )
     if args.json:
-        json.dump(result.to_dict(), sys.stdout, indent=2)
+        json.dump(out, sys.stdout, indent=2)
         print()
     else:
-        print(result.format_table())
+        print("\n".join(lines))
     return EXIT_OK
 
 
@@ -130,6 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("dir", help="directory with docs/ and gold.json")
     e.add_argument("--framework", default=DEFAULT_FRAMEWORK_ID)
     e.add_argument("--json", action="store_true")
+    e.add_argument(
+        "--cv",
+        action="store_true",
+        help="add the leave-one-document-out figure: weights and threshold fitted without the scored document",
+    )
+    e.add_argument(
+        "--learning-curve",
+        action="store_true",
+        help="simulate learning from reviewers: documents in a fixed random order, refit after each",
+    )
     e.set_defaults(func=cmd_eval)
 
     for register in _EXTRA_COMMANDS:

@@ -56,7 +56,8 @@ STAFF_WELLNESS: Policy = (
             "Employee Assistance Program",
             [
                 "All employees and their household members may use the Employee Assistance Program for free, "
-                "confidential counselling. The agency reminds staff of the program each quarter.",
+                "confidential counseling, including support after exposure to secondary trauma at work. "
+                "The agency reminds staff of the program each quarter.",
             ],
         ),
         (

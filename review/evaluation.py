@@ -19,7 +19,7 @@ from typing import Any
 
 from review.errors import UnreadableDocument
 from review.framework import Framework
-from review.matching import MatchSettings, Suggester
+from review.matching import MatchSettings
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,8 @@ class EvalResult:
     per_document: list[dict[str, Any]]
     sections: list[SectionOutcome] = field(default_factory=list)
     settings: MatchSettings = field(default_factory=MatchSettings)
+    threshold: float = 0.5  # the calibrated model's probability threshold
+    top_k: int = 4
 
     @property
     def precision(self) -> float:
@@ -140,7 +142,7 @@ class EvalResult:
             "per_competency": self.per_competency,
             "missed_titles": self.missed_titles,
             "per_document": self.per_document,
-            "settings": {"threshold": self.settings.threshold, "top_k": self.settings.top_k},
+            "settings": {"threshold": round(self.threshold, 4), "top_k": self.top_k},
         }
 
     def format_table(self) -> str:
@@ -149,7 +151,7 @@ class EvalResult:
             f"micro precision {self.precision:.3f}  recall {self.recall:.3f}  F1 {self.f1:.3f}"
             f"  (tp {self.tp}, fp {self.fp}, fn {self.fn})",
             f"gold sections found {self.found_sections}/{self.gold_sections}"
-            f"  (threshold {self.settings.threshold:g}, top-k {self.settings.top_k})",
+            f"  (model threshold {self.threshold:.2f}, top-k {self.top_k})",
         ]
         for d in self.per_document:
             err = f"  ERROR: {d['error']}" if d.get("error") else ""
@@ -172,7 +174,10 @@ class EvalResult:
 
 
 def evaluate(
-    directory: Path, framework: Framework, settings: MatchSettings | None = None
+    directory: Path,
+    framework: Framework,
+    settings: MatchSettings | None = None,
+    threshold: float | None = None,
 ) -> EvalResult:
     """Parse every labelled document, suggest over all items, score against the gold set."""
     from review.parsing import parse_file  # the parser is only needed here
@@ -180,6 +185,8 @@ def evaluate(
     directory = Path(directory)
     gold = load_gold(directory)
     settings = settings or MatchSettings()
+    from review.engine import Suggester
+
     suggester = Suggester(framework, settings)
     outcomes: list[SectionOutcome] = []
     per_document: list[dict[str, Any]] = []
@@ -192,7 +199,7 @@ def evaluate(
         except (UnreadableDocument, OSError) as exc:
             error = str(exc) or type(exc).__name__
         else:
-            suggestions = suggester.suggest(parsed.sections, tier="all")
+            suggestions = suggester.suggest(parsed.sections, tier="all", threshold=threshold)
             for sec, sugg in zip(parsed.sections, suggestions, strict=True):
                 by_title.setdefault(normalise_title(sec.title), []).append(
                     tuple(g.competency for g in sugg)
@@ -218,7 +225,10 @@ def evaluate(
                 "error": error,
             }
         )
-    return _summarise(outcomes, per_document, framework, settings)
+    res = _summarise(outcomes, per_document, framework, settings)
+    res.threshold = suggester.model.threshold if threshold is None else threshold
+    res.top_k = suggester.model.top_k
+    return res
 
 
 def _summarise(

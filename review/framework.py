@@ -72,6 +72,12 @@ class Item:
     recommendation: str = ""
     strong_phrases: tuple[str, ...] = ()  # one hit is evidence enough
     weak_phrases: tuple[str, ...] = ()  # generic words that only add to other hits
+    #: the item's own condition from the labelling standard: a section is evidence only when one
+    #: of these phrases is in view (in the section, or less strongly in its document), e.g.
+    #: "commercial sexual exploitation" for A1-A8, "vicarious trauma" for C5
+    requires: tuple[str, ...] = ()
+    #: whether a definitions section can evidence the item (terms and forms of exploitation)
+    definitions_count: bool = False
 
     @property
     def all_phrases(self) -> tuple[str, ...]:
@@ -179,6 +185,10 @@ def framework_from_dict(raw: Any, source: str = "<data>") -> Framework:
         phrases = _phrase_list(r, "phrases", where)
         strong_phrases = _phrase_list(r, "strong_phrases", where)
         weak_phrases = _phrase_list(r, "weak_phrases", where)
+        requires = _phrase_list(r, "requires", where)
+        definitions_count = r.get("definitions_count", False)
+        if not isinstance(definitions_count, bool):
+            raise FrameworkError(f"{where}: 'definitions_count' must be true or false")
         training_raw = r.get("training") or []
         if isinstance(training_raw, str):
             training_raw = [t for t in training_raw.split(";")]
@@ -200,6 +210,8 @@ def framework_from_dict(raw: Any, source: str = "<data>") -> Framework:
                 recommendation=_text(r.get("recommendation")),
                 strong_phrases=strong_phrases,
                 weak_phrases=weak_phrases,
+                requires=requires,
+                definitions_count=definitions_count,
             )
         )
     for it in items:
@@ -316,6 +328,8 @@ def framework_to_yaml(fw: Framework) -> str:
                 "strong_phrases": list(it.strong_phrases),
                 "phrases": list(it.phrases),
                 "weak_phrases": list(it.weak_phrases),
+                "requires": list(it.requires),
+                "definitions_count": it.definitions_count,
                 "training": list(it.training),
                 "recommendation": it.recommendation,
             }

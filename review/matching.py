@@ -214,12 +214,15 @@ class _ItemPhrase:
     phrase: str  # the framework's wording, for Evidence
 
 
-class Suggester:
-    """Scores sections against a framework's items and returns ranked suggestions."""
+class PhraseMatcher:
+    """Scores sections against a framework's items by their match phrases. The calibrated
+    :class:`review.engine.Suggester` builds on it: these scores are inputs of its model."""
 
     def __init__(self, framework: Framework, settings: MatchSettings | None = None):
         self.framework = framework
         self.settings = settings or MatchSettings()
+        #: keep per-item phrase statistics on each scored section (for :mod:`review.engine`)
+        self.collect_stats = False
         self.items: tuple[Item, ...] = framework.items
         self._index = {it.id: i for i, it in enumerate(self.items)}
         self._children: dict[int, list[int]] = {}
@@ -315,6 +318,11 @@ class Suggester:
         for scored in self._score(sections, allowed):
             rows.append(tuple(round(scored.scores.get(i, 0.0), 1) for i in allowed))
         return ScoreMatrix(ids, tuple(rows))
+
+    def scored(self, sections: Sequence[Section], items: Sequence[str] | None = None):
+        """Each section's raw phrase scores (item index -> 0-100, thresholds not applied) and,
+        with ``collect_stats``, the phrase statistics the calibrated model reads."""
+        return self._score(sections, self._allowed("all", items))
 
     # ------------------------------------------------------------------ internals
 
@@ -626,6 +634,18 @@ class Suggester:
                         per_item[item] = [(w, phrase, strength, lst)]
                     if strength != "weak":
                         nonweak.add(item)
+        stats = None
+        if self.collect_stats:  # the calibrated model's inputs, weak-only items included
+            stats = {}
+            for item, cands in per_item.items():
+                row = [0, 0, 0, False, set()]  # distinct strong, ordinary, weak phrases; title; tokens
+                for _w, _ph, strength, lst in cands:
+                    row[0 if strength == "strong" else 1 if strength == "normal" else 2] += 1
+                    for h in lst:
+                        row[4].add(h[1])
+                        if h[4] and strength != "weak":
+                            row[3] = True
+                stats[item] = row
         damp = 1.0 + s.length_damping * max(0.0, math.log2(max(n_content, 1) / s.length_pivot))
         scores: dict[int, float] = {}
         chosen: dict[int, list[tuple[str, list[tuple]]]] = {}
@@ -682,7 +702,9 @@ class Suggester:
                     chosen[parent] = [p for k in kids if k in chosen for p in chosen[k]]
         if not allowed.issuperset(scores):
             scores = {i: sc for i, sc in scores.items() if i in allowed}
-        return _Scored(sec.full_text, words, scores, chosen)
+        out = _Scored(sec.full_text, words, scores, chosen)
+        out.stats = stats
+        return out
 
 
 #: hit tuples: (pattern, first token, last token, quality, in title)
@@ -825,6 +847,9 @@ class _Scored:
     scores: dict[int, float]
     chosen: dict[int, list[tuple[str, list[tuple]]]]
     _starts: list[int] = field(default_factory=list)
+    #: per item index ``[strong, ordinary, weak distinct phrases, title hit, hit token indices]``
+    #: when the suggester collects statistics for a calibrated model (:mod:`review.engine`)
+    stats: dict[int, list] | None = None
 
     def _offsets(self, last: int) -> list[int]:
         """Start offsets of tokens ``0..last`` in ``text``. Between two tokens there is no ASCII

@@ -108,14 +108,16 @@ class Evidence:
 @dataclass(frozen=True)
 class Suggestion:
     competency: str  # framework item id, e.g. "C5"
-    score: float  # 0-100
+    score: float  # 0-100: the calibrated probability that a reviewer confirms the link
     evidence: tuple[Evidence, ...] = ()
+    sentences: tuple[str, ...] = ()  # the sentence(s) that carry the evidence
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "competency": self.competency,
             "score": round(self.score, 1),
             "evidence": [e.to_dict() for e in self.evidence],
+            "sentences": list(self.sentences),
         }
 
     @classmethod
@@ -124,6 +126,7 @@ class Suggestion:
             d["competency"],
             float(d["score"]),
             tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
+            tuple(str(x) for x in d.get("sentences", ())),
         )
 
 

@@ -197,8 +197,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 
 @cache
 def _suggester():
+    from review.engine import Suggester
     from review.framework import get_framework
-    from review.matching import Suggester
 
     return Suggester(get_framework())
 

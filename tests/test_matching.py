@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from review.framework import framework_from_csv, get_framework
-from review.matching import MatchSettings, Suggester, highlight_spans, phrase_patterns, stem
+from review.matching import MatchSettings, highlight_spans, phrase_patterns, stem
+from review.matching import PhraseMatcher as Suggester
 from review.models import Evidence, Section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,7 +168,7 @@ def test_deterministic_across_instances_and_calls(suggester):
 def test_deterministic_across_hash_seeds():
     """Same input, different PYTHONHASHSEED: byte-identical output."""
     code = (
-        "import json;from review.framework import get_framework;from review.matching import Suggester;"
+        "import json;from review.framework import get_framework;from review.engine import Suggester;"
         "from review.models import Section;"
         "t='Mandated reporters report child abuse. Vicarious trauma and burnout are addressed in "
         "supervision. The shelter address is confidential and visitors sign in.';"

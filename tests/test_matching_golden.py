@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from review.framework import framework_from_csv, get_framework
-from review.matching import Suggester, _Scored, split_words, tokenize
+from review.matching import PhraseMatcher as Suggester
+from review.matching import _Scored, split_words, tokenize
 from review.models import Section
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789 '’-.;!?,:\n\téü()"

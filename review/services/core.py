@@ -211,7 +211,7 @@ class ReviewService:
             if self._suggester_factory is not None:
                 s = self._suggester_factory(fw)
             else:
-                from review.matching import Suggester
+                from review.engine import Suggester
 
                 s = Suggester(fw)
             self._suggesters[key] = s

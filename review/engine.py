@@ -1,0 +1,370 @@
+"""The calibrated suggester: phrase evidence, sentence cues and document context, combined by a
+small logistic model into the probability that a reviewer confirms a link.
+
+Why (measured on ``eval-dev``, cross-validated by document; README "Suggester quality"): phrase
+hits alone cannot tell a section that *addresses* a competency from one that *mentions* it
+(a list of statutes, a definitions or purpose section, a training-topics list, a runaway policy
+whose every section says "run"). So each (section, competency) pair with any phrase evidence
+becomes a *candidate* described by named, general features:
+
+* phrase evidence (:class:`review.matching.PhraseMatcher`): its score, how many distinct strong,
+  ordinary and weak phrases hit, a hit in the title;
+* what the evidence lines oblige: an obligation ("shall", "must", "will ensure") or an actor
+  ("staff", "the agency") in the line, against a citation-like line (statute numbers, "U.S.C.",
+  "§") or a short list entry;
+* the section's kind from its title: definitions (evidence only for items whose framework entry
+  says ``definitions_count``), purpose/scope, references/history;
+* the document as context: how much of the document's evidence for the item this section holds,
+  how many sections mention it (a subject that runs through every section), whether this is its
+  top section;
+* the item's own condition from the framework (``requires``): A1-A8/A12 need commercial sexual
+  exploitation in view, C5/C6.x vicarious trauma or compassion fatigue, A11 prevention, ...
+
+:mod:`review.model` turns the features into a probability; the default threshold keeps recall at
+least 0.85 (chosen inside cross-validation folds: ``data/model/fit_model.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from review.framework import Framework, Item
+from review.matching import _TOKEN_RE, MatchSettings, PhraseMatcher, stem
+from review.models import Evidence, Section, Suggestion
+
+#: the model's inputs, in order (their weights are named in ``data/model/*.json``)
+FEATURES: tuple[str, ...] = (
+    "phrase_score",  # the phrase matcher's score / 100
+    "strong_phrases",  # log(1 + distinct strong phrases hit)
+    "ordinary_phrases",  # log(1 + distinct ordinary phrases)
+    "weak_phrases",  # log(1 + distinct weak phrases)
+    "title_hit",  # a strong or ordinary phrase in the section title
+    "obligation_lines",  # share of evidence lines that oblige ("shall", "must", "will ensure")
+    "actor_lines",  # share of evidence lines naming who acts (staff, the agency, caregivers)
+    "citation_lines",  # share of evidence lines that cite laws or codes
+    "short_lines",  # share of evidence lines of six words or fewer (list entries, headings)
+    "section_citations",  # share of the section's lines that cite laws or codes
+    "definitions_section",  # a definitions section, item not evidenced by definitions
+    "definitions_allowed",  # a definitions section, item evidenced by definitions (A2, A5)
+    "purpose_section",  # purpose, scope, authority, applicability
+    "reference_section",  # references, citations, history, forms, contents
+    "condition_in_section",  # the item's condition (``requires``) met in the section, or none set
+    "condition_in_document_only",  # met elsewhere in the document only
+    "document_share",  # this section's evidence / the document's best section's for the item
+    "document_spread",  # share of the document's sections with evidence for the item
+    "top_section",  # this is the document's best section for the item
+    "section_topics",  # log(1 + other items with strong or ordinary evidence in the section)
+    "section_length",  # log10(content words) / 3
+    "advanced_item",  # the item is an Advanced Core Competency
+    "skill_item",  # the item is a specific skill under a parent (C6.i-C6.xi)
+)
+
+_LINE_SPLIT = re.compile(r"\n")
+_OBLIGE = re.compile(
+    r"\b(?:shall|must|will|should|required|requires|require|ensures?|responsible for|"
+    r"is expected|are expected|may not|agrees? to|commits? to|is to|are to)\b",
+    re.I,
+)
+_ACTOR = re.compile(
+    r"\b(?:staff|employees?|personnel|agency|agencies|program|programs|provider|providers|"
+    r"we|our|caseworkers?|case managers?|workers?|supervisors?|managers?|director|"
+    r"caregivers?|carers?|foster parents?|resource parents?|volunteers?|facility|shelter|"
+    r"department|team|counselors?|advocates?|clinicians?|practitioners?|licensee)\b",
+    re.I,
+)
+_CITE = re.compile(
+    r"§|\bU\.?\s?S\.?\s?C\b|\bC\.?\s?F\.?\s?R\b|\bStat(?:s|utes?)?\b\.?|\bRCW\b|\bWAC\b|\bNYCRR\b|"
+    r"\bPub(?:lic)?\.?\s?L(?:aw)?\b|\bAct\b|\bCode\b|\bch\.\s?\d|\bchapter\s+\d|\bsection\s+\d|"
+    r"\bs\.\s?\d|\d+[A-Za-z]?\.\d+\(\w+\)|\(\d+\)\([a-z]\)|\bet seq\b|\bAdmin(?:istrative)?\.? Code\b|"
+    r"\bOrd\.|\bAmended\b|\bEff\.|\beffective\s+\w+\s+\d{1,2},\s+\d{4}|\.{4,}\s*\d+\s*$",
+    re.I,
+)
+_TITLE_DEF = re.compile(r"\b(?:definitions?|glossary|terms|terminology|meaning of|defined)\b", re.I)
+_TITLE_PURPOSE = re.compile(
+    r"\b(?:purpose|scope|authority|applicability|application|intent|policy statement|"
+    r"introduction|objectives?)\b",
+    re.I,
+)
+_TITLE_REFS = re.compile(
+    r"\b(?:references?|citations?|statutory|legal basis|legal authority|codes?|history|"
+    r"forms?|attachments?|appendix|contents|related (?:policies|procedures|laws)|resources|"
+    r"revisions?|effective date|sources?)\b",
+    re.I,
+)
+
+
+def _cites(line: str) -> bool:
+    hits = len(_CITE.findall(line))
+    if not hits:
+        return False
+    n = len(_TOKEN_RE.findall(line))
+    digits = sum(c.isdigit() for c in line)
+    return hits >= 2 or n <= 25 or digits * 8 >= len(line)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One (section, item) pair with evidence, and its features (in :data:`FEATURES` order)."""
+
+    section: int  # index into the document's sections
+    item: int  # index into the framework's items
+    features: tuple[float, ...]
+
+
+class _Cond:
+    """An item's ``requires`` phrases as stem sets, met when all of a phrase's stems occur."""
+
+    def __init__(self, phrases: Sequence[str]):
+        self.sets = [frozenset(stem(w) for w in _TOKEN_RE.findall(p)) for p in phrases]
+        self.sets = [s for s in self.sets if s]
+
+    def met(self, stems: set[str] | frozenset[str]) -> bool:
+        return any(s <= stems for s in self.sets)
+
+
+class FeatureBuilder:
+    """Turns a document's sections into candidates with features (weak-only pairs included)."""
+
+    def __init__(self, framework: Framework, settings: MatchSettings | None = None):
+        self.framework = framework
+        self.matcher = PhraseMatcher(framework, settings)
+        self.matcher.collect_stats = True
+        self.items: tuple[Item, ...] = framework.items
+        self._conds = [_Cond(it.requires) if it.requires else None for it in self.items]
+        self._cond_stems = frozenset(
+            s for c in self._conds if c is not None for st in c.sets for s in st
+        )
+
+    def build(self, sections: Sequence[Section]) -> tuple[list[Candidate], list]:
+        """The document's candidates and each section's scored phrase evidence (for evidence)."""
+        scored = list(self.matcher.scored(sections))
+        n_sec = len(sections)
+        items = self.items
+        # evidence mass per (section, item), from distinct phrase counts (weak-only included)
+        mass: list[dict[int, float]] = []
+        for sc in scored:
+            row = {}
+            for i, st in (sc.stats or {}).items():
+                m = 1.2 * st[0] + 0.55 * st[1] + 0.25 * st[2]
+                if m > 0:
+                    row[i] = m
+            mass.append(row)
+        best: dict[int, float] = {}
+        spread: dict[int, int] = {}
+        for k, row in enumerate(mass):
+            st_k = scored[k].stats or {}
+            for i, m in row.items():
+                if m > best.get(i, 0.0):
+                    best[i] = m
+                if st_k[i][0] or st_k[i][1]:
+                    spread[i] = spread.get(i, 0) + 1
+        # condition stems per section and for the whole document
+        sec_stems: list[set[str]] = []
+        cond_stems = self._cond_stems
+        for sc in scored:
+            sec_stems.append({s for s in map(stem, set(sc.words)) if s in cond_stems})
+        doc_stems: set[str] = set().union(*sec_stems) if sec_stems else set()
+        out: list[Candidate] = []
+        for k, (sec, sc) in enumerate(zip(sections, scored, strict=True)):
+            stats = sc.stats or {}
+            keep = [
+                i for i, st in stats.items() if st[0] or st[1] or (st[2] >= 2 and mass[k].get(i))
+            ]
+            if not keep:
+                continue
+            lines = _LINE_SPLIT.split(sc.text)
+            # first token index of each line (tokens never span a line break)
+            starts = [0]
+            for ln in lines:
+                starts.append(starts[-1] + len(_TOKEN_RE.findall(ln)))
+            line_info: dict[int, tuple[bool, bool, bool, bool]] = {}
+            n_cite_lines = 0
+            n_lines = 0
+            for ln in lines:
+                if ln.strip():
+                    n_lines += 1
+                    n_cite_lines += _cites(ln)
+            sec_cite = n_cite_lines / n_lines if n_lines else 0.0
+            title = sec.title or ""
+            t_def = bool(_TITLE_DEF.search(title))
+            t_purpose = bool(_TITLE_PURPOSE.search(title))
+            t_refs = bool(_TITLE_REFS.search(title)) and not t_def
+            n_words = len(sc.words)
+            topics = sum(1 for st in stats.values() if st[0] or st[1])
+            for i in keep:
+                st = stats[i]
+                it = items[i]
+                cues = [0, 0, 0, 0]
+                toks = st[4]
+                used_lines = {bisect_right(starts, t) - 1 for t in toks}
+                for li in used_lines:
+                    info = line_info.get(li)
+                    if info is None:
+                        ln = lines[li] if 0 <= li < len(lines) else ""
+                        info = line_info[li] = (
+                            bool(_OBLIGE.search(ln)),
+                            bool(_ACTOR.search(ln)),
+                            _cites(ln),
+                            len(_TOKEN_RE.findall(ln)) <= 6,
+                        )
+                    for j in range(4):
+                        cues[j] += info[j]
+                nl = max(len(used_lines), 1)
+                cond = self._conds[i]
+                if cond is None or cond.met(sec_stems[k]):
+                    c_sec, c_doc = 1.0, 0.0
+                elif cond.met(doc_stems):
+                    c_sec, c_doc = 0.0, 1.0
+                else:
+                    c_sec = c_doc = 0.0
+                m = mass[k][i]
+                f = (
+                    sc.scores.get(i, 0.0) / 100.0,
+                    math.log1p(st[0]),
+                    math.log1p(st[1]),
+                    math.log1p(st[2]),
+                    1.0 if st[3] else 0.0,
+                    cues[0] / nl,
+                    cues[1] / nl,
+                    cues[2] / nl,
+                    cues[3] / nl,
+                    sec_cite,
+                    1.0 if t_def and not it.definitions_count else 0.0,
+                    1.0 if t_def and it.definitions_count else 0.0,
+                    1.0 if t_purpose else 0.0,
+                    1.0 if t_refs else 0.0,
+                    c_sec,
+                    c_doc,
+                    m / best[i] if best.get(i) else 0.0,
+                    spread.get(i, 0) / n_sec if n_sec else 0.0,
+                    1.0 if m >= best.get(i, 0.0) else 0.0,
+                    math.log1p(max(topics - 1, 0)),
+                    math.log10(max(n_words, 1)) / 3.0,
+                    1.0 if it.tier == "advanced" else 0.0,
+                    1.0 if it.parent else 0.0,
+                )
+                out.append(Candidate(k, i, f))
+        return out, scored
+
+
+_SENTENCE = re.compile(r"[^.!?;\n]*(?:[.!?;]+|\n|$)")
+
+
+def evidence_sentences(text: str, evidence: Sequence[Evidence], limit: int = 2) -> tuple[str, ...]:
+    """The sentences of ``text`` that carry the evidence: the ones with the most hits, in
+    document order, at most ``limit``."""
+    if not evidence:
+        return ()
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        if m.end() > m.start() and m.group().strip():
+            spans.append((m.start(), m.end()))
+    starts = [a for a, _ in spans]
+    counts: dict[int, int] = {}
+    for e in evidence:
+        j = bisect_right(starts, e.start) - 1
+        if j >= 0:
+            counts[j] = counts.get(j, 0) + 1
+    top = sorted(counts, key=lambda j: (-counts[j], j))[:limit]
+    return tuple(" ".join(text[spans[j][0] : spans[j][1]].split()) for j in sorted(top))
+
+
+def _evidence_for(sc, item: int) -> tuple[Evidence, ...]:
+    ev = sc.evidence(item)
+    if ev or not sc.stats or item not in sc.stats:
+        return ev
+    # weak-only candidates: the words that hit
+    toks = sorted(sc.stats[item][4])[:8]
+    if not toks:
+        return ()
+    starts = sc._offsets(toks[-1])
+    return tuple(
+        Evidence(
+            sc.words[t],
+            sc.text[starts[t] : starts[t] + len(sc.words[t])],
+            starts[t],
+            starts[t] + len(sc.words[t]),
+            100.0,
+        )
+        for t in toks
+    )
+
+
+class Suggester:
+    """Suggests links with a calibrated probability (0-100) that a reviewer confirms them.
+
+    ``model`` defaults to the shipped model of the framework (``data/model/<framework id>.json``)
+    adapted by the deployment's reviewer decisions when a learner is given."""
+
+    def __init__(self, framework: Framework, settings: MatchSettings | None = None, model=None):
+        from review.model import default_model
+
+        self.framework = framework
+        self.settings = settings or MatchSettings()
+        self.features = FeatureBuilder(framework, self.settings)
+        self.items = framework.items
+        self._index = {it.id: i for i, it in enumerate(self.items)}
+        self.model = model if model is not None else default_model(framework)
+
+    def _allowed(self, tier: str, items: Sequence[str] | None) -> set[int]:
+        return set(self.features.matcher._allowed(tier, items))
+
+    def probabilities(self, sections: Sequence[Section]):
+        """Every candidate with its probability, and the scored sections."""
+        cands, scored = self.features.build(sections)
+        probs = self.model.predict(
+            [c.features for c in cands], [self.items[c.item].id for c in cands]
+        )
+        return cands, probs, scored
+
+    def suggest(
+        self,
+        sections: Sequence[Section],
+        tier: str = "all",
+        items: Sequence[str] | None = None,
+        threshold: float | None = None,
+    ) -> list[list[Suggestion]]:
+        """One list per section, in order: suggestions whose probability is at least the model's
+        threshold, best first (ties by competency id), at most ``top_k``."""
+        allowed = self._allowed(tier, items)
+        cands, probs, scored = self.probabilities(sections)
+        thr = self.model.threshold if threshold is None else threshold
+        per: list[list[tuple[float, int]]] = [[] for _ in sections]
+        for c, p in zip(cands, probs, strict=True):
+            if c.item in allowed and p >= thr:
+                per[c.section].append((p, c.item))
+        out: list[list[Suggestion]] = []
+        top_k = self.model.top_k
+        for k, row in enumerate(per):
+            row.sort(key=lambda x: (-round(x[0], 4), self.items[x[1]].id))
+            sugg = []
+            for p, i in row[:top_k]:
+                ev = _evidence_for(scored[k], i)
+                sugg.append(
+                    Suggestion(
+                        self.items[i].id,
+                        round(100.0 * p, 1),
+                        ev,
+                        evidence_sentences(scored[k].text, ev),
+                    )
+                )
+            out.append(sugg)
+        return out
+
+    def score_matrix(self, sections: Sequence[Section], items: Sequence[str] | None = None):
+        """Every section × item probability (0-100), thresholds not applied: near-misses."""
+        from review.matching import ScoreMatrix
+
+        allowed = sorted(self._allowed("all", items))
+        cands, probs, _ = self.probabilities(sections)
+        pos = {i: j for j, i in enumerate(allowed)}
+        rows = [[0.0] * len(allowed) for _ in sections]
+        for c, p in zip(cands, probs, strict=True):
+            j = pos.get(c.item)
+            if j is not None:
+                rows[c.section][j] = round(100.0 * p, 1)
+        return ScoreMatrix(tuple(self.items[i].id for i in allowed), tuple(map(tuple, rows)))

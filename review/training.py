@@ -1,0 +1,279 @@
+"""Fitting and honestly measuring the calibrated model on a labelled set (``docs/`` + ``gold.json``).
+
+* :func:`collect` turns each labelled document into candidates with features and labels (no text
+  is kept: only numbers, item ids and section indices).
+* :func:`fit` fits the model from a prior (:func:`review.model.fit_logistic`) and chooses the
+  threshold for recall >= 0.85 from *out-of-fold* probabilities (5 folds split by document), so
+  the threshold is never chosen on the predictions it is judged by.
+* :func:`cross_validate` does all of that inside leave-one-document-out folds: the figure a new
+  policy should expect. :func:`learning_curve` simulates a deployment learning from reviewers.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from review.engine import FEATURES, FeatureBuilder
+from review.errors import UnreadableDocument
+from review.evaluation import load_gold, normalise_title
+from review.framework import Framework
+from review.model import LogisticModel, choose_threshold, fit_logistic, with_weights
+
+#: recall the default threshold keeps (issue 10: "recall >= 0.85 at the best precision")
+MIN_RECALL = 0.85
+#: strength of the pull toward the prior weights (fixed, not tuned: nothing to overfit)
+LAMBDA = 10.0
+
+
+@dataclass
+class DocData:
+    doc: str
+    x: np.ndarray  # candidates in labelled sections x features
+    items: list[str]  # item id per candidate
+    sections: list[int]  # labelled-section number per candidate
+    y: np.ndarray  # 1 when the gold set has the pair
+    gold: set[tuple[int, str]] = field(default_factory=set)  # (labelled section, item) pairs
+    found: int = 0
+    labelled: int = 0
+
+    @property
+    def n_positive(self) -> int:
+        return len(self.gold)
+
+
+def collect(directory: Path, framework: Framework) -> list[DocData]:
+    directory = Path(directory)
+    from review.parsing import parse_file
+
+    gold = load_gold(directory)
+    fb = FeatureBuilder(framework)
+    ids = [it.id for it in framework.items]
+    out: list[DocData] = []
+    for doc in dict.fromkeys(g.doc for g in gold):
+        entries = [g for g in gold if g.doc == doc]
+        gold_pairs = {(j, c) for j, g in enumerate(entries) for c in g.competencies}
+        try:
+            parsed = parse_file(directory / "docs" / doc)
+        except (UnreadableDocument, OSError):
+            out.append(
+                DocData(
+                    doc,
+                    np.zeros((0, len(FEATURES))),
+                    [],
+                    [],
+                    np.zeros(0),
+                    gold_pairs,
+                    0,
+                    len(entries),
+                )
+            )
+            continue
+        # labelled entry j <- parsed section index (repeated titles pair up in document order)
+        by_title: dict[str, list[int]] = {}
+        for k, sec in enumerate(parsed.sections):
+            by_title.setdefault(normalise_title(sec.title), []).append(k)
+        sec_of: dict[int, int] = {}
+        for j, g in enumerate(entries):
+            ks = by_title.get(normalise_title(g.section_title))
+            if ks:
+                sec_of[ks.pop(0)] = j
+        cands, _ = fb.build(parsed.sections)
+        rows, items, secs, ys = [], [], [], []
+        for c in cands:
+            j = sec_of.get(c.section)
+            if j is None:
+                continue
+            rows.append(c.features)
+            items.append(ids[c.item])
+            secs.append(j)
+            ys.append(1.0 if (j, ids[c.item]) in gold_pairs else 0.0)
+        out.append(
+            DocData(
+                doc,
+                np.asarray(rows, dtype=float).reshape(-1, len(FEATURES)),
+                items,
+                secs,
+                np.asarray(ys),
+                gold_pairs,
+                len(sec_of),
+                len(entries),
+            )
+        )
+    return out
+
+
+def _stack(docs: Sequence[DocData]) -> tuple[np.ndarray, np.ndarray]:
+    xs = [d.x for d in docs if len(d.y)]
+    if not xs:
+        return np.zeros((0, len(FEATURES))), np.zeros(0)
+    return np.vstack(xs), np.concatenate([d.y for d in docs if len(d.y)])
+
+
+def fit_weights(
+    docs: Sequence[DocData], prior: LogisticModel, lam: float = LAMBDA
+) -> LogisticModel:
+    x, y = _stack(docs)
+    if not len(y):
+        return prior
+    w, b = fit_logistic(x, y, np.asarray(prior.weights), prior.bias, lam)
+    return with_weights(prior, w, b)
+
+
+def _selected(model: LogisticModel, d: DocData, threshold: float) -> set[tuple[int, str]]:
+    """The pairs the engine suggests in ``d``'s labelled sections: threshold, then top-k."""
+    if not len(d.y):
+        return set()
+    probs = model.predict(d.x)
+    per: dict[int, list[tuple[float, str]]] = {}
+    for p, it, s in zip(probs, d.items, d.sections, strict=True):
+        if p >= threshold:
+            per.setdefault(s, []).append((p, it))
+    out = set()
+    for s, row in per.items():
+        row.sort(key=lambda t: (-round(t[0], 4), t[1]))
+        out.update((s, it) for _, it in row[: model.top_k])
+    return out
+
+
+def score(model: LogisticModel, docs: Sequence[DocData], threshold: float | None = None) -> dict:
+    thr = model.threshold if threshold is None else threshold
+    tp = fp = fn = 0
+    for d in docs:
+        sel = _selected(model, d, thr)
+        tp += len(sel & d.gold)
+        fp += len(sel - d.gold)
+        fn += len(d.gold - sel)
+    return _prf(tp, fp, fn)
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
+
+
+def _folds(docs: Sequence[DocData], k: int) -> list[list[int]]:
+    idx = list(range(len(docs)))
+    return [idx[j::k] for j in range(k)] if len(idx) >= k else [[i] for i in idx]
+
+
+def fit(
+    docs: Sequence[DocData],
+    prior: LogisticModel,
+    min_recall: float = MIN_RECALL,
+    inner_folds: int = 5,
+) -> LogisticModel:
+    """Weights from all of ``docs``; the threshold from out-of-fold probabilities (folds split by
+    document), at the best precision with recall >= ``min_recall``."""
+    model = fit_weights(docs, prior)
+    if len(docs) < 2:
+        return model
+    probs: list[float] = []
+    labels: list[int] = []
+    n_pos = 0
+    for fold in _folds(docs, inner_folds):
+        held = set(fold)
+        m = fit_weights([d for i, d in enumerate(docs) if i not in held], prior)
+        for i in fold:
+            d = docs[i]
+            n_pos += d.n_positive
+            if not len(d.y):
+                continue
+            # what top-k would keep at any threshold: rank within section first
+            probs_d = m.predict(d.x)
+            keep = _topk_mask(probs_d, d.sections, m.top_k)
+            probs.extend(p for p, kk in zip(probs_d, keep, strict=True) if kk)
+            labels.extend(int(y) for y, kk in zip(d.y, keep, strict=True) if kk)
+    thr = choose_threshold(probs, labels, n_pos, min_recall)
+    return with_weights(model, np.asarray(model.weights), model.bias, threshold=thr)
+
+
+def _topk_mask(probs: Sequence[float], sections: Sequence[int], k: int) -> list[bool]:
+    by: dict[int, list[tuple[float, int]]] = {}
+    for j, (p, s) in enumerate(zip(probs, sections, strict=True)):
+        by.setdefault(s, []).append((p, j))
+    keep = [False] * len(probs)
+    for row in by.values():
+        row.sort(key=lambda t: -t[0])
+        for _, j in row[:k]:
+            keep[j] = True
+    return keep
+
+
+def cross_validate(docs: Sequence[DocData], prior: LogisticModel) -> dict:
+    """Leave-one-document-out: weights and threshold fitted on the other documents only."""
+    tp = fp = fn = 0
+    for i, d in enumerate(docs):
+        m = fit([e for j, e in enumerate(docs) if j != i], prior)
+        sel = _selected(m, d, m.threshold)
+        tp += len(sel & d.gold)
+        fp += len(sel - d.gold)
+        fn += len(d.gold - sel)
+    out = _prf(tp, fp, fn)
+    out["folds"] = "leave-one-document-out"
+    return out
+
+
+#: reviewed documents and confirmed links needed before the threshold is chosen again from the
+#: deployment's own decisions (with fewer, out-of-fold probabilities are too noisy to move it)
+MIN_DOCS_FOR_THRESHOLD = 12
+MIN_POSITIVES_FOR_THRESHOLD = 40
+
+
+def adapt(base: LogisticModel, docs: Sequence[DocData]) -> LogisticModel:
+    """What the engine learns from reviewed documents: weights refitted toward ``base``'s; the
+    threshold kept until enough decisions exist to choose it from them."""
+    if not docs:
+        return base
+    if (
+        len(docs) >= MIN_DOCS_FOR_THRESHOLD
+        and sum(d.n_positive for d in docs) >= MIN_POSITIVES_FOR_THRESHOLD
+    ):
+        return fit(docs, base)
+    # few decisions: the weights move, but the threshold follows the intercept, so a shift of the
+    # intercept alone (calibration toward the reviewed documents' base rate) does not change
+    # what is suggested until there is enough evidence to choose a threshold
+    m = fit_weights(docs, base)
+    t = base.threshold
+    z = math.log(t / (1 - t)) + (m.bias - base.bias)
+    return with_weights(m, np.asarray(m.weights), m.bias, threshold=1.0 / (1.0 + math.exp(-z)))
+
+
+def learning_curve(docs: Sequence[DocData], prior: LogisticModel, seed: int = 2017) -> list[dict]:
+    """Documents in a fixed random order, gold labels as the reviewer's decisions: after each
+    reviewed document the model is refitted from the prior on everything reviewed so far
+    (:func:`adapt`), and the documents not yet reviewed are scored - by it and, for comparison,
+    by the untrained prior."""
+    order = list(range(len(docs)))
+    random.Random(seed).shuffle(order)
+    curve = []
+    for n in range(len(order)):
+        seen = [docs[i] for i in order[:n]]
+        rest = [docs[i] for i in order[n:]]
+        m = adapt(prior, seen)
+        r = score(m, rest)
+        base = score(prior, rest)
+        curve.append(
+            {
+                "reviewed": n,
+                "precision": r["precision"],
+                "recall": r["recall"],
+                "f1": r["f1"],
+                "untrained_f1": base["f1"],
+            }
+        )
+    return curve
