@@ -98,7 +98,14 @@ class Evidence:
     score: float  # 0-100 similarity of this hit
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # by hand: dataclasses.asdict deep-copies every field and was half of `analyze --json`
+        return {
+            "phrase": self.phrase,
+            "matched": self.matched,
+            "start": self.start,
+            "end": self.end,
+            "score": self.score,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Evidence:

@@ -564,3 +564,54 @@ def test_first_last_par_index_body_paragraph_elements(tmp_path):
 def test_add_items_accepts_an_existing_document():
     doc = add_items(new_document(), [("h1", "A"), "b"])
     assert parse_bytes(to_bytes(doc), "x.docx").sections[0].title == "A"
+
+
+# --------------------------------------------------------------------------- statute and lettered headings
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "§ 48.981 - Abused or neglected children",
+        "Section 51.12 - Intake requirements",
+        "48-2.4 Staff qualifications.",
+        "9B.04.020 Confidential records.",
+        "SECTION 12:40-1-3. Program standards.",
+        "(d) Staff Training Requirements.",
+        "C. Reporting and Notification Duties:",
+    ],
+)
+def test_bold_statute_and_lettered_headings_start_sections(heading):
+    parsed = parse_items([("bold", heading), "The program shall keep written procedures.", "Text."])
+    assert [s.title for s in parsed.sections] == [heading]
+    assert parsed.sections[0].text.startswith("The program shall")
+
+
+def test_recurring_code_numbers_are_headings_even_when_plain():
+    parsed = parse_items(
+        [
+            "14.05.010 Purpose of this chapter.",
+            "The county adopts these rules for its youth programs.",
+            "14.05.020 Visitors and privacy.",
+            "Visitors sign in at the front desk.",
+        ]
+    )
+    assert [s.title for s in parsed.sections] == [
+        "14.05.010 Purpose of this chapter.",
+        "14.05.020 Visitors and privacy.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "(a) Staff shall report every suspected case of abuse to the hotline within one hour of learning of it.",
+        "B. The supervisor reviews each incident report and decides whether the youth needs a new plan.",
+        "12.3 percent of youth served last year had run away at least once.",
+        "(2) when the youth returns.",
+    ],
+)
+def test_bold_body_sentences_with_numbers_are_not_headings(sentence):
+    parsed = parse_items([("h1", "Reporting"), ("bold", sentence), "More text follows here."])
+    assert [s.title for s in parsed.sections] == ["Reporting"]
+    assert sentence in parsed.sections[0].text
