@@ -76,13 +76,34 @@ _ACTOR = re.compile(
     r"department|team|counselors?|advocates?|clinicians?|practitioners?|licensee)\b",
     re.I,
 )
-_CITE = re.compile(
-    r"§|\bU\.?\s?S\.?\s?C\b|\bC\.?\s?F\.?\s?R\b|\bStat(?:s|utes?)?\b\.?|\bRCW\b|\bWAC\b|\bNYCRR\b|"
-    r"\bPub(?:lic)?\.?\s?L(?:aw)?\b|\bAct\b|\bCode\b|\bch\.\s?\d|\bchapter\s+\d|\bsection\s+\d|"
-    r"\bs\.\s?\d|\d+[A-Za-z]?\.\d+\(\w+\)|\(\d+\)\([a-z]\)|\bet seq\b|\bAdmin(?:istrative)?\.? Code\b|"
-    r"\bOrd\.|\bAmended\b|\bEff\.|\beffective\s+\w+\s+\d{1,2},\s+\d{4}|\.{4,}\s*\d+\s*$",
-    re.I,
+#: words that make a line a citation of laws or codes (lower case, as tokens)
+_CITE_WORDS = frozenset(
+    [
+        "stat",
+        "stats",
+        "statute",
+        "statutes",
+        "rcw",
+        "wac",
+        "nycrr",
+        "usc",
+        "cfr",
+        "act",
+        "code",
+        "seq",
+        "ord",
+        "amended",
+        "eff",
+        "pub",
+    ]
 )
+#: citation shapes a token test cannot see: "§", "U.S.C.", "C.F.R.", "Pub. L.", "48.981(2)",
+#: "(3)(b)", a contents line's leader dots and page number
+_CITE_SHAPES = re.compile(
+    r"§|\bU\.\s?S\.\s?C\b|\bC\.\s?F\.\s?R\b|\d+[A-Za-z]?\.\d+\(\w+\)|\(\d+\)\([a-z]\)|\.{4,}\s*\d+\s*$"
+)
+_SHAPE_CHARS = re.compile(r"[§.(]")
+
 _TITLE_DEF = re.compile(r"\b(?:definitions?|glossary|terms|terminology|meaning of|defined)\b", re.I)
 _TITLE_PURPOSE = re.compile(
     r"\b(?:purpose|scope|authority|applicability|application|intent|policy statement|"
@@ -97,13 +118,17 @@ _TITLE_REFS = re.compile(
 )
 
 
-def _cites(line: str) -> bool:
-    hits = len(_CITE.findall(line))
+def _cites(line: str, tokens: list[str]) -> bool:
+    """A line that cites laws or codes: citation words or shapes, and the line is short, dense
+    with digits or holds several of them. Token tests first (a set look-up per word): the
+    regular expression runs only on lines with a character a citation shape needs."""
+    hits = sum(1 for t in tokens if t.lower() in _CITE_WORDS)
+    if _SHAPE_CHARS.search(line):
+        hits += len(_CITE_SHAPES.findall(line))
     if not hits:
         return False
-    n = len(_TOKEN_RE.findall(line))
     digits = sum(c.isdigit() for c in line)
-    return hits >= 2 or n <= 25 or digits * 8 >= len(line)
+    return hits >= 2 or len(tokens) <= 25 or digits * 8 >= len(line)
 
 
 @dataclass(frozen=True)
@@ -179,15 +204,18 @@ class FeatureBuilder:
             lines = _LINE_SPLIT.split(sc.text)
             # first token index of each line (tokens never span a line break)
             starts = [0]
-            for ln in lines:
-                starts.append(starts[-1] + len(_TOKEN_RE.findall(ln)))
-            line_info: dict[int, tuple[bool, bool, bool, bool]] = {}
+            line_tokens = [_TOKEN_RE.findall(ln) for ln in lines]
+            line_cites = []
             n_cite_lines = 0
             n_lines = 0
-            for ln in lines:
+            for ln, toks in zip(lines, line_tokens, strict=True):
+                starts.append(starts[-1] + len(toks))
+                c = _cites(ln, toks) if toks or ln.strip() else False
+                line_cites.append(c)
                 if ln.strip():
                     n_lines += 1
-                    n_cite_lines += _cites(ln)
+                    n_cite_lines += c
+            line_info: dict[int, tuple[bool, bool, bool, bool]] = {}
             sec_cite = n_cite_lines / n_lines if n_lines else 0.0
             title = sec.title or ""
             t_def = bool(_TITLE_DEF.search(title))
@@ -204,12 +232,13 @@ class FeatureBuilder:
                 for li in used_lines:
                     info = line_info.get(li)
                     if info is None:
-                        ln = lines[li] if 0 <= li < len(lines) else ""
+                        ok = 0 <= li < len(lines)
+                        ln = lines[li] if ok else ""
                         info = line_info[li] = (
                             bool(_OBLIGE.search(ln)),
                             bool(_ACTOR.search(ln)),
-                            _cites(ln),
-                            len(_TOKEN_RE.findall(ln)) <= 6,
+                            line_cites[li] if ok else False,
+                            (len(line_tokens[li]) if ok else 0) <= 6,
                         )
                     for j in range(4):
                         cues[j] += info[j]

@@ -155,11 +155,11 @@ def test_quality_bar_on_eval_dev():
 
     r = evaluate(EVAL_DEV, get_framework())
     assert r.found_sections == r.gold_sections, r.missed_titles
-    assert round(r.f1, 2) >= 0.51, r.format_table()
-    assert round(r.precision, 2) >= 0.56, r.format_table()
+    assert round(r.f1, 2) >= 0.53, r.format_table()
+    assert round(r.recall, 2) >= 0.68, r.format_table()
     docs = training.collect(EVAL_DEV, get_framework())
     cv = training.cross_validate(docs, prior_model())
-    assert round(cv["f1"], 2) >= 0.44, cv
+    assert round(cv["f1"], 2) >= 0.45, cv
     assert round(cv["recall"], 2) >= 0.51, cv
 
 
