@@ -280,6 +280,29 @@ class FeatureBuilder:
         return out, scored
 
 
+    def pair_features(self, sections: Sequence[Section]) -> dict[tuple[str, str], tuple[float, ...]]:
+        """Features by (section id, item id) for every pair of the document: a candidate's own,
+        and for a pair without evidence (a link a reviewer added by hand) a vector with only the
+        section's and the item's own features set."""
+        cands, scored = self.build(sections)
+        out = {
+            (sections[c.section].id, self.items[c.item].id): c.features for c in cands
+        }
+        idx = {n: j for j, n in enumerate(FEATURES)}
+        for k, sec in enumerate(sections):
+            n_words = max(len(scored[k].words), 1)
+            for it in self.items:
+                if (sec.id, it.id) in out:
+                    continue
+                f = [0.0] * len(FEATURES)
+                f[idx["section_length"]] = math.log10(n_words) / 3.0
+                f[idx["advanced_item"]] = 1.0 if it.tier == "advanced" else 0.0
+                f[idx["skill_item"]] = 1.0 if it.parent else 0.0
+                f[idx["condition_in_section"]] = 0.0 if it.requires else 1.0
+                out[(sec.id, it.id)] = tuple(f)
+        return out
+
+
 _SENTENCE = re.compile(r"[^.!?;\n]*(?:[.!?;]+|\n|$)")
 
 

@@ -149,8 +149,9 @@ def _snapshot(data_dir: Path, staging: Path) -> dict[str, int]:
             shutil.copyfile(path, staging / "originals" / path.name)
             counts["originals"] += 1
 
-    # 3. directory (agencies, users: never deleted) and sign-in attempts, each under its lock
-    for name in ("directory.json", "attempts.json"):
+    # 3. directory (agencies, users: never deleted), sign-in attempts and the learning examples,
+    #    each under its lock
+    for name in ("directory.json", "attempts.json", "learning.jsonl", "learning-settings.json"):
         raw = _read_locked(store / name)
         if raw is None:
             continue

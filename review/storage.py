@@ -302,6 +302,12 @@ class Repository(Protocol):
     # originals
     def put_original(self, data: bytes, ext: str) -> str: ...
     def read_original(self, sha256: str, ext: str) -> bytes: ...
+    # reviewers' decisions as the suggester's training examples (numbers, never document text)
+    def add_learning_examples(self, records: Iterable[Record]) -> None: ...
+    def learning_examples(self, framework_id: str) -> list[Record]: ...
+    def clear_learning_examples(self, framework_id: str) -> int: ...
+    def learning_setting(self, framework_id: str) -> Record: ...
+    def set_learning_setting(self, framework_id: str, fields: Record) -> None: ...
 
 
 # --------------------------------------------------------------------------- TinyDB implementation
@@ -707,6 +713,89 @@ class TinyDBRepository:
             return path.read_bytes()
         except FileNotFoundError:
             raise NotFound("the original file of this version is missing from the store") from None
+
+    # ---------------------------------------------------------------- learning examples
+    # ``store/learning.jsonl``: one JSON line per example, appended under the file's locks and
+    # fsynced (O(1) per decision however many there are; a line torn by a crash is skipped when
+    # read). ``store/learning-settings.json``: per framework, whether learning is on.
+
+    def _learning_path(self) -> Path:
+        return self.store_dir / "learning.jsonl"
+
+    def add_learning_examples(self, records: Iterable[Record]) -> None:
+        """Append training examples (framework id, item, features, label, decision, time):
+        numbers and ids only, never document text; one write for a bulk decision."""
+        data = b"".join(
+            json.dumps(r, separators=(",", ":"), sort_keys=True).encode() + b"\n" for r in records
+        )
+        if not data:
+            return
+        path = self._learning_path()
+        rlock, flock = _locks_for(path)
+        with rlock, flock:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def learning_examples(self, framework_id: str) -> list[Record]:
+        path = self._learning_path()
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in raw.splitlines():
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue  # a torn last line after a crash
+            if isinstance(r, dict) and r.get("framework_id") == framework_id:
+                out.append(r)
+        return out
+
+    def clear_learning_examples(self, framework_id: str) -> int:
+        """Forget a framework's examples (an admin's reset); how many were dropped."""
+        path = self._learning_path()
+        rlock, flock = _locks_for(path)
+        with rlock, flock:
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                return 0
+            keep, dropped = [], 0
+            for line in raw.splitlines():
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(r, dict) and r.get("framework_id") == framework_id:
+                    dropped += 1
+                else:
+                    keep.append(line + b"\n")
+            atomic_write_bytes(path, b"".join(keep))
+        return dropped
+
+    def _learning_settings(self) -> JsonFile:
+        f = getattr(self, "_learning_settings_file", None)
+        if f is None:
+            f = self._learning_settings_file = JsonFile(self.store_dir / "learning-settings.json")
+        return f
+
+    def learning_setting(self, framework_id: str) -> Record:
+        with _transaction(self._learning_settings(), write=False) as snap:
+            for r in snap.storage.data.get("settings", {}).values():
+                if r.get("framework_id") == framework_id:
+                    return _plain(r)  # type: ignore[return-value]
+        return {"framework_id": framework_id, "enabled": True}
+
+    def set_learning_setting(self, framework_id: str, fields: Record) -> None:
+        with _transaction(self._learning_settings(), write=True) as snap:
+            t = snap.table("settings")
+            if not t.update(fields, Q.framework_id == framework_id):
+                t.insert({"framework_id": framework_id, "enabled": True, **fields})
 
 
 #: the fields of a document record copied into its index summary

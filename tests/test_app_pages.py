@@ -563,7 +563,12 @@ def test_admin_audit_trail_shows_every_transition(seed: Seed):
 
 def test_reviewer_cannot_reach_admin_pages(seed: Seed):
     at = app_as(seed, "rita")
-    for page in ("pages/admin_audit.py", "pages/admin_users.py", "pages/admin_frameworks.py"):
+    for page in (
+        "pages/admin_audit.py",
+        "pages/admin_users.py",
+        "pages/admin_frameworks.py",
+        "pages/admin_learning.py",
+    ):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
 
@@ -792,3 +797,27 @@ def test_admin_resets_a_password_shown_once(seed: Seed):
     at.run()
     assert not at.code  # shown once
     assert new not in texts(at)
+
+
+def test_admin_learning_shows_decisions_and_switches_learning_off_and_resets(seed: Seed):
+    doc = _submitted(seed)
+    rita = seed.actor("rita")
+    seed.svc.transition(rita, doc, "claim")
+    links = seed.svc.links(rita, doc)
+    seed.svc.confirm_link(rita, doc, links[0].id)
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_learning.py")
+    no_exception(at)
+    assert at.metric[0].value == "1"
+    at.toggle(key="learning_enabled").set_value(False)
+    at.run()
+    no_exception(at)
+    assert not seed.svc.learning_status(seed.actor("admin")).enabled
+    at.button(key="FormSubmitter:learning_reset-Reset learning").click()
+    at.run()
+    assert any("Tick the box" in e.value for e in at.error)
+    at.checkbox[0].check()
+    at.button(key="FormSubmitter:learning_reset-Reset learning").click()
+    at.run()
+    no_exception(at)
+    assert seed.svc.learning_status(seed.actor("admin")).decisions == 0

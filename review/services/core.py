@@ -56,6 +56,7 @@ from review.models import (
     Section,
     Suggestion,
 )
+from review.services.learning import LearningMixin
 from review.services.logic import (
     carry_over,
     link_record,
@@ -158,7 +159,7 @@ _UPLOAD_REFUSALS = {
 }
 
 
-class ReviewService:
+class ReviewService(LearningMixin):
     """The application's use cases on top of a :class:`~review.storage.Repository`.
 
     ``clock`` is injectable so tests control lock expiry and throttling windows; ``parse`` and
@@ -205,16 +206,23 @@ class ReviewService:
         return get_framework(fid or self.framework_id, extra_dirs=(self.frameworks_dir,))
 
     def _suggester(self, fw: Framework) -> Any:
-        key = (fw.id, fw.version)
+        """The framework's suggester, with the model adapted to the reviewers' decisions so far
+        (a new suggester when the learned model changed)."""
+        if self._suggester_factory is not None:
+            key: tuple = (fw.id, fw.version)
+            s = self._suggesters.get(key)
+            if s is None:
+                s = self._suggesters[key] = self._suggester_factory(fw)
+            return s
+        from review.engine import Suggester
+
+        model = self._model_for(fw)
+        key = (fw.id, fw.version, id(model))
         s = self._suggesters.get(key)
         if s is None:
-            if self._suggester_factory is not None:
-                s = self._suggester_factory(fw)
-            else:
-                from review.engine import Suggester
-
-                s = Suggester(fw)
-            self._suggesters[key] = s
+            if len(self._suggesters) > 8:
+                self._suggesters.clear()
+            s = self._suggesters[key] = Suggester(fw, model=model)
         return s
 
     def _current(self, actor: Actor) -> Actor:
@@ -1060,6 +1068,7 @@ class ReviewService:
                 fields["note"] = note.strip()
             tx.update_link(link_id, fields)
             link.update(fields)
+        self._learn(document_id, [link], decision)
         return _link_view(link)
 
     def confirm_link(
@@ -1110,6 +1119,7 @@ class ReviewService:
                 fields["note"] = note.strip()
             changes = {i: fields for i in ids if current[i]["state"] != "confirmed"}
             tx.update_links(changes)
+        self._learn(document_id, [current[i] for i in changes], "confirmed")
         return len(changes)
 
     def reject_link(
@@ -1166,6 +1176,7 @@ class ReviewService:
                 origin="hand",
             )
             tx.add_links([link])
+        self._learn(document_id, [link], "added")
         return _link_view(link)
 
     def remove_link(self, actor: Actor, document_id: str, link_id: str) -> None:
@@ -1183,6 +1194,7 @@ class ReviewService:
                     "only links added by hand can be removed; reject a suggestion instead"
                 )
             tx.remove_link(link_id)
+        self._learn(document_id, [link], "removed")
 
     # ================================================================ workflow
 
