@@ -54,6 +54,7 @@ FEATURES: tuple[str, ...] = (
     "reference_section",  # references, citations, history, forms, contents
     "condition_in_section",  # the item's condition (``requires``) met in the section, or none set
     "condition_in_document_only",  # met elsewhere in the document only
+    "facet_coverage",  # share of the parts the item's statement names found in the section
     "document_share",  # this section's evidence / the document's best section's for the item
     "document_spread",  # share of the document's sections with evidence for the item
     "top_section",  # this is the document's best section for the item
@@ -160,8 +161,10 @@ class FeatureBuilder:
         self.matcher.collect_stats = True
         self.items: tuple[Item, ...] = framework.items
         self._conds = [_Cond(it.requires) if it.requires else None for it in self.items]
+        self._facets = [[_Cond(ph) for _name, ph in it.facets] for it in self.items]
         self._cond_stems = frozenset(
-            s for c in self._conds if c is not None for st in c.sets for s in st
+            [s for c in self._conds if c is not None for st in c.sets for s in st]
+            + [s for fs in self._facets for c in fs for st in c.sets for s in st]
         )
 
     def build(self, sections: Sequence[Section]) -> tuple[list[Candidate], list]:
@@ -251,6 +254,8 @@ class FeatureBuilder:
                 else:
                     c_sec = c_doc = 0.0
                 m = mass[k][i]
+                fcs = self._facets[i]
+                facet = sum(c.met(sec_stems[k]) for c in fcs) / len(fcs) if fcs else 0.0
                 f = (
                     sc.scores.get(i, 0.0) / 100.0,
                     math.log1p(st[0]),
@@ -268,6 +273,7 @@ class FeatureBuilder:
                     1.0 if t_refs else 0.0,
                     c_sec,
                     c_doc,
+                    facet,
                     m / best[i] if best.get(i) else 0.0,
                     spread.get(i, 0) / n_sec if n_sec else 0.0,
                     1.0 if m >= best.get(i, 0.0) else 0.0,

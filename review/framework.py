@@ -78,6 +78,9 @@ class Item:
     requires: tuple[str, ...] = ()
     #: whether a definitions section can evidence the item (terms and forms of exploitation)
     definitions_count: bool = False
+    #: the parts the statement names, each with its phrases (C2: child welfare, law enforcement,
+    #: courts, schools ...): a section that addresses the item covers several of them
+    facets: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def all_phrases(self) -> tuple[str, ...]:
@@ -186,6 +189,13 @@ def framework_from_dict(raw: Any, source: str = "<data>") -> Framework:
         strong_phrases = _phrase_list(r, "strong_phrases", where)
         weak_phrases = _phrase_list(r, "weak_phrases", where)
         requires = _phrase_list(r, "requires", where)
+        raw_facets = r.get("facets") or {}
+        if not isinstance(raw_facets, dict):
+            raise FrameworkError(f"{where}: 'facets' must map a facet name to a list of phrases")
+        facets = tuple(
+            (str(name), _phrase_list(raw_facets, name, f"{where}, facet {name!r}"))
+            for name in raw_facets
+        )
         definitions_count = r.get("definitions_count", False)
         if not isinstance(definitions_count, bool):
             raise FrameworkError(f"{where}: 'definitions_count' must be true or false")
@@ -212,6 +222,7 @@ def framework_from_dict(raw: Any, source: str = "<data>") -> Framework:
                 weak_phrases=weak_phrases,
                 requires=requires,
                 definitions_count=definitions_count,
+                facets=facets,
             )
         )
     for it in items:
@@ -330,6 +341,7 @@ def framework_to_yaml(fw: Framework) -> str:
                 "weak_phrases": list(it.weak_phrases),
                 "requires": list(it.requires),
                 "definitions_count": it.definitions_count,
+                "facets": {name: list(ph) for name, ph in it.facets},
                 "training": list(it.training),
                 "recommendation": it.recommendation,
             }

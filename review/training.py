@@ -244,13 +244,23 @@ def adapt(base: LogisticModel, docs: Sequence[DocData]) -> LogisticModel:
         and sum(d.n_positive for d in docs) >= MIN_POSITIVES_FOR_THRESHOLD
     ):
         return fit(docs, base)
-    # few decisions: the weights move, but the threshold follows the intercept, so a shift of the
-    # intercept alone (calibration toward the reviewed documents' base rate) does not change
-    # what is suggested until there is enough evidence to choose a threshold
+    # few decisions: the weights move, but not how many links are suggested. The threshold is set
+    # so that the refitted model would suggest as many links in the reviewed documents as the
+    # base model did: the ranking learns at once, the volume only once there is evidence to
+    # choose a threshold from (a few documents' base rate would otherwise swing it)
     m = fit_weights(docs, base)
-    t = base.threshold
-    z = math.log(t / (1 - t)) + (m.bias - base.bias)
-    return with_weights(m, np.asarray(m.weights), m.bias, threshold=1.0 / (1.0 + math.exp(-z)))
+    n_base = sum(len(_selected(base, d, base.threshold)) for d in docs)
+    ranked: list[float] = []
+    for d in docs:
+        if len(d.y):
+            probs = m.predict(d.x)
+            keep = _topk_mask(probs, d.sections, m.top_k)
+            ranked.extend(p for p, k in zip(probs, keep, strict=True) if k)
+    ranked.sort(reverse=True)
+    if n_base == 0 or not ranked:
+        return with_weights(m, np.asarray(m.weights), m.bias, threshold=base.threshold)
+    t = ranked[min(n_base, len(ranked)) - 1]
+    return with_weights(m, np.asarray(m.weights), m.bias, threshold=float(max(min(t, 0.99), 0.01)))
 
 
 def learning_curve(docs: Sequence[DocData], prior: LogisticModel, seed: int = 2017) -> list[dict]:
