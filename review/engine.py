@@ -285,15 +285,14 @@ class FeatureBuilder:
                 out.append(Candidate(k, i, f))
         return out, scored
 
-
-    def pair_features(self, sections: Sequence[Section]) -> dict[tuple[str, str], tuple[float, ...]]:
+    def pair_features(
+        self, sections: Sequence[Section]
+    ) -> dict[tuple[str, str], tuple[float, ...]]:
         """Features by (section id, item id) for every pair of the document: a candidate's own,
         and for a pair without evidence (a link a reviewer added by hand) a vector with only the
         section's and the item's own features set."""
         cands, scored = self.build(sections)
-        out = {
-            (sections[c.section].id, self.items[c.item].id): c.features for c in cands
-        }
+        out = {(sections[c.section].id, self.items[c.item].id): c.features for c in cands}
         idx = {n: j for j, n in enumerate(FEATURES)}
         for k, sec in enumerate(sections):
             n_words = max(len(scored[k].words), 1)

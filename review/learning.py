@@ -54,7 +54,9 @@ def current_examples(examples: Iterable[dict]) -> list[dict]:
     """The latest decision per link, cancelled ones dropped, malformed rows skipped."""
     latest: dict[str, dict] = {}
     for r in sorted(examples, key=lambda r: str(r.get("time", ""))):
-        key = str(r.get("link_id") or (r.get("document_id"), r.get("section_id"), r.get("competency")))
+        key = str(
+            r.get("link_id") or (r.get("document_id"), r.get("section_id"), r.get("competency"))
+        )
         latest[key] = r
     out = []
     for r in latest.values():
