@@ -311,11 +311,16 @@ class FeatureBuilder:
 _SENTENCE = re.compile(r"[^.!?;\n]*(?:[.!?;]+|\n|$)")
 
 
-def evidence_sentences(text: str, evidence: Sequence[Evidence], limit: int = 2) -> tuple[str, ...]:
+def evidence_sentences(
+    text: str, evidence: Sequence[Evidence], limit: int = 2, body_start: int = 0
+) -> tuple[str, ...]:
     """The sentences of ``text`` that carry the evidence: the ones with the most hits, in
-    document order, at most ``limit``."""
+    document order, at most ``limit``. Sentences of the body (from ``body_start``: after the
+    title) come first; the title only when the evidence is all in it."""
     if not evidence:
         return ()
+    if body_start and any(e.start >= body_start for e in evidence):
+        evidence = [e for e in evidence if e.start >= body_start]
     spans = []
     for m in _SENTENCE.finditer(text):
         if m.end() > m.start() and m.group().strip():
@@ -406,7 +411,11 @@ class Suggester:
                         self.items[i].id,
                         round(100.0 * p, 1),
                         ev,
-                        evidence_sentences(scored[k].text, ev),
+                        evidence_sentences(
+                            scored[k].text,
+                            ev,
+                            body_start=len(sections[k].title) + 1 if sections[k].title else 0,
+                        ),
                     )
                 )
             out.append(sugg)

@@ -1660,6 +1660,7 @@ def _link_view(r: Record) -> LinkView:
         state=r["state"],
         score=r.get("score"),
         evidence=tuple(Evidence.from_dict(e) for e in r.get("evidence") or ()),
+        sentences=tuple(str(x) for x in r.get("sentences") or ()),
         note=r.get("note", ""),
         reason=r.get("reason", ""),
         decided_by=r.get("decided_by", ""),

@@ -48,6 +48,7 @@ def suggestion_links(
                     "suggested",
                     score=round(g.score, 1),
                     evidence=[e.to_dict() for e in g.evidence],
+                    sentences=list(g.sentences),
                     flag="new" if section.id in flag_sections else "",
                 )
             )
@@ -63,6 +64,7 @@ def link_record(
     *,
     score: float | None = None,
     evidence: list[Record] | None = None,
+    sentences: list[str] | None = None,
     note: str = "",
     reason: str = "",
     decided_by: str = "",
@@ -79,6 +81,7 @@ def link_record(
         "state": state,
         "score": score,
         "evidence": evidence or [],
+        "sentences": sentences or [],
         "note": note,
         "reason": reason,
         "decided_by": decided_by,
@@ -185,6 +188,7 @@ def carry_over(
                     "suggested",
                     score=round(sugg.score, 1) if sugg else old.get("score"),
                     evidence=[e.to_dict() for e in sugg.evidence] if sugg else [],
+                    sentences=list(sugg.sentences) if sugg else [],
                     note=old.get("note", ""),
                     flag="changed",
                     origin="carried",

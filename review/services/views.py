@@ -126,6 +126,8 @@ class LinkView:
     reason: str = ""
     decided_by: str = ""
     decided_at: str = ""
+    #: the sentence(s) of the section that carry the suggestion's evidence
+    sentences: tuple[str, ...] = ()
     #: "changed": came back for re-review after the section's text changed in a new version
     flag: str = ""
     origin: str = "suggester"  # suggester | carried | hand

@@ -1,0 +1,123 @@
+"""The calibrated suggester on hand-written sections: the standard's rules move the probability
+the way a reviewer would, and every suggestion names the sentence that carries it."""
+
+from __future__ import annotations
+
+import pytest
+
+from review.engine import FEATURES, FeatureBuilder, Suggester, evidence_sentences
+from review.framework import get_framework
+from review.models import Evidence, Section
+
+
+@pytest.fixture(scope="module")
+def engine() -> Suggester:
+    return Suggester(get_framework())
+
+
+def sec(title: str, text: str, sid: str = "s") -> Section:
+    return Section(sid, title, 1, (title,), text, 0, 1)
+
+
+def prob(engine: Suggester, sections: list[Section], k: int, item: str) -> float:
+    cands, probs, _ = engine.probabilities(sections)
+    for c, p in zip(cands, probs, strict=True):
+        if c.section == k and engine.items[c.item].id == item:
+            return p
+    return 0.0
+
+
+def test_each_suggestion_names_the_sentences_that_carry_it(engine: Suggester):
+    text = (
+        "The shelter has a front desk. Supervisors watch for vicarious trauma and secondary "
+        "traumatic stress in every staff member. Lunch is served at noon."
+    )
+    s = sec("Staff support", text)
+    out = engine.suggest([s])[0]
+    c5 = next(g for g in out if g.competency == "C5")
+    assert c5.sentences == (
+        "Supervisors watch for vicarious trauma and secondary traumatic stress in every staff member.",
+    )
+    assert 0 < c5.score <= 100
+
+
+def test_an_items_own_condition_must_be_in_view():
+    """C5 needs vicarious trauma or compassion fatigue: an assistance program alone is weaker."""
+    fb = FeatureBuilder(get_framework())
+    idx = FEATURES.index("condition_in_section")
+    with_vt = sec(
+        "Staff wellness",
+        "Staff who feel burnout from vicarious trauma may use the employee assistance program.",
+    )
+    without = sec(
+        "Staff wellness",
+        "Staff may use the employee assistance program for help with money and housing.",
+    )
+    c5 = [i for i, it in enumerate(fb.items) if it.id == "C5"][0]
+    feats = {}
+    for s in (with_vt, without):
+        cands, _ = fb.build([s])
+        feats[s.text] = next((c.features for c in cands if c.item == c5), None)
+    assert feats[with_vt.text][idx] == 1.0
+    assert feats[without.text] is None or feats[without.text][idx] == 0.0
+
+
+def test_a_list_of_statutes_scores_below_a_section_that_states_practice(engine: Suggester):
+    practice = sec(
+        "Reporting suspected abuse",
+        "Every staff member is a mandated reporter. Staff must report suspected child abuse or "
+        "neglect to the child abuse hotline immediately and tell their supervisor.",
+        "a",
+    )
+    citations = sec(
+        "Legal references",
+        "Wis. Stat. § 48.981 (mandated reporters of child abuse and neglect)\n"
+        "42 U.S.C. § 5106a (Child Abuse Prevention and Treatment Act)\n"
+        "Wis. Admin. Code ch. DCF 52",
+        "b",
+    )
+    secs = [practice, citations]
+    assert prob(engine, secs, 0, "C3") > prob(engine, secs, 1, "C3")
+
+
+def test_a_definitions_section_is_evidence_only_for_items_that_say_so():
+    fb = FeatureBuilder(get_framework())
+    s = sec(
+        "Definitions", "Sex trafficking means the recruitment of a child for a commercial sex act."
+    )
+    cands, _ = fb.build([s])
+    ids = {fb.items[c.item].id: c.features for c in cands}
+    bad, ok = FEATURES.index("definitions_section"), FEATURES.index("definitions_allowed")
+    assert ids["A2"][ok] == 1.0 and ids["A2"][bad] == 0.0
+    assert ids["A3"][bad] == 1.0 and ids["A3"][ok] == 0.0
+
+
+def test_tier_and_item_filters_are_honoured(engine: Suggester):
+    s = sec(
+        "Privacy",
+        "The shelter address is confidential. Staff never disclose the location of the program and "
+        "visitors may not take photographs.",
+    )
+    assert any(g.competency == "A10" for g in engine.suggest([s], tier="all")[0])
+    assert not any(g.competency.startswith("A") for g in engine.suggest([s], tier="core")[0])
+    assert engine.suggest([s], items=["C1"])[0] == []
+
+
+def test_evidence_sentences_pick_the_sentences_with_most_hits():
+    text = "One. Two vicarious trauma words here. Three."
+    ev = (Evidence("vicarious trauma", "vicarious trauma", 9, 25, 100.0),)
+    assert evidence_sentences(text, ev) == ("Two vicarious trauma words here.",)
+    assert evidence_sentences(text, ()) == ()
+
+
+def test_stored_links_carry_their_evidence_sentences(data_dir):
+    from tests.test_services import World
+
+    w = World(data_dir)
+    doc = w.to_state("in_review")
+    links = w.svc.links(w.rita, doc)
+    texts = {s.id: " ".join(s.full_text.split()) for s in w.svc.sections(w.rita, doc)}
+    assert links and all(lk.sentences for lk in links if lk.evidence)
+    for lk in links:
+        for sentence in lk.sentences:
+            assert sentence in texts[lk.section_id]
