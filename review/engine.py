@@ -31,8 +31,10 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from review.framework import Framework, Item
+from review.matching import _BOUNDARY_RE as _BOUNDARY_SPLIT
 from review.matching import _TOKEN_RE, MatchSettings, PhraseMatcher, stem
 from review.models import Evidence, Section, Suggestion
 
@@ -104,6 +106,13 @@ _CITE_SHAPES = re.compile(
     r"§|\bU\.\s?S\.\s?C\b|\bC\.\s?F\.\s?R\b|\d+[A-Za-z]?\.\d+\(\w+\)|\(\d+\)\([a-z]\)|\.{4,}\s*\d+\s*$"
 )
 _SHAPE_CHARS = re.compile(r"[§.(]")
+#: a superset of what :func:`_cites` looks for, run once over a whole section: lines without a
+#: match cannot cite, so only the lines with one are checked exactly
+_CITE_SIGNAL = re.compile(
+    r"\b(?:stat|stats|statute|statutes|rcw|wac|nycrr|usc|cfr|act|code|seq|ord|amended|eff|pub)\b"
+    r"|§|\bU\.\s?S\.\s?C\b|\bC\.\s?F\.\s?R\b|\d+[A-Za-z]?\.\d+\(\w+\)|\(\d+\)\([a-z]\)|\.{4,}",
+    re.I,
+)
 
 _TITLE_DEF = re.compile(r"\b(?:definitions?|glossary|terms|terminology|meaning of|defined)\b", re.I)
 _TITLE_PURPOSE = re.compile(
@@ -160,8 +169,16 @@ class FeatureBuilder:
         self.matcher = PhraseMatcher(framework, settings)
         self.matcher.collect_stats = True
         self.items: tuple[Item, ...] = framework.items
-        self._conds = [_Cond(it.requires) if it.requires else None for it in self.items]
-        self._facets = [[_Cond(ph) for _name, ph in it.facets] for it in self.items]
+        shared: dict[tuple[str, ...], _Cond] = {}  # one object per phrase list (A1-A8 share one)
+
+        def cond(phrases: Sequence[str]) -> _Cond:
+            key = tuple(phrases)
+            if key not in shared:
+                shared[key] = _Cond(phrases)
+            return shared[key]
+
+        self._conds = [cond(it.requires) if it.requires else None for it in self.items]
+        self._facets = [[cond(ph) for _name, ph in it.facets] for it in self.items]
         self._cond_stems = frozenset(
             [s for c in self._conds if c is not None for st in c.sets for s in st]
             + [s for fs in self._facets for c in fs for st in c.sets for s in st]
@@ -190,11 +207,15 @@ class FeatureBuilder:
                     best[i] = m
                 if st_k[i][0] or st_k[i][1]:
                     spread[i] = spread.get(i, 0) + 1
-        # condition stems per section and for the whole document
-        sec_stems: list[set[str]] = []
+        # condition and facet stems per section and for the whole document: the document's
+        # words that stem to one are found once, each section's by a set intersection
         cond_stems = self._cond_stems
+        vocab: set[str] = set()
         for sc in scored:
-            sec_stems.append({s for s in map(stem, set(sc.words)) if s in cond_stems})
+            vocab.update(sc.words)
+        cond_word = {w: st for w in vocab if (st := stem(w)) in cond_stems}
+        cond_words = frozenset(cond_word)
+        sec_stems = [{cond_word[w] for w in cond_words.intersection(sc.words)} for sc in scored]
         doc_stems: set[str] = set().union(*sec_stems) if sec_stems else set()
         out: list[Candidate] = []
         for k, (sec, sc) in enumerate(zip(sections, scored, strict=True)):
@@ -204,22 +225,34 @@ class FeatureBuilder:
             ]
             if not keep:
                 continue
-            lines = _LINE_SPLIT.split(sc.text)
-            # first token index of each line (tokens never span a line break)
-            starts = [0]
-            line_tokens = [_TOKEN_RE.findall(ln) for ln in lines]
-            line_cites = []
-            n_cite_lines = 0
-            n_lines = 0
-            for ln, toks in zip(lines, line_tokens, strict=True):
-                starts.append(starts[-1] + len(toks))
-                c = _cites(ln, toks) if toks or ln.strip() else False
-                line_cites.append(c)
-                if ln.strip():
-                    n_lines += 1
-                    n_cite_lines += c
+            text = sc.text
+            lines = text.split("\n")
+            # each segment's line (segments never span a line break), so a token's line is
+            # the line of its segment
+            seps = _BOUNDARY_SPLIT.findall(text)
+            seg_line = list(accumulate((sep == "\n" for sep in seps), initial=0))
+            segs = sc.segs or []
+            line_starts = list(accumulate((len(ln) + 1 for ln in lines), initial=0))
+            cite_lines: set[int] = set()
+            for mt in _CITE_SIGNAL.finditer(text):
+                a0 = bisect_right(line_starts, mt.start()) - 1
+                a1 = bisect_right(line_starts, max(mt.end() - 1, mt.start())) - 1
+                cite_lines.update(range(a0, a1 + 1))
+            line_cites: dict[int, bool] = {}
+            for li in cite_lines:
+                ln = lines[li]
+                line_cites[li] = bool(ln.strip()) and _cites(ln, _TOKEN_RE.findall(ln))
+            n_lines = sum(1 for ln in lines if ln.strip())
+            sec_cite = sum(line_cites.values()) / n_lines if n_lines else 0.0
             line_info: dict[int, tuple[bool, bool, bool, bool]] = {}
-            sec_cite = n_cite_lines / n_lines if n_lines else 0.0
+            met: dict[int, bool] = {}  # id(condition) -> met in this section
+
+            def met_here(c: _Cond, stems=sec_stems[k], met=met) -> bool:
+                key = id(c)
+                if key not in met:
+                    met[key] = c.met(stems)
+                return met[key]
+
             title = sec.title or ""
             t_def = bool(_TITLE_DEF.search(title))
             t_purpose = bool(_TITLE_PURPOSE.search(title))
@@ -231,23 +264,22 @@ class FeatureBuilder:
                 it = items[i]
                 cues = [0, 0, 0, 0]
                 toks = st[4]
-                used_lines = {bisect_right(starts, t) - 1 for t in toks}
+                used_lines = {seg_line[segs[t]] for t in toks}
                 for li in used_lines:
                     info = line_info.get(li)
                     if info is None:
-                        ok = 0 <= li < len(lines)
-                        ln = lines[li] if ok else ""
+                        ln = lines[li]
                         info = line_info[li] = (
                             bool(_OBLIGE.search(ln)),
                             bool(_ACTOR.search(ln)),
-                            line_cites[li] if ok else False,
-                            (len(line_tokens[li]) if ok else 0) <= 6,
+                            line_cites.get(li, False),
+                            len(_TOKEN_RE.findall(ln)) <= 6,
                         )
                     for j in range(4):
                         cues[j] += info[j]
                 nl = max(len(used_lines), 1)
                 cond = self._conds[i]
-                if cond is None or cond.met(sec_stems[k]):
+                if cond is None or met_here(cond):
                     c_sec, c_doc = 1.0, 0.0
                 elif cond.met(doc_stems):
                     c_sec, c_doc = 0.0, 1.0
@@ -255,7 +287,7 @@ class FeatureBuilder:
                     c_sec = c_doc = 0.0
                 m = mass[k][i]
                 fcs = self._facets[i]
-                facet = sum(c.met(sec_stems[k]) for c in fcs) / len(fcs) if fcs else 0.0
+                facet = sum(map(met_here, fcs)) / len(fcs) if fcs else 0.0
                 f = (
                     sc.scores.get(i, 0.0) / 100.0,
                     math.log1p(st[0]),

@@ -419,7 +419,10 @@ class PhraseMatcher:
                 hits = self._hits(
                     words, segs, n_title, occ, complete, stop, single, tokq, anchors, stem_of
                 )
-                yield self._rank(sec, words, hits, n_content, allowed_set)
+                scored = self._rank(sec, words, hits, n_content, allowed_set)
+                if self.collect_stats:
+                    scored.segs = segs
+                yield scored
 
     def _sequence_anchors(
         self, fan: dict[str, frozenset[tuple[int, int]]], single: dict, tokq: dict
@@ -638,7 +641,13 @@ class PhraseMatcher:
         if self.collect_stats:  # the calibrated model's inputs, weak-only items included
             stats = {}
             for item, cands in per_item.items():
-                row = [0, 0, 0, False, set()]  # distinct strong, ordinary, weak phrases; title; tokens
+                row = [
+                    0,
+                    0,
+                    0,
+                    False,
+                    set(),
+                ]  # distinct strong, ordinary, weak phrases; title; tokens
                 for _w, _ph, strength, lst in cands:
                     row[0 if strength == "strong" else 1 if strength == "normal" else 2] += 1
                     for h in lst:
@@ -850,6 +859,8 @@ class _Scored:
     #: per item index ``[strong, ordinary, weak distinct phrases, title hit, hit token indices]``
     #: when the suggester collects statistics for a calibrated model (:mod:`review.engine`)
     stats: dict[int, list] | None = None
+    #: each token's segment number (:func:`split_words`), with the statistics
+    segs: list[int] | None = None
 
     def _offsets(self, last: int) -> list[int]:
         """Start offsets of tokens ``0..last`` in ``text``. Between two tokens there is no ASCII
