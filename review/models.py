@@ -30,7 +30,7 @@ class Section:
     text: str  # body text (heading excluded), paragraphs joined with "\n"
     first_par: int  # index of the heading paragraph (or first paragraph when there is no heading)
     last_par: int  # index of the last paragraph the section covers (inclusive)
-    kind: str = "heading"  # heading | numbered | bold | preamble | chunk | markdown
+    kind: str = "heading"  # heading | numbered | bold | boxed | caps | run-in | preamble | chunk | markdown
 
     @property
     def full_text(self) -> str:

@@ -68,6 +68,10 @@ def add_items(doc: docx.document.Document, items: Iterable[Item]) -> docx.docume
             doc.add_paragraph(item[1])
         elif kind == "bold":
             doc.add_paragraph().add_run(item[1]).bold = True
+        elif kind == "runin":  # ("runin", "Visitors.", " Visitors sign in at the desk.")
+            para = doc.add_paragraph()
+            para.add_run(item[1]).bold = True
+            para.add_run(item[2])
         elif kind == "style":
             doc.add_paragraph(item[2], style=item[1])
         elif kind == "table":

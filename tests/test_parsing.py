@@ -615,3 +615,82 @@ def test_bold_body_sentences_with_numbers_are_not_headings(sentence):
     parsed = parse_items([("h1", "Reporting"), ("bold", sentence), "More text follows here."])
     assert [s.title for s in parsed.sections] == ["Reporting"]
     assert sentence in parsed.sections[0].text
+
+
+# --------------------------------------------------------------------------- run-in, boxed, capitals
+
+
+def test_recurring_run_in_headings_split_their_paragraph():
+    parsed = parse_items(
+        [
+            ("h1", "Shelter rules"),
+            "The rules below apply to every resident and visitor.",
+            (
+                "runin",
+                "Visitors.",
+                " Visitors must sign in at the front desk and show identification.",
+            ),
+            (
+                "runin",
+                "Photographs:",
+                " Nobody may take photographs of residents or of the building.",
+            ),
+        ]
+    )
+    assert [(s.kind, s.title, s.text) for s in parsed.sections[1:]] == [
+        ("run-in", "Visitors.", "Visitors must sign in at the front desk and show identification."),
+        ("run-in", "Photographs:", "Nobody may take photographs of residents or of the building."),
+    ]
+    assert parsed.sections[1].path == ("Shelter rules", "Visitors.")
+
+
+def test_a_single_bold_lead_in_or_a_bold_sentence_start_is_not_a_heading():
+    parsed = parse_items(
+        [
+            ("h1", "Reporting"),
+            ("runin", "Note:", " staff call the hotline before they call a parent."),
+            ("runin", "Staff must always call the hotline first.", " Then they call a parent."),
+        ]
+    )
+    assert [s.title for s in parsed.sections] == ["Reporting"]
+
+
+def test_a_heading_boxed_in_a_one_cell_table_starts_a_section():
+    parsed = parse_items(
+        [
+            ("h1", "Program"),
+            "Intro text.",
+            ("table", [["Confidential Location"]]),
+            "Staff never disclose the address of the shelter.",
+            ("table", [["Name", "Role"], ["Ana", "Director"]]),
+        ]
+    )
+    assert [(s.kind, s.title) for s in parsed.sections] == [
+        ("heading", "Program"),
+        ("boxed", "Confidential Location"),
+    ]
+    assert "Ana | Director" in parsed.sections[1].text
+
+
+def test_recurring_capital_letter_lines_are_headings_unless_capitals_are_the_body():
+    parsed = parse_items(
+        [
+            "STAFF TRAINING",
+            "Every new employee completes training in the first month.",
+            "CONFIDENTIALITY",
+            "Records are kept locked and shared only with consent.",
+        ]
+    )
+    assert [(s.kind, s.title) for s in parsed.sections] == [
+        ("caps", "STAFF TRAINING"),
+        ("caps", "CONFIDENTIALITY"),
+    ]
+    shouting = parse_items(
+        [
+            "STAFF TRAINING",
+            "EVERY NEW EMPLOYEE COMPLETES TRAINING",
+            "RECORDS ARE KEPT LOCKED",
+            "Lower case line.",
+        ]
+    )
+    assert [s.kind for s in shouting.sections] == ["preamble"]

@@ -370,7 +370,10 @@ class _Walker:
                 self.items.append(_Para(q, text, i, None, None, False, in_box=True))
 
     def table(self, tbl: etree._Element) -> None:
-        for tr in _children(tbl, W_TR):
+        rows = list(_children(tbl, W_TR))
+        # a one-row, one-cell table is how some documents box a heading: marked, decided later
+        single = len(rows) == 1 and len(list(_children(rows[0], W_TC))) == 1
+        for tr in rows:
             cells: list[str] = []
             idxs: list[int] = []
             nested: list[etree._Element] = []
@@ -392,9 +395,15 @@ class _Walker:
             if cells:
                 lo = min(idxs) if idxs else -1
                 hi = max(idxs) if idxs else -1
-                self.items.append(Block(" | ".join(cells), lo, hi))
+                self.items.append(
+                Block(" | ".join(cells), lo, hi, 0, _BOXED if single and not nested else "")
+            )
             for inner in nested:
                 self.table(inner)
+
+
+#: kind of a body block that is the only cell of a one-row table (a heading candidate)
+_BOXED = "boxed"
 
 
 def _ancestors_until(el: etree._Element, stop: etree._Element):
@@ -649,6 +658,78 @@ def _all_bold(p: _Para, styles: Styles) -> bool:
     return saw_text
 
 
+def _run_bold(r: etree._Element, base: bool, styles: Styles) -> bool:
+    bold = base
+    rpr = r[0] if len(r) and r[0].tag == W_RPR else r.find(W_RPR)
+    if rpr is not None:
+        b = rpr.find(W_B)
+        if b is not None:
+            bold = _on(b)
+        else:
+            rs = rpr.find(W_RSTYLE)
+            if rs is not None:
+                cb = styles.char_bold(rs.get(W_VAL))
+                if cb is not None:
+                    bold = cb
+    return bold
+
+
+#: words that make a bold lead-in a sentence (an obligation) rather than a title
+_SENTENCE_VERB = re.compile(r"\b(?:shall|must|should|will|are required|is required)\b", re.I)
+
+
+def _run_in_heading(p: _Para, styles: Styles) -> str | None:
+    """The bold words that open a paragraph of plain text ("**Visitors.** Visitors must sign
+    in ..."), when they read like a short title ending with a period or a colon."""
+    base = p.style.bold if p.style is not None and p.style.bold is not None else styles.default_bold
+    if base:
+        return None
+    prefix: list[str] = []
+    rest = False
+    for r in p.el.iter(W_R):
+        if any(a.tag in (W_DEL, W_MOVEFROM) for a in _ancestors_until(r, p.el)):
+            continue
+        text = _run_text(r)
+        if not text:
+            continue
+        if _run_bold(r, base, styles):
+            if rest:
+                break
+            prefix.append(text)
+        elif text.strip():
+            rest = True
+            break
+        elif prefix:
+            prefix.append(text)
+    if not prefix or not rest:
+        return None
+    head = "".join(prefix)
+    if not p.text.startswith(head):
+        return None
+    title = collapse_ws(head)
+    body = p.text[len(head) :].strip()
+    if not title or title[-1] not in ".:" or len(title.split()) > 8 or len(body.split()) < 3:
+        return None
+    core = title[:-1].rstrip()
+    if _SENTENCE_VERB.search(core):  # "Staff must always call first." is a bold sentence
+        return None
+    num = numbering(core)
+    ok = numbered_title_ok(num, max_words=8) if num is not None else reads_like_title(core, 8)
+    return title if ok and core and not core.endswith((".", ":")) else None
+
+
+def _all_caps_title(t: str) -> bool:
+    """A short line in capitals ("STAFF TRAINING") that reads like a title."""
+    letters = [c for c in t if c.isalpha()]
+    return (
+        len(letters) >= 4
+        and all(c.isupper() for c in letters)
+        and len(t.split()) <= 10
+        and t[-1] not in ".,;:"
+        and reads_like_title(t, max_words=10)
+    )
+
+
 def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[Block], str, int]:
     # what counts as a candidate depends on the whole document: pre-compute
     paras = [it for it in items if isinstance(it, _Para) and not it.in_box and it.text.strip()]
@@ -684,6 +765,24 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         n_bold = sum(1 for p in sample if _all_bold(p, styles))
         bold_share_ok = n_bold * 10 <= len(sample) * 6  # at most 60% of plain paragraphs
 
+    # run-in headings and capital-letter lines count only when the document uses them twice
+    run_in: dict[int, str] = {}
+    caps: set[int] = set()
+    if bold_share_ok:
+        for p in plain:
+            if len(p.text) > 40 and not p.numbered:
+                h = _run_in_heading(p, styles)
+                if h is not None:
+                    run_in[id(p)] = h
+    if len(run_in) < 2:
+        run_in = {}
+    for p in plain:
+        if len(p.text) <= 120 and not p.numbered and _all_caps_title(collapse_ws(p.text)):
+            caps.add(id(p))
+    # capitals are a heading signal only when they are not the document's ordinary text
+    if len(caps) < 2 or len(caps) * 2 > len(plain):
+        caps = set()
+
     out: list[Block] = []
     lev = _Leveler()
     title = ""
@@ -699,6 +798,14 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
 
     for i, it in enumerate(items):
         if isinstance(it, Block):
+            if it.kind == _BOXED:
+                t = collapse_ws(it.text)
+                if next_text[i + 1] < n and reads_like_title(t, max_words=10):
+                    seen_heading = True
+                    out.append(Block(it.text, it.first, it.last, lev.bold(), "boxed"))
+                else:
+                    out.append(Block(it.text, it.first, it.last))
+                continue
             out.append(it)
             continue
         text = it.text
@@ -719,6 +826,12 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         if isinstance(sh, int) and sh > 0:
             seen_heading = True
             out.append(Block(text, it.index, it.index, lev.style(sh), "heading"))
+            continue
+        head = run_in.get(id(it))
+        if head is not None and sh != 0:  # "Visitors. Visitors must sign in ...": split it
+            seen_heading = True
+            out.append(Block(head, it.index, it.index, lev.bold(), "run-in"))
+            out.append(Block(text.strip()[len(head.strip()) :].strip(), it.index, it.index))
             continue
         if len(text) > _MAX_HEADING_SOURCE:  # long paragraphs are body text: skip the checks
             out.append(Block(stripped, it.index, it.index))
@@ -761,6 +874,10 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             else:
                 level = lev.bold()
             out.append(Block(text, it.index, it.index, level, "bold"))
+            continue
+        if id(it) in caps and not is_list and followed and sh != 0:
+            seen_heading = True
+            out.append(Block(text, it.index, it.index, lev.bold(), "caps"))
             continue
         out.append(Block(stripped, it.index, it.index))
     return out, title, title_index

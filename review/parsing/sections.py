@@ -34,7 +34,7 @@ class Block:
     first: int
     last: int
     level: int = 0  # > 0: this block is a heading
-    kind: str = ""  # heading | numbered | bold | markdown
+    kind: str = ""  # heading | numbered | bold | boxed | caps | run-in | markdown
 
 
 # --------------------------------------------------------------------------- text rules
