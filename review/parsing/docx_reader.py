@@ -396,8 +396,8 @@ class _Walker:
                 lo = min(idxs) if idxs else -1
                 hi = max(idxs) if idxs else -1
                 self.items.append(
-                Block(" | ".join(cells), lo, hi, 0, _BOXED if single and not nested else "")
-            )
+                    Block(" | ".join(cells), lo, hi, 0, _BOXED if single and not nested else "")
+                )
             for inner in nested:
                 self.table(inner)
 
@@ -476,7 +476,9 @@ def numbering(text: str) -> Numbering | None:
     m = _RE_KEYWORD.match(text)
     if m and (text[0].isupper() or text[0] == "§"):
         kw = m.group(1).lower()
-        return Numbering("keyword", 1, m.group(2), m.group(3).strip(), "section" if kw.startswith("§") else kw)
+        return Numbering(
+            "keyword", 1, m.group(2), m.group(3).strip(), "section" if kw.startswith("§") else kw
+        )
     m = _RE_MULTI.match(text)
     if m and not _code_like(m.group(1)):
         return Numbering("multi", m.group(1).count(".") + 1, m.group(1), m.group(2).strip())
