@@ -216,14 +216,19 @@ def _topk_mask(probs: Sequence[float], sections: Sequence[int], k: int) -> list[
 def cross_validate(docs: Sequence[DocData], prior: LogisticModel) -> dict:
     """Leave-one-document-out: weights and threshold fitted on the other documents only."""
     tp = fp = fn = 0
+    per: dict[str, list[int]] = {}
     for i, d in enumerate(docs):
         m = fit([e for j, e in enumerate(docs) if j != i], prior)
         sel = _selected(m, d, m.threshold)
         tp += len(sel & d.gold)
         fp += len(sel - d.gold)
         fn += len(d.gold - sel)
+        for group, k in ((sel & d.gold, 0), (sel - d.gold, 1), (d.gold - sel, 2)):
+            for _s, item in group:
+                per.setdefault(item, [0, 0, 0])[k] += 1
     out = _prf(tp, fp, fn)
     out["folds"] = "leave-one-document-out"
+    out["per_competency"] = {c: _prf(*v) for c, v in sorted(per.items())}
     return out
 
 

@@ -28,6 +28,8 @@ API summary (``svc = ReviewService(data_dir=...)`` or ``ReviewService(repo, cloc
   links       svc.confirm_link / reject_link(reason) / undo_link / decide_link(actor, doc_id, link_id, ...)
               svc.confirm_links(actor, doc_id, link_ids, note="") -> int   one transaction, all or none
               svc.add_link(actor, doc_id, section_id, competency, note="");  svc.remove_link(...)
+  learning    svc.learning_status(actor) -> LearningStatus;  svc.set_learning_enabled(actor, on)
+              svc.reset_learning(actor) -> int   (admin; decisions are recorded automatically)
               svc.set_link_note(actor, doc_id, link_id, note)
   workflow    svc.transition(actor, doc_id, action, comment="") -> DocumentView  (TransitionRefused)
               actions: submit, retract, claim, request_changes, approve, reopen (revise = upload)
