@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE))
 
 from corpus import STYLES, make_policy_manual, read_floor  # noqa: E402
 
+from review.cli import analysis_json  # noqa: E402
 from review.engine import Suggester  # noqa: E402
 from review.framework import get_framework  # noqa: E402
 from review.parsing import parse_file  # noqa: E402
@@ -45,6 +46,15 @@ def analyze(path: Path) -> tuple[int, int]:
     parsed = parse_file(path)
     suggestions = Suggester(get_framework()).suggest(parsed.sections, tier="all")
     return len(parsed.sections), sum(len(s) for s in suggestions)
+
+
+def analyze_json(path: Path) -> int:
+    """``competency-review analyze FILE --json``: the analysis, then its JSON text."""
+    fw = get_framework()
+    parsed = parse_file(path)
+    suggestions = Suggester(fw).suggest(parsed.sections, tier="all")
+    text = json.dumps(analysis_json(parsed, suggestions, fw, "all"), ensure_ascii=False, indent=2)
+    return len(text)
 
 
 def _timed(fn) -> float:
@@ -86,6 +96,7 @@ def measure(path: Path, sections: int, repeat: int) -> None:
         "build": lambda: Suggester(fw),
         "match": lambda: Suggester(fw).suggest(secs, tier="all"),
         "analyze": lambda: analyze(path),
+        "json": lambda: analyze_json(path),
     }
     times: dict[str, list[float]] = {k: [] for k in steps}
     for _ in range(repeat):  # interleaved: load bursts affect every step alike
@@ -130,6 +141,11 @@ def measure(path: Path, sections: int, repeat: int) -> None:
     print(
         f"  whole analyze (parse + build + match), measured:  {t:.2f} s  = {t / f:.2f}x the floor"
         f" (target <= 2.5x), {n / t:,.0f} sections/s"
+    )
+    j = med["json"]
+    print(
+        f"  whole analyze --json (JSON text built too):       {j:.2f} s  = {j / f:.2f}x the floor"
+        " (target <= 2.5x)"
     )
     print(
         f"  sum of the steps (parse + cold match):            {med['parse'] + med['match']:.2f} s"

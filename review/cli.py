@@ -34,6 +34,29 @@ def _err(message: str) -> None:
 # --------------------------------------------------------------------------- analyze
 
 
+def analysis_json(parsed, suggestions, fw, tier: str) -> dict:
+    """What ``analyze --json`` prints: the document, the framework and every section with its
+    suggestions (plain dicts built by hand: ``dataclasses.asdict`` deep-copies every field)."""
+    return {
+        "document": parsed.filename,
+        "framework": {"id": fw.id, "version": fw.version},
+        "tier": tier,
+        "sections": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "level": s.level,
+                "path": list(s.path),
+                "text": s.text,
+                "first_par": s.first_par,
+                "last_par": s.last_par,
+                "suggestions": [g.to_dict() for g in sugg],
+            }
+            for s, sugg in zip(parsed.sections, suggestions, strict=True)
+        ],
+    }
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from review.engine import Suggester
     from review.framework import get_framework
@@ -55,24 +78,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             else:
                 Path(args.annotate).write_bytes(annotated_policy(ctx))
     if args.json:
-        out = {
-            "document": parsed.filename,
-            "framework": {"id": fw.id, "version": fw.version},
-            "tier": args.tier,
-            "sections": [
-                {
-                    "id": s.id,
-                    "title": s.title,
-                    "level": s.level,
-                    "path": list(s.path),
-                    "text": s.text,
-                    "first_par": s.first_par,
-                    "last_par": s.last_par,
-                    "suggestions": [g.to_dict() for g in sugg],
-                }
-                for s, sugg in zip(parsed.sections, suggestions, strict=True)
-            ],
-        }
+        out = analysis_json(parsed, suggestions, fw, args.tier)
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return EXIT_OK
