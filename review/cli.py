@@ -124,7 +124,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.learning_curve:
             out["curve"] = training.learning_curve(docs, prior_model())
             lines.append("")
-            lines.append("learning curve (documents reviewed -> F1 on the rest; untrained F1 there)")
+            lines.append(
+                "learning curve (documents reviewed -> F1 on the rest; untrained F1 there)"
+            )
             lines.extend(
                 f"  {p['reviewed']:>3}  P {p['precision']:.3f}  R {p['recall']:.3f}"
                 f"  F1 {p['f1']:.3f}  (untrained {p['untrained_f1']:.3f})"
@@ -142,18 +144,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="competency-review", description="Review policy documents against a competency framework.")
+    p = _Parser(
+        prog="competency-review",
+        description="Review policy documents against a competency framework.",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     a = sub.add_parser("analyze", help="parse a policy and suggest competencies for each section")
     a.add_argument("file", help=".docx, .txt or .md policy document")
     a.add_argument("--framework", default=DEFAULT_FRAMEWORK_ID, help="framework id")
-    a.add_argument("--tier", choices=("core", "all"), default="all",
-                   help="core: Core Competencies only (general agencies); all: core + advanced")
+    a.add_argument(
+        "--tier",
+        choices=("core", "all"),
+        default="all",
+        help="core: Core Competencies only (general agencies); all: core + advanced",
+    )
     a.add_argument("--json", action="store_true", help="machine-readable output")
-    a.add_argument("--report", metavar="OUT.docx", help="also write a review report (suggestions only)")
-    a.add_argument("--annotate", metavar="OUT.docx", help="also write the policy annotated with Word comments")
+    a.add_argument(
+        "--report", metavar="OUT.docx", help="also write a review report (suggestions only)"
+    )
+    a.add_argument(
+        "--annotate", metavar="OUT.docx", help="also write the policy annotated with Word comments"
+    )
     a.set_defaults(func=cmd_analyze)
 
     e = sub.add_parser("eval", help="measure the suggester on a labelled set (docs/ and gold.json)")

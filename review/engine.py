@@ -31,6 +31,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 
 from review.framework import Framework, Item
@@ -156,8 +157,12 @@ class _Cond:
     def __init__(self, phrases: Sequence[str]):
         self.sets = [frozenset(stem(w) for w in _TOKEN_RE.findall(p)) for p in phrases]
         self.sets = [s for s in self.sets if s]
+        #: every stem of every phrase: a section with none of them cannot meet the condition
+        self.any_stem = frozenset().union(*self.sets) if self.sets else frozenset()
 
     def met(self, stems: set[str] | frozenset[str]) -> bool:
+        if self.any_stem.isdisjoint(stems):
+            return False
         return any(s <= stems for s in self.sets)
 
 
@@ -343,6 +348,17 @@ class FeatureBuilder:
 _SENTENCE = re.compile(r"[^.!?;\n]*(?:[.!?;]+|\n|$)")
 
 
+@lru_cache(maxsize=64)
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """``(start, end)`` of each non-blank sentence of ``text`` (cached: a section's suggestions
+    share them)."""
+    return tuple(
+        (m.start(), m.end())
+        for m in _SENTENCE.finditer(text)
+        if m.end() > m.start() and m.group().strip()
+    )
+
+
 def evidence_sentences(
     text: str, evidence: Sequence[Evidence], limit: int = 2, body_start: int = 0
 ) -> tuple[str, ...]:
@@ -353,10 +369,7 @@ def evidence_sentences(
         return ()
     if body_start and any(e.start >= body_start for e in evidence):
         evidence = [e for e in evidence if e.start >= body_start]
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        if m.end() > m.start() and m.group().strip():
-            spans.append((m.start(), m.end()))
+    spans = sentence_spans(text)
     starts = [a for a, _ in spans]
     counts: dict[int, int] = {}
     for e in evidence:
