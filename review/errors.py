@@ -24,6 +24,7 @@ UNREADABLE_REASONS = frozenset(
         "zip_bomb",
         "unsupported_type",
         "bad_encoding",
+        "ambiguous",
         "unreadable",
     }
 )

@@ -42,6 +42,7 @@ class HostileCase:
     note: str = ""
     max_upload_bytes: int | None = None  # when set, parse with UploadLimits(max_upload_bytes=...)
     expected_safe_name: str | None = None  # what safe_filename(filename) must return, when fixed
+    concealed: str | None = None  # text the file hides from Word: must not reach any section
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -209,6 +210,120 @@ _DOC_OPEN = (
     b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
 )
 _DOC_CLOSE = b"</w:body></w:document>"
+
+
+# --------------------------------------------------------------------------- text-fidelity attacks
+#
+# Files that open in Word and LibreOffice saying one thing while a careless parser reads another.
+# Each visible text is ``SHOWN``; each hidden or unrendered text carries ``CONCEALED``, which must
+# never reach a section (tests/test_text_fidelity.py checks both against LibreOffice's export).
+
+SHOWN = "We do not report anything to anyone."
+CONCEALED = "Staff are mandated reporters and report suspected trafficking to the hotline."
+MC_URI = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+W_URI = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+WPS_URI = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+
+
+def hidden_text_docx() -> bytes:
+    """Hidden text three ways: a run formatted hidden (``w:vanish``), a paragraph style that
+    is hidden, and a character style that is hidden."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    doc = new_document()
+    secret_para = doc.styles.add_style("Secret Paragraph", WD_STYLE_TYPE.PARAGRAPH)
+    secret_para.font.hidden = True
+    secret_char = doc.styles.add_style("Secret Characters", WD_STYLE_TYPE.CHARACTER)
+    secret_char.font.hidden = True
+    doc.add_heading("Outside contacts", level=1)
+    p = doc.add_paragraph(SHOWN + " ")
+    p.add_run(CONCEALED + " (run)").font.hidden = True
+    doc.add_paragraph(CONCEALED + " (paragraph style)", style="Secret Paragraph")
+    q = doc.add_paragraph("Questions go to the director. ")
+    q.add_run(CONCEALED + " (character style)", style="Secret Characters")
+    doc.add_heading(CONCEALED + " (hidden heading)", level=1).runs[0].font.hidden = True
+    doc.add_paragraph("Records are kept for seven years.")
+    return to_bytes(doc)
+
+
+def _alternate(requires: str, prefix_uri: str, choice: str, fallback: str, prefix: str) -> bytes:
+    """A paragraph whose runs sit in ``mc:AlternateContent`` (Choice needing ``requires``)."""
+    return (
+        f'<w:p><mc:AlternateContent xmlns:mc="{MC_URI}" xmlns:{prefix}="{prefix_uri}">'
+        f'<mc:Choice Requires="{requires}"><w:r><w:t>{choice}</w:t></w:r></mc:Choice>'
+        f"<mc:Fallback><w:r><w:t>{fallback}</w:t></w:r></mc:Fallback>"
+        "</mc:AlternateContent></w:p>"
+    ).encode()
+
+
+def alternate_unknown_docx() -> bytes:
+    """``mc:Choice`` needing a namespace no reader understands: Word and LibreOffice render
+    ``mc:Fallback``; so must we (inline runs and body-level paragraphs)."""
+    body = (
+        b'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Reporting</w:t></w:r></w:p>'
+        + _alternate("x9", "http://example.invalid/future", CONCEALED, SHOWN, "x9")
+        + f'<mc:AlternateContent xmlns:mc="{MC_URI}" xmlns:x9="http://example.invalid/future">'
+        f'<mc:Choice Requires="x9"><w:p><w:r><w:t>{CONCEALED} (body)</w:t></w:r></w:p></mc:Choice>'
+        "<mc:Fallback><w:p><w:r><w:t>Records are kept for seven years.</w:t></w:r></w:p>"
+        "</mc:Fallback></mc:AlternateContent>".encode()
+    )
+    return _with_body(body)
+
+
+def alternate_understood_docx() -> bytes:
+    """The reverse: a Choice every reader understands (``wps``) wins over its Fallback."""
+    body = (
+        b'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Reporting</w:t></w:r></w:p>'
+        + _alternate("wps", WPS_URI, SHOWN, CONCEALED, "wps")
+        + b"<w:p><w:r><w:t>Records are kept for seven years.</w:t></w:r></w:p>"
+    )
+    return _with_body(body)
+
+
+def alternate_spoofed_prefix_docx() -> bytes:
+    """Prefix ``wps`` bound to a made-up namespace: LibreOffice matches the prefix, Word the
+    namespace, so the two disagree on the branch. Refused as ambiguous."""
+    body = _alternate("wps", "http://example.invalid/not-wps", CONCEALED, SHOWN, "wps")
+    return _with_body(body + b"<w:p><w:r><w:t>Records are kept.</w:t></w:r></w:p>")
+
+
+def _with_body(body: bytes) -> bytes:
+    base = _basic_docx()
+    xml = read_part(base, "word/document.xml")
+    start = xml.index(b"<w:body>") + len(b"<w:body>")
+    end = xml.index(b"<w:sectPr")
+    return _replace_document_xml(base, xml[:start] + body + xml[end:])
+
+
+def case_duplicate_docx() -> bytes:
+    """``word/document.xml`` and ``Word/Document.xml`` in one zip: part names are
+    case-insensitive, so readers disagree on which is the document."""
+    base = _basic_docx()
+    xml = read_part(base, "word/document.xml")
+    other = xml.replace(b"Staff keep youth safe.", CONCEALED.encode())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename), zipfile.ZIP_DEFLATED)
+        zout.writestr("Word/Document.xml", other, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def same_name_duplicate_docx() -> bytes:
+    """The same member name twice: zip readers keep the first or the last."""
+    import warnings
+
+    base = _basic_docx()
+    xml = read_part(base, "word/document.xml")
+    other = xml.replace(b"Staff keep youth safe.", CONCEALED.encode())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename), zipfile.ZIP_DEFLATED)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Duplicate name": the point of this file
+            zout.writestr("word/document.xml", other, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- the cases
@@ -712,6 +827,54 @@ def _cases() -> list[tuple[str, str, Callable[[], bytes], str | None, str, dict]
             lambda: b"# Purpose\n\nStaff keep youth safe.\n",
             ok,
             "",
+            {},
+        ),
+        (
+            "hidden_text",
+            "policy.docx",
+            hidden_text_docx,
+            ok,
+            "w:vanish on a run, a paragraph style and a character style: never read",
+            {"concealed": CONCEALED},
+        ),
+        (
+            "alternate_unknown_choice",
+            "policy.docx",
+            alternate_unknown_docx,
+            ok,
+            "mc:Choice needing an unknown namespace: the Fallback is what readers render",
+            {"concealed": CONCEALED},
+        ),
+        (
+            "alternate_understood_choice",
+            "policy.docx",
+            alternate_understood_docx,
+            ok,
+            "mc:Choice needing wps: the Choice is what readers render",
+            {"concealed": CONCEALED},
+        ),
+        (
+            "alternate_spoofed_prefix",
+            "policy.docx",
+            alternate_spoofed_prefix_docx,
+            "ambiguous",
+            "prefix wps bound to another namespace: readers disagree",
+            {},
+        ),
+        (
+            "parts_differ_in_case",
+            "policy.docx",
+            case_duplicate_docx,
+            "ambiguous",
+            "word/document.xml and Word/Document.xml",
+            {},
+        ),
+        (
+            "parts_same_name_twice",
+            "policy.docx",
+            same_name_duplicate_docx,
+            "ambiguous",
+            "word/document.xml twice",
             {},
         ),
     ]

@@ -15,7 +15,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from lxml import etree
@@ -126,6 +126,16 @@ _MESSAGES = {
         "This Word file uses a compression method this service cannot read. Open it in Word, save "
         "a fresh copy as .docx and upload that."
     ),
+    "ambiguous_parts": (
+        "This Word file holds two parts with the same name ({detail}), which different programs "
+        "read differently, so what you see in Word might not be what is reviewed. It was refused; "
+        "open it in Word, save a fresh copy as .docx and upload that."
+    ),
+    "ambiguous_mc": (
+        "This Word file holds alternative versions of some content that Word and other programs "
+        "show differently, so what you see in Word might not be what is reviewed. It was refused; "
+        "open it in Word, save a fresh copy as .docx and upload that."
+    ),
     "strict": (
         "This Word file is saved in the 'Strict Open XML' format, which is not supported. Save it "
         "in Word as a normal Word Document (.docx) and upload that."
@@ -195,6 +205,15 @@ class Package:
     filename: str | None
     limits: UploadLimits
     used: int = 0  # bytes inflated so far, against limits.max_uncompressed_bytes
+    raw: dict[str, bytes] = field(default_factory=dict)  # parts read, by key
+
+    def mentions(self, part: str, needle: bytes) -> bool:
+        """Whether the raw bytes of ``part`` contain ``needle`` (a cheap pre-test)."""
+        key = _key(part)
+        data = self.raw.get(key)
+        if data is None:
+            data = self.raw[key] = self.read(part)
+        return needle in data
 
     def has(self, part: str) -> bool:
         return _key(part) in self.members
@@ -244,7 +263,11 @@ class Package:
         return b"".join(chunks)
 
     def xml(self, part: str) -> etree._Element:
-        return parse_xml(self.read(part), part, self.filename)
+        key = _key(part)
+        data = self.raw.get(key)
+        if data is None:
+            data = self.raw[key] = self.read(part)
+        return parse_xml(data, part, self.filename)
 
     def rels(self, source_part: str) -> list[tuple[str, str]]:
         """(type, target part name) of a part's relationships; [] when it has none."""
@@ -327,7 +350,17 @@ def open_package(data: bytes, filename: str | None, limits: UploadLimits) -> Pac
     zf = _open_zip(data, filename, limits)
     infos = zf.infolist()
     _check_sizes(infos, filename, limits)
-    members = {_key(i.filename): i for i in infos if not i.is_dir()}
+    members: dict[str, zipfile.ZipInfo] = {}
+    for i in infos:
+        if i.is_dir():
+            continue
+        key = _key(i.filename)
+        if key in members:  # part names are case-insensitive: readers would pick different ones
+            detail = f"{members[key].filename} and {i.filename}"
+            if members[key].filename == i.filename:
+                detail = f"{i.filename} twice"
+            raise refuse("ambiguous_parts", "ambiguous", filename, detail=detail[:120])
+        members[key] = i
     if any(i.flag_bits & 0x1 for i in infos):
         raise refuse("encrypted", "encrypted", filename)
     pkg = Package(zf, members, "", filename, limits)
