@@ -29,6 +29,13 @@ def data_dir() -> Path:
     return Path(raw).expanduser().resolve() if raw else PROJECT_ROOT / "runtime"
 
 
+def trusted_proxy_header() -> str:
+    """``COMPETENCY_REVIEW_TRUSTED_PROXY_HEADER``: the header (e.g. ``X-Forwarded-For``) a
+    reverse proxy in front of the app sets to the client's address. Empty (the default): the
+    socket address is used, and a loopback one gives no per-client sign-in throttle."""
+    return os.environ.get("COMPETENCY_REVIEW_TRUSTED_PROXY_HEADER", "").strip()
+
+
 @dataclass(frozen=True)
 class UploadLimits:
     """Limits applied before any XML is parsed, so a hostile file is refused cheaply."""

@@ -45,7 +45,8 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -299,6 +300,14 @@ class Repository(Protocol):
     def record_failure(self, keys: Iterable[str], time: str, keep_after: str) -> None: ...
     def failures(self, key: str, since: str) -> list[str]: ...
     def clear_failures(self, key: str) -> None: ...
+    def claim_attempt(
+        self,
+        keys: Sequence[str],
+        time: str,
+        keep_after: str,
+        refuse: Callable[[dict[str, list[str]]], str | None],
+    ) -> tuple[str | None, str]: ...
+    def forget_attempt(self, token: str) -> None: ...
     # originals
     def put_original(self, data: bytes, ext: str) -> str: ...
     def read_original(self, sha256: str, ext: str) -> bytes: ...
@@ -663,6 +672,41 @@ class TinyDBRepository:
             t = snap.table("failures")
             t.remove(Q.time < keep_after)
             t.insert_multiple({"key": k, "time": time} for k in keys)
+
+    def claim_attempt(
+        self,
+        keys: Sequence[str],
+        time: str,
+        keep_after: str,
+        refuse: Callable[[dict[str, list[str]]], str | None],
+    ) -> tuple[str | None, str]:
+        """Check and record one sign-in attempt in one locked step: ``refuse`` gets each key's
+        failure times (after ``keep_after``); when it returns a message nothing is recorded and
+        ``(message, "")`` comes back, else a failure is recorded for every key under a fresh
+        token and ``(None, token)`` comes back — the caller :meth:`forget_attempt` s it when the
+        password turns out right. Concurrent attempts therefore cannot pass the limit."""
+        token = uuid.uuid4().hex
+        with _transaction(self._attempts, write=True) as snap:
+            t = snap.table("failures")
+            rows = list(snap.storage.data.get("failures", {}).values())
+            times = {
+                k: sorted(r["time"] for r in rows if r["key"] == k and r["time"] > keep_after)
+                for k in keys
+            }
+            msg = refuse(times)
+            if msg:
+                return msg, ""
+            if any(r["time"] < keep_after for r in rows):
+                t.remove(Q.time < keep_after)
+            t.insert_multiple({"key": k, "time": time, "token": token} for k in keys)
+        return None, token
+
+    def forget_attempt(self, token: str) -> None:
+        """Drop the failures recorded under ``token`` (the attempt succeeded)."""
+        if not token:
+            return
+        with _transaction(self._attempts, write=True) as snap:
+            snap.table("failures").remove(Q.token == token)
 
     def failures(self, key: str, since: str) -> list[str]:
         rows = self._failure_rows()

@@ -15,15 +15,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from review import workflow
+from review import throttle, workflow
 from review.auth import (
     RESERVED_USERNAMES,
     SYSTEM,
-    WINDOW,
     Actor,
+    account_key,
     check_password_policy,
     hash_password,
-    throttle_message,
     verify_password,
 )
 from review.config import DEFAULT_FRAMEWORK_ID
@@ -383,25 +382,23 @@ class ReviewService:
 
     def authenticate(self, username: str, password: str, client_id: str = "") -> Actor:
         """Check a password and return the Actor, or raise :class:`AuthenticationFailed` with a
-        message that does not reveal whether the username exists."""
+        message that does not reveal whether the username exists or is deactivated.
+        ``client_id`` is :func:`review.auth.client_key` of the request ("" when the address is
+        not real); the throttle (:mod:`review.throttle`) checks and records atomically."""
         now_dt = self.clock()
-        since = iso(now_dt - WINDOW)
-        user_key = f"user:{username.strip().casefold()}"
-        keys = [user_key] + ([f"client:{client_id}"] if client_id else [])
-        for key in keys:
-            times = [parse_iso(t) for t in self.repo.failures(key, since)]
-            msg = throttle_message(times, now_dt)
-            if msg:
-                raise AuthenticationFailed(msg)
+        user_key = account_key(username)
+        keys = [user_key]
+        if client_id:
+            keys.append(client_id if client_id.startswith("client:") else f"client:{client_id}")
         rec = self.repo.user(username.strip()) if username.strip() else None
-        ok = verify_password(password, rec.get("password") if rec else None)
-        if not ok:
-            self.repo.record_failure(keys, iso(now_dt), keep_after=since)
+
+        def check() -> bool:
+            ok = verify_password(password, rec.get("password") if rec else None)
+            return ok and rec is not None and bool(rec.get("active", True))
+
+        if not throttle.checked(self.repo, keys, now_dt, check, clear=user_key):
             raise AuthenticationFailed("wrong username or password")
         assert rec is not None
-        if not rec.get("active", True):
-            raise AuthenticationFailed("this account is deactivated; ask an admin")
-        self.repo.clear_failures(user_key)
         return self._actor_of(rec)
 
     def actor(self, username: str) -> Actor:
@@ -538,7 +535,14 @@ class ReviewService:
             raise PermissionDenied("you can change only your own password")
         if own:
             rec = self.repo.user(username)
-            if not verify_password(current_password or "", rec.get("password") if rec else None):
+            key = account_key(username)
+            if not throttle.checked(
+                self.repo,
+                [key],
+                self.clock(),
+                lambda: verify_password(current_password or "", rec.get("password") if rec else None),
+                clear=key,
+            ):
                 raise AuthenticationFailed("the current password is wrong")
         check_password_policy(new_password)
         self.repo.update_user(username, {"password": hash_password(new_password)})
