@@ -78,9 +78,10 @@ def _expire_idle_session() -> None:
 
 def _sidebar(actor) -> None:  # type: ignore[no-untyped-def]
     with st.sidebar:
-        st.markdown(f"**{actor.name}**")
+        st.markdown(f"**{ui.safe(actor.name)}**")
         st.caption(
-            vm.role_label(actor.role) + (f" · {actor.agency_name}" if actor.agency_name else "")
+            vm.role_label(actor.role)
+            + (f" · {ui.safe(actor.agency_name)}" if actor.agency_name else "")
         )
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
             ui.sign_out("You are signed out.")

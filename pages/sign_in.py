@@ -32,7 +32,7 @@ with mid:
             try:
                 actor = ui.service().authenticate(username.strip(), password, client)
             except ReviewError as err:
-                st.error(str(err))
+                st.error(ui.safe(str(err)))
             except Exception:
                 ui.log.exception("sign-in failed unexpectedly")
                 st.error(ui.GENERIC_ERROR)
