@@ -38,6 +38,7 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
         ":material/account_tree:",
     ),
     "audit": ("pages/admin_audit.py", "Audit trail", "audit", ":material/history:"),
+    "store": ("pages/admin_store.py", "Store health", "store", ":material/health_and_safety:"),
     "account": ("pages/account.py", "Account", "account", ":material/person:"),
 }
 #: the pages of each role, grouped as the sidebar shows them; the first is the landing page
@@ -46,7 +47,7 @@ ROLE_PAGES: dict[str, dict[str, list[str]]] = {
     "reviewer": {"Reviews": ["queue", "workspace"], "You": ["account"]},
     "admin": {
         "Reviews": ["queue", "workspace"],
-        "Administration": ["users", "frameworks", "audit"],
+        "Administration": ["users", "frameworks", "audit", "store"],
         "You": ["account"],
     },
 }

@@ -49,6 +49,11 @@ class NotFound(ReviewError):
     """A record that does not exist, or that the acting user may not know exists."""
 
 
+class DocumentDamaged(NotFound):
+    """A document whose stored file cannot be read: it is quarantined (listed for admins, with a
+    re-check), and to everyone else it is simply not there, so the rest of the app keeps working."""
+
+
 class PermissionDenied(ReviewError):
     """The acting user may not do this; the message says why in plain words."""
 

@@ -71,6 +71,8 @@ class BackupResult:
     counts: dict[str, int]
     files: int
     bytes: int
+    #: ids of document files that could not be read (copied as they are, not counted)
+    damaged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,10 @@ def _read_locked(path: Path) -> bytes | None:
 # --------------------------------------------------------------------------- backup
 
 
-def _snapshot(data_dir: Path, staging: Path) -> dict[str, int]:
-    """Copy the live store into ``staging`` (same layout); return the record counts."""
+def _snapshot(data_dir: Path, staging: Path, damaged: list[str]) -> dict[str, int]:
+    """Copy the live store into ``staging`` (same layout); return the record counts. The ids of
+    document files that cannot be read are appended to ``damaged`` (their bytes are copied as
+    they are: everything else is still backed up)."""
     store = data_dir / "store"
     docs_dir = store / "documents"
     out_store = staging / "store"
@@ -131,7 +135,12 @@ def _snapshot(data_dir: Path, staging: Path) -> dict[str, int]:
         raw = _read_locked(path)
         if raw is None:  # cannot happen today (documents are never deleted); harmless if it does
             continue
-        tables = _tables(raw)
+        try:
+            tables = _tables(raw)
+        except BackupError:  # damaged: kept as it is (the store quarantines it), reported
+            (out_docs / path.name).write_bytes(raw)
+            damaged.append(path.stem)
+            continue
         records = list((tables.get("document") or {}).values())
         if not records:  # a file with no record is not a document (see TinyDBRepository.document)
             continue
@@ -204,7 +213,8 @@ def backup(data_dir: str | Path, out_path: str | Path) -> BackupResult:
 
     with tempfile.TemporaryDirectory(prefix="cr-backup-") as tmp:
         staging = Path(tmp)
-        counts = _snapshot(data_dir, staging)
+        damaged: list[str] = []
+        counts = _snapshot(data_dir, staging, damaged)
         files = {rel: path for rel, path in _files_of(staging)}
         entries = {}
         total = 0
@@ -219,6 +229,7 @@ def backup(data_dir: str | Path, out_path: str | Path) -> BackupResult:
             "created_at": now.isoformat(timespec="seconds"),
             "counts": counts,
             "files": entries,
+            "damaged_documents": damaged,
         }
         blob = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
         fd, tmp_out = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
@@ -241,7 +252,7 @@ def backup(data_dir: str | Path, out_path: str | Path) -> BackupResult:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_out)
             raise
-    return BackupResult(out, counts, len(entries), total)
+    return BackupResult(out, counts, len(entries), total, tuple(damaged))
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, when: datetime) -> None:

@@ -55,6 +55,7 @@ from review.models import (
     Section,
     Suggestion,
 )
+from review.services import health
 from review.services.logic import (
     carry_over,
     link_record,
@@ -400,6 +401,18 @@ class ReviewService:
             raise AuthenticationFailed("wrong username or password")
         assert rec is not None
         return self._actor_of(rec)
+
+    # ================================================================ store health
+
+    def damaged_documents(self, actor: Actor) -> list[health.DamagedDocument]:
+        """Admin only: the documents whose stored file cannot be read (quarantined)."""
+        self._require_admin(actor)
+        return health.damaged_documents(self.repo, self._agency_names())
+
+    def recheck_document(self, actor: Actor, document_id: str) -> bool:
+        """Admin only: read a quarantined document's file again; True when it is readable now."""
+        self._require_admin(actor)
+        return self.repo.recheck_document(document_id)
 
     def actor(self, username: str) -> Actor:
         """Re-load a signed-in user (e.g. at the start of each page run)."""
@@ -840,6 +853,14 @@ class ReviewService:
 
     # ================================================================ documents
 
+    def _heal_summary(self, rec: dict) -> None:
+        """Rewrite an index row that disagrees with its document (a write that failed after
+        the document was saved, e.g. on a full disk), so worklists show the real state."""
+        summary = summary_of(rec)
+        row = self.repo.summary(rec["id"])
+        if row is None or any(row.get(k) != v for k, v in summary.items()):
+            self.repo.put_summary(summary)
+
     def get_document(self, actor: Actor, document_id: str) -> DocumentView:
         """The document with the actor's permissions and available actions in its state."""
         a = self._current(actor)
@@ -854,6 +875,7 @@ class ReviewService:
             request = next(
                 (h for h in reversed(tx.history()) if h.get("action") == "request_changes"), None
             )
+        self._heal_summary(rec)
         agency = self._agency(rec["agency_id"])
         ctx = self._context(a, rec, versions, lock, undecided)
         current = next((v for v in versions if v["number"] == rec["current_version"]), None)
