@@ -326,6 +326,126 @@ def same_name_duplicate_docx() -> bytes:
     return out.getvalue()
 
 
+R_URI = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+OUTSIDE = "http://outside.example/beacon"
+
+
+def external_content_docx() -> bytes:
+    """Everything that fetches or runs when the file is opened or converted: a picture linked
+    to an outside URL, a remote attached template, a ``file://`` sub-document, an embedded OLE
+    package (an "executable"), an ``INCLUDEPICTURE`` field (complex) and an ``INCLUDETEXT``
+    field (simple), an imported HTML chunk — and an ordinary hyperlink, which stays."""
+    base = _basic_docx()
+    rel = '<Relationship Id="{id}" Type="' + R_URI + '/{type}" Target="{target}"{mode}/>'
+
+    def r(id_, type_, target, external=True):
+        mode = ' TargetMode="External"' if external else ""
+        return rel.format(id=id_, type=type_, target=target, mode=mode).encode()
+
+    doc_rels = read_part(base, "word/_rels/document.xml.rels")
+    doc_rels = doc_rels.replace(
+        b"</Relationships>",
+        r("rIdX1", "image", OUTSIDE + "/pixel.png")
+        + r("rIdX2", "subDocument", "file:///etc/passwd")
+        + r("rIdX3", "oleObject", "embeddings/oleObject1.bin", external=False)
+        + r("rIdX4", "image", "media/preview.png", external=False)
+        + r("rIdX5", "hyperlink", "https://www.dcf.wisconsin.gov/")
+        + r("rIdX6", "aFChunk", "chunk.html", external=False)
+        + b"</Relationships>",
+    )
+    settings_rels = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + r("rIdT", "attachedTemplate", OUTSIDE + "/template.dotx")
+        + b"</Relationships>"
+    )
+    settings = read_part(base, "word/settings.xml")
+    settings = settings.replace(
+        b"<w:defaultTabStop",
+        b'<w:attachedTemplate xmlns:r="' + R_URI.encode() + b'" r:id="rIdT"/><w:defaultTabStop',
+        1,
+    )
+    xml = read_part(base, "word/document.xml")
+    ns = (
+        b' xmlns:r="' + R_URI.encode() + b'"'
+        b' xmlns:v="urn:schemas-microsoft-com:vml"'
+        b' xmlns:o="urn:schemas-microsoft-com:office:office"'
+        b' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+    )
+    body = (
+        b"<w:p><w:r><w:t>Staff follow the safety plan.</w:t></w:r></w:p>"
+        # a picture linked to an outside address (VML, so no drawing boilerplate is needed)
+        b'<w:p><w:r><w:pict><v:shape style="width:10pt;height:10pt">'
+        b'<v:imagedata r:id="rIdX1" o:title=""/></v:shape></w:pict></w:r></w:p>'
+        b'<w:p><w:subDoc r:id="rIdX2"/></w:p>'
+        # an embedded OLE package with its preview picture
+        b'<w:p><w:r><w:object><v:shape style="width:20pt;height:20pt">'
+        b'<v:imagedata r:id="rIdX4" o:title=""/></v:shape>'
+        b'<o:OLEObject Type="Embed" ProgID="Package" ShapeID="_x0000_i1025" '
+        b'DrawAspect="Icon" ObjectID="_1" r:id="rIdX3"/></w:object></w:r></w:p>'
+        # INCLUDEPICTURE as a complex field, INCLUDETEXT as a simple one
+        b'<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        b'<w:r><w:instrText xml:space="preserve"> INCLUDEPICTURE "'
+        + OUTSIDE.encode()
+        + b'/i.png" \\d </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        b'<w:r><w:t>Picture result.</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+        b'<w:p><w:fldSimple w:instr=" INCLUDETEXT &quot;'
+        + OUTSIDE.encode()
+        + b'/t.docx&quot; "><w:r><w:t>Included text result.</w:t></w:r></w:fldSimple></w:p>'
+        b'<w:p><w:hyperlink r:id="rIdX5"><w:r><w:t>Department of Children and Families</w:t>'
+        b"</w:r></w:hyperlink></w:p>"
+        b'<w:altChunk r:id="rIdX6"/>'
+    )
+    head = xml[: xml.index(b">", xml.index(b"<w:document"))]
+    missing = b"".join(
+        b" " + decl for decl in ns.split(b" ") if decl and decl.split(b"=")[0] not in head
+    )
+    xml = xml.replace(b"<w:document ", b"<w:document" + missing + b" ", 1)
+    start = xml.index(b"<w:body>") + len(b"<w:body>")
+    xml = xml[:start] + body + xml[start:]
+    from tests.docx_factory import tiny_png
+
+    ct = read_part(base, "[Content_Types].xml").replace(
+        b"</Types>",
+        b'<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument'
+        b'.oleObject"/><Default Extension="png" ContentType="image/png"/>'
+        b'<Default Extension="html" ContentType="text/html"/></Types>',
+    )
+    return rezip(
+        base,
+        replace={
+            "word/document.xml": xml,
+            "word/_rels/document.xml.rels": doc_rels,
+            "word/settings.xml": settings,
+            "[Content_Types].xml": ct,
+        },
+        add={
+            "word/_rels/settings.xml.rels": settings_rels,
+            "word/embeddings/oleObject1.bin": cfb_file({"\x01Ole10Native": b"MZ" + b"\0" * 64}),
+            "word/media/preview.png": tiny_png(),
+            "word/chunk.html": b'<html><body><img src="'
+            + OUTSIDE.encode()
+            + b'/c.png"></body></html>',
+        },
+    )
+
+
+def header_doctype_docx() -> bytes:
+    """A header part (never read by the parser) with a DOCTYPE: refused like any other part."""
+    doc = new_document()
+    doc.sections[0].header.paragraphs[0].text = "Header"
+    doc.add_paragraph("Body text.")
+    data = to_bytes(doc)
+    name = next(
+        n
+        for n in zipfile.ZipFile(io.BytesIO(data)).namelist()
+        if "header" in n and n.endswith(".xml") and "_rels" not in n
+    )
+    xml = read_part(data, name)
+    xml = xml.replace(b"?>", b'?><!DOCTYPE w:hdr [<!ENTITY x "y">]>', 1)
+    return rezip(data, replace={name: xml})
+
+
 # --------------------------------------------------------------------------- the cases
 
 
@@ -867,6 +987,22 @@ def _cases() -> list[tuple[str, str, Callable[[], bytes], str | None, str, dict]
             case_duplicate_docx,
             "ambiguous",
             "word/document.xml and Word/Document.xml",
+            {},
+        ),
+        (
+            "external_content",
+            "policy.docx",
+            external_content_docx,
+            ok,
+            "linked picture, remote template, sub-document, OLE package, fetching fields",
+            {},
+        ),
+        (
+            "header_doctype",
+            "policy.docx",
+            header_doctype_docx,
+            "bad_xml",
+            "a DOCTYPE in a header the parser never reads",
             {},
         ),
         (

@@ -295,6 +295,15 @@ class Package:
         return None
 
 
+def check_all_xml(pkg: Package) -> None:
+    """Parse every XML part of the package (hardened: DOCTYPE/ENTITY and malformed XML refused
+    as ``bad_xml``), not only the parts the reader uses: the annotated copy keeps them all, and
+    an office suite that opens it reads them."""
+    for key, info in pkg.members.items():
+        if key.endswith((".xml", ".rels", ".vml")) and key not in pkg.raw:
+            pkg.xml(info.filename)
+
+
 def _eocd_entries(data: bytes) -> int | None:
     """Entry count from the End Of Central Directory record, read without building a ZipFile
     (so a zip declaring millions of members is refused before Python lists them)."""

@@ -5,6 +5,7 @@ See :mod:`review.services` for the API summary.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import heapq
 import os
@@ -711,6 +712,13 @@ class ReviewService:
         )
         # named by the format the parser detected, never by the extension the upload claims
         ext = f".{parsed.format}"
+        removed: tuple[str, ...] = ()
+        if parsed.format == "docx":
+            # the stored original (and so the annotated copy) fetches, runs and imports nothing
+            from review.parsing.sanitize import sanitize_docx
+
+            clean = sanitize_docx(data, filename)
+            data, removed = clean.data, clean.summary
         sha = self.repo.put_original(data, ext)
         now = self._now()
         version = {
@@ -726,8 +734,10 @@ class ReviewService:
             "parsed": parsed.to_dict(),
         }
         if document_id is None:
-            return self._create_document(a, agency, parsed, suggestions, version, title)
-        return self._add_version(a, document_id, parsed, suggestions, version, title)
+            result = self._create_document(a, agency, parsed, suggestions, version, title)
+        else:
+            result = self._add_version(a, document_id, parsed, suggestions, version, title)
+        return dataclasses.replace(result, removed=removed) if removed else result
 
     def _check_upload_state(self, a: Actor, rec: Record) -> None:
         if not workflow.permits(rec["state"], "upload_version", a.role):
@@ -1496,6 +1506,11 @@ class ReviewService:
             raise ValidationFailed(
                 f"only a Word (.docx) upload can be annotated; this version is a .{fmt} file"
             )
+        # originals stored before uploads were made inert are made inert here (a no-op copy
+        # for the others): the annotated copy never fetches, runs or imports anything
+        from review.parsing.sanitize import sanitize_docx
+
+        ctx = dataclasses.replace(ctx, original=sanitize_docx(ctx.original).data)
         return annotated_policy(
             ctx, highlight=highlight, framework=self.framework(ctx.framework_id)
         )
