@@ -52,5 +52,23 @@ class UploadLimits:
     max_compression_ratio: int = field(
         default_factory=lambda: _env_int("COMPETENCY_REVIEW_MAX_RATIO", 100)
     )
-    #: most members in a .docx zip
+    #: most members in a .docx zip (zip64 archives included: their own count is read)
     max_zip_members: int = 5000
+    #: most runs (``w:r``) in the main document part, counted before its XML is parsed
+    max_runs: int = field(default_factory=lambda: _env_int("COMPETENCY_REVIEW_MAX_RUNS", 400_000))
+    #: most sections a document may be split into (a 5,000-section manual has 5,501)
+    max_sections: int = field(
+        default_factory=lambda: _env_int("COMPETENCY_REVIEW_MAX_SECTIONS", 10_000)
+    )
+    #: most distinct words in a document's text (the matcher's vocabulary work grows with it)
+    max_distinct_words: int = field(
+        default_factory=lambda: _env_int("COMPETENCY_REVIEW_MAX_DISTINCT_WORDS", 100_000)
+    )
+    #: most suggestions one upload may create
+    max_suggestions: int = field(
+        default_factory=lambda: _env_int("COMPETENCY_REVIEW_MAX_SUGGESTIONS", 25_000)
+    )
+    #: seconds an upload's analysis (parse, then suggest) may take; checked after each step
+    max_analysis_seconds: int = field(
+        default_factory=lambda: _env_int("COMPETENCY_REVIEW_MAX_ANALYSIS_SECONDS", 60)
+    )

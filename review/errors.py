@@ -25,6 +25,7 @@ UNREADABLE_REASONS = frozenset(
         "unsupported_type",
         "bad_encoding",
         "ambiguous",
+        "too_complex",
         "unreadable",
     }
 )

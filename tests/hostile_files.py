@@ -446,6 +446,56 @@ def header_doctype_docx() -> bytes:
     return rezip(data, replace={name: xml})
 
 
+def many_sections_docx(n: int = 10_050) -> bytes:
+    """A small file that becomes more sections than a review can hold: tiny headed sections."""
+    body = b"".join(
+        b'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Part %d</w:t></w:r></w:p>'
+        b"<w:p><w:r><w:t>Staff act.</w:t></w:r></w:p>" % i
+        for i in range(n)
+    )
+    return _with_body(body)
+
+
+def many_runs_docx(n: int = 400_500) -> bytes:
+    """One paragraph of 400,000 short runs (varied, so it is no zip bomb by ratio)."""
+    rng = random.Random(7)
+    runs = b"".join(
+        b"<w:r><w:t>%s</w:t></w:r>" % bytes(rng.choice(b"abcdefghij") for _ in range(3))
+        for _ in range(n)
+    )
+    return _with_body(b"<w:p>" + runs + b"</w:p>")
+
+
+def _letters(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(97 + r) + out
+    return out
+
+
+def many_words_docx(n: int = 100_500) -> bytes:
+    """A word list of 100,000 distinct made-up words, in paragraphs of 500."""
+    words = [_letters(i) for i in range(n)]
+    paras = [" ".join(words[i : i + 500]) for i in range(0, n, 500)]
+    body = b"".join(b"<w:p><w:r><w:t>" + p.encode() + b"</w:t></w:r></w:p>" for p in paras)
+    return _with_body(body)
+
+
+def zip64_many_members(n: int = 66_000) -> bytes:
+    """A zip64 archive (more than 65,535 members): its end record says 0xFFFF and the real count
+    is in the zip64 record, which the member-count pre-check must read."""
+    base = _basic_docx()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename))
+        for i in range(n):
+            zout.writestr(f"word/x/{i}.xml", b"")
+    return out.getvalue()
+
+
 # --------------------------------------------------------------------------- the cases
 
 
@@ -1003,6 +1053,31 @@ def _cases() -> list[tuple[str, str, Callable[[], bytes], str | None, str, dict]
             header_doctype_docx,
             "bad_xml",
             "a DOCTYPE in a header the parser never reads",
+            {},
+        ),
+        (
+            "too_many_sections",
+            "policy.docx",
+            many_sections_docx,
+            "too_complex",
+            "10,050 headed sections in a small file",
+            {},
+        ),
+        ("too_many_runs", "policy.docx", many_runs_docx, "too_complex", "400,500 runs", {}),
+        (
+            "too_many_distinct_words",
+            "policy.docx",
+            many_words_docx,
+            "too_complex",
+            "100,500 distinct words",
+            {},
+        ),
+        (
+            "zip64_many_members",
+            "policy.docx",
+            zip64_many_members,
+            "zip_bomb",
+            "66,000 members: a zip64 end record",
             {},
         ),
         (

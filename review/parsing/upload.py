@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import struct
 import zipfile
 import zlib
@@ -135,6 +136,10 @@ _MESSAGES = {
         "This Word file holds alternative versions of some content that Word and other programs "
         "show differently, so what you see in Word might not be what is reviewed. It was refused; "
         "open it in Word, save a fresh copy as .docx and upload that."
+    ),
+    "too_complex": (
+        "This document is too complex to review in one piece ({detail}; the limit is {limit}). "
+        "Split it into smaller documents, or remove generated content, and upload them."
     ),
     "strict": (
         "This Word file is saved in the 'Strict Open XML' format, which is not supported. Save it "
@@ -304,6 +309,41 @@ def check_all_xml(pkg: Package) -> None:
             pkg.xml(info.filename)
 
 
+_RUN_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?r[\s/>]")
+_WORD = re.compile(r"\w+")
+
+
+def too_complex(filename: str | None, detail: str, limit: int) -> UnreadableDocument:
+    return refuse("too_complex", "too_complex", filename, detail=detail, limit=f"{limit:,}")
+
+
+def check_runs(pkg: Package, limits: UploadLimits) -> None:
+    """Count the main part's runs in its raw bytes, before its XML is parsed."""
+    key = _key(pkg.main_part)
+    data = pkg.raw.get(key)
+    if data is None:
+        data = pkg.raw[key] = pkg.read(pkg.main_part)
+    runs = sum(1 for _ in _RUN_TAG.finditer(data))
+    if runs > limits.max_runs:
+        raise too_complex(pkg.filename, f"{runs:,} runs of text", limits.max_runs)
+
+
+def check_complexity(sections, filename: str | None, limits: UploadLimits) -> None:
+    """Bound what the matcher and the review screens will have to handle."""
+    if len(sections) > limits.max_sections:
+        raise too_complex(filename, f"{len(sections):,} sections", limits.max_sections)
+    vocab: set[str] = set()
+    for s in sections:
+        vocab.update(w.lower() for w in _WORD.findall(s.title))
+        vocab.update(w.lower() for w in _WORD.findall(s.text))
+        if len(vocab) > limits.max_distinct_words:
+            raise too_complex(
+                filename,
+                f"more than {limits.max_distinct_words:,} distinct words",
+                limits.max_distinct_words,
+            )
+
+
 def _eocd_entries(data: bytes) -> int | None:
     """Entry count from the End Of Central Directory record, read without building a ZipFile
     (so a zip declaring millions of members is refused before Python lists them)."""
@@ -311,6 +351,14 @@ def _eocd_entries(data: bytes) -> int | None:
     if pos < 0 or pos + 22 > len(data):
         return None
     (total,) = struct.unpack_from("<H", data, pos + 10)
+    if total == 0xFFFF:  # zip64: the real count is in the zip64 end record, found by its locator
+        loc = pos - 20
+        if loc >= 0 and data[loc : loc + 4] == b"PK\x06\x07":
+            (end64,) = struct.unpack_from("<Q", data, loc + 8)
+            if end64 + 56 <= len(data) and data[end64 : end64 + 4] == b"PK\x06\x06":
+                (total,) = struct.unpack_from("<Q", data, end64 + 32)
+                return total
+        return None  # a zip64 marker without its record: damaged
     return total
 
 
@@ -318,7 +366,7 @@ def _open_zip(data: bytes, filename: str | None, limits: UploadLimits) -> zipfil
     entries = _eocd_entries(data)
     if entries is None:
         raise refuse("truncated", "truncated", filename)
-    if entries != 0xFFFF and entries > limits.max_zip_members:
+    if entries > limits.max_zip_members:
         raise refuse("zip_bomb", "zip_bomb", filename, detail=f"{entries} parts")
     try:
         return zipfile.ZipFile(io.BytesIO(data))

@@ -11,6 +11,7 @@ import heapq
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from review.auth import (
     hash_password,
     verify_password,
 )
-from review.config import DEFAULT_FRAMEWORK_ID
+from review.config import DEFAULT_FRAMEWORK_ID, UploadLimits
 from review.coverage import compute_coverage
 from review.errors import (
     AuthenticationFailed,
@@ -56,6 +57,7 @@ from review.models import (
     Section,
     Suggestion,
 )
+from review.parsing.upload import too_complex
 from review.services import health
 from review.services.logic import (
     carry_over,
@@ -105,6 +107,17 @@ def parse_iso(text: str) -> datetime:
 def _default_lock_timeout() -> timedelta:
     raw = os.environ.get("COMPETENCY_REVIEW_LOCK_MINUTES", "").strip()
     return timedelta(minutes=int(raw)) if raw else timedelta(minutes=30)
+
+
+def _check_time(started: float, limits: UploadLimits, filename: str) -> None:
+    """Refuse an upload whose analysis has run past its time limit (checked between steps)."""
+    took = time.monotonic() - started
+    if took > limits.max_analysis_seconds:
+        raise too_complex(
+            _display_filename(filename),
+            f"its analysis took {took:.0f} seconds",
+            limits.max_analysis_seconds,
+        )
 
 
 def _default_parse(data: bytes, filename: str) -> ParsedDocument:
@@ -704,12 +717,21 @@ class ReviewService:
                 self._visible(a, rec)
                 self._check_upload_state(a, rec)
         agency = self._agency(a.agency_id or "")
+        started = time.monotonic()
         parsed = self._parse(data, filename)
+        limits = UploadLimits()
+        _check_time(started, limits, filename)
         fw = self.framework()
         item_ids = [it.id for it in fw.required_items(agency["kind"])]
         suggestions: list[list[Suggestion]] = self._suggester(fw).suggest(
             list(parsed.sections), items=item_ids
         )
+        _check_time(started, limits, filename)
+        n_suggestions = sum(len(s) for s in suggestions)
+        if n_suggestions > limits.max_suggestions:
+            raise too_complex(
+                _display_filename(filename), f"{n_suggestions:,} suggestions", limits.max_suggestions
+            )
         # named by the format the parser detected, never by the extension the upload claims
         ext = f".{parsed.format}"
         removed: tuple[str, ...] = ()
