@@ -450,6 +450,12 @@ class TinyDBRepository:
 
     def __init__(self, data_dir: str | Path):
         self.root = Path(data_dir)
+        if (self.root / ".restore-in-progress").exists():  # review.ops.RESTORE_MARKER
+            raise StoreError(
+                f"a restore into {self.root} was interrupted, so the store there is incomplete; "
+                "run the restore again (competency-review restore BACKUP --force), which first "
+                "puts the previous store back"
+            )
         self.store_dir = self.root / "store"
         self.docs_dir = self.store_dir / "documents"
         self.originals_dir = self.root / "originals"
