@@ -30,6 +30,7 @@ import hmac
 import ipaddress
 import math
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,6 +76,47 @@ class Actor:
 #: the operator at the command line (``competency-review user add``): an admin that is not a stored user
 SYSTEM = Actor("system", "admin", None, "System (command line)")
 RESERVED_USERNAMES = frozenset({"system"})
+
+
+#: ASCII look-alikes a username's skeleton folds together (after NFKC and casefolding)
+_SKELETON = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"), ("|", "l"), ("5", "s"))
+
+
+def normalize_username(raw: str) -> str:
+    """A username as stored: NFKC-normalized (full-width ``ｒｉｔａ`` is ``rita``), trimmed.
+    Raises :class:`ValidationFailed` unless it is ASCII letters, digits and ``. _ - @`` only:
+    the documented rule that keeps look-alikes out — a Cyrillic ``а`` or a dotless ``ı`` looks
+    like its Latin letter, so no non-ASCII letter is accepted (display names may use any)."""
+    name = unicodedata.normalize("NFKC", raw).strip()
+    if (
+        not name
+        or len(name) > 64
+        or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in name)
+    ):
+        raise ValidationFailed(
+            "a username uses the letters a-z, digits and . _ - @ (at most 64 characters)"
+        )
+    return name
+
+
+def username_skeleton(name: str) -> str:
+    """What a username looks like: casefolded, with ASCII look-alikes (``0``/``o``,
+    ``1``/``l``/``i``, ``rn``/``m``, ``vv``/``w``) and separators folded together."""
+    s = name.casefold()
+    for a, b in _SKELETON:
+        s = s.replace(a, b)
+    return s.replace("_", "").replace("-", "").replace(".", "")
+
+
+def check_not_lookalike(name: str, existing: list[str]) -> None:
+    """Refuse ``name`` when it looks like an existing username."""
+    sk = username_skeleton(name)
+    for other in existing:
+        if other.casefold() != name.casefold() and username_skeleton(other) == sk:
+            raise ValidationFailed(
+                f"the username {name!r} looks too much like the existing {other!r}; choose "
+                "another"
+            )
 
 
 def _b64(b: bytes) -> str:

@@ -23,8 +23,10 @@ from review.auth import (
     SYSTEM,
     Actor,
     account_key,
+    check_not_lookalike,
     check_password_policy,
     hash_password,
+    normalize_username,
     verify_password,
 )
 from review.config import DEFAULT_FRAMEWORK_ID, UploadLimits
@@ -475,15 +477,8 @@ class ReviewService:
         """Admin only. Usernames are unique ignoring case; agency users need an agency, staff must
         not have one."""
         self._require_admin(actor)
-        username = username.strip()
-        if (
-            not username
-            or not all(c.isalnum() or c in "._-@" for c in username)
-            or len(username) > 64
-        ):
-            raise ValidationFailed(
-                "a username uses letters, digits and . _ - @ (at most 64 characters)"
-            )
+        username = normalize_username(username)  # NFKC, ASCII only: no look-alike letters
+        check_not_lookalike(username, [u["username"] for u in self.repo.users()])
         if username.casefold() in RESERVED_USERNAMES:
             raise ValidationFailed(f"the username {username!r} is reserved")
         if role not in ROLES:
@@ -1062,7 +1057,27 @@ class ReviewService:
                 r["competency"],
             )
         )
-        return [_link_view(r) for r in rows]
+        views = [_link_view(r) for r in rows]
+        if self._review_withheld(a, rec):
+            # while the review is in progress the agency sees the suggestions as submitted:
+            # the reviewer's decisions, rejection reasons, notes and added links come with the
+            # reports, when the workflow lets the agency download them
+            views = [
+                dataclasses.replace(
+                    lv, state="suggested", note="", reason="", decided_by="", decided_at=""
+                )
+                for lv in views
+                if lv.origin != "reviewer" and lv.state != "added"
+            ]
+        return views
+
+    @staticmethod
+    def _review_withheld(a: Actor, rec: Record) -> bool:
+        """Whether the reviewer's working (decisions, reasons, notes, assessments) is withheld
+        from ``a``: an agency user, in a state whose reports they may not download yet."""
+        return a.role == "agency_user" and not workflow.permits(
+            rec["state"], "download_reports", a.role
+        )
 
     def original(
         self, actor: Actor, document_id: str, version: int | None = None
@@ -1414,14 +1429,22 @@ class ReviewService:
     # ================================================================ coverage
 
     def _coverage_rows(
-        self, tx: Any, rec: Record, agency: Record
+        self, tx: Any, rec: Record, agency: Record, withheld: bool = False
     ) -> tuple[list[CoverageRow], int, Record]:
         number = int(rec["current_version"])
         v = tx.version(number)
         fw = self.framework(v["framework_id"])
         required = fw.required_items(agency["kind"])
         links = tx.links(number)
-        rows = compute_coverage(fw, required, links, tx.assessments(number))
+        if withheld:  # the agency during review: the suggestions as submitted, no assessments
+            links = [
+                {**lk, "state": "suggested", "note": "", "reason": ""}
+                for lk in links
+                if lk.get("state") != "added"
+            ]
+            rows = compute_coverage(fw, required, links, {})
+        else:
+            rows = compute_coverage(fw, required, links, tx.assessments(number))
         undecided = sum(1 for link in links if link["state"] == "suggested")
         return rows, undecided, v
 
@@ -1432,7 +1455,8 @@ class ReviewService:
         with self.repo.document(document_id) as tx:
             rec = tx.get()
             self._visible(a, rec)
-            rows, _, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
+            withheld = self._review_withheld(a, rec)
+            rows, _, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]), withheld)
         return rows
 
     def coverage_summary(self, actor: Actor, document_id: str) -> CoverageSummary:
@@ -1440,7 +1464,10 @@ class ReviewService:
         with self.repo.document(document_id) as tx:
             rec = tx.get()
             self._visible(a, rec)
-            rows, undecided, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
+            withheld = self._review_withheld(a, rec)
+            rows, undecided, _ = self._coverage_rows(
+                tx, rec, self._agency(rec["agency_id"]), withheld
+            )
         counts = {s: 0 for s in ("met", "partial", "not_addressed", "not_applicable")}
         for r in rows:
             counts[r.status] += 1
