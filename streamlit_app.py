@@ -39,6 +39,7 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
     ),
     "audit": ("pages/admin_audit.py", "Audit trail", "audit", ":material/history:"),
     "learning": ("pages/admin_learning.py", "Learning", "learning", ":material/school:"),
+    "store": ("pages/admin_store.py", "Store health", "store", ":material/health_and_safety:"),
     "account": ("pages/account.py", "Account", "account", ":material/person:"),
 }
 #: the pages of each role, grouped as the sidebar shows them; the first is the landing page
@@ -47,7 +48,7 @@ ROLE_PAGES: dict[str, dict[str, list[str]]] = {
     "reviewer": {"Reviews": ["queue", "workspace"], "You": ["account"]},
     "admin": {
         "Reviews": ["queue", "workspace"],
-        "Administration": ["users", "frameworks", "audit", "learning"],
+        "Administration": ["users", "frameworks", "audit", "learning", "store"],
         "You": ["account"],
     },
 }
@@ -79,9 +80,10 @@ def _expire_idle_session() -> None:
 
 def _sidebar(actor) -> None:  # type: ignore[no-untyped-def]
     with st.sidebar:
-        st.markdown(f"**{actor.name}**")
+        st.markdown(f"**{ui.safe(actor.name)}**")
         st.caption(
-            vm.role_label(actor.role) + (f" · {actor.agency_name}" if actor.agency_name else "")
+            vm.role_label(actor.role)
+            + (f" · {ui.safe(actor.agency_name)}" if actor.agency_name else "")
         )
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
             ui.sign_out("You are signed out.")

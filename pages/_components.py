@@ -84,6 +84,15 @@ def require_actor(*roles: str) -> Any:
 # --------------------------------------------------------------------------- messages
 
 
+def safe(value: object) -> str:
+    """User- or document-supplied text (titles, headings, names, comments, notes, reasons, file
+    names, error messages) as Markdown that shows exactly that text: no live link, image, HTML
+    or ``:color[…]`` style. Every Markdown-rendering call of a page (``st.title``,
+    ``st.markdown``, ``st.caption``, ``st.error``…, ``st.page_link`` and widget labels) wraps
+    such text in this; the helpers below do it for what they render."""
+    return vm.md_text(value)
+
+
 def flash(kind: str, message: str) -> None:
     """Queue a message for the next run (after ``st.rerun``/``st.switch_page``)."""
     st.session_state.setdefault(FLASH_KEY, []).append((kind, message))
@@ -93,7 +102,7 @@ def show_flashes() -> None:
     for kind, message in st.session_state.pop(FLASH_KEY, []):
         {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}.get(
             kind, st.info
-        )(message)
+        )(safe(message))
 
 
 @contextlib.contextmanager
@@ -105,7 +114,7 @@ def guarded() -> Iterator[None]:
     try:
         yield
     except ReviewError as err:
-        st.error(str(err))
+        st.error(safe(str(err)))
     except Exception:  # an unexpected failure: log it with its traceback, show a calm message
         log.exception("unexpected error in a page")
         st.error(GENERIC_ERROR)
@@ -122,9 +131,9 @@ def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, An
 
 
 def page_header(title: str, caption: str | None = None) -> None:
-    st.title(title)
+    st.title(safe(title))
     if caption:
-        st.caption(caption)
+        st.caption(safe(caption))
     show_flashes()
 
 
@@ -182,13 +191,13 @@ def document_links(docs: list[Any], page: str, *, empty: str, show_agency: bool 
         col.caption(label)
     for d in docs:
         cols = st.columns(widths, vertical_alignment="center")
-        cols[0].page_link(page, label=d.title or d.id, query_params={"doc": d.id})
+        cols[0].page_link(page, label=safe(d.title or d.id), query_params={"doc": d.id})
         cols[1].markdown(vm.state_badge(d.state))
         cols[2].write(f"v{d.current_version}")
-        cols[3].write(d.reviewer or "—")
+        cols[3].markdown(safe(d.reviewer or "—"))
         cols[4].write(vm.format_time(d.updated_at))
         if show_agency:
-            cols[5].write(d.agency_name)
+            cols[5].markdown(safe(d.agency_name))
 
 
 def requested_doc_id() -> str | None:
@@ -207,7 +216,7 @@ def load_document(actor: Any, doc_id: str) -> Any | None:
     except NotFound:
         st.error("Document not found. It may have been removed, or you may not have access to it.")
     except ReviewError as err:
-        st.error(str(err))
+        st.error(safe(str(err)))
     except Exception:
         log.exception("loading document %s failed", doc_id)
         st.error(GENERIC_ERROR)
@@ -216,12 +225,12 @@ def load_document(actor: Any, doc_id: str) -> Any | None:
 
 def document_header(view: Any) -> None:
     s = view.summary
-    st.title(s.title or "Untitled document")
+    st.title(safe(s.title or "Untitled document"))
     bits = [
         vm.state_badge(s.state),
-        f"**{s.agency_name}** ({view.agency_kind})",
+        f"**{safe(s.agency_name)}** ({safe(view.agency_kind)})",
         f"version {s.current_version}",
-        f"reviewer: {view.reviewer_name or s.reviewer or '—'}",
+        f"reviewer: {safe(view.reviewer_name or s.reviewer or '—')}",
         f"updated {vm.format_time(s.updated_at)}",
     ]
     st.markdown(" · ".join(bits))
@@ -235,7 +244,7 @@ def lock_line(view: Any) -> str:
     if lock.mine:
         return f"You hold the review lock (until {vm.format_time(lock.expires_at)} unless you keep working)."
     return (
-        f"Review lock held by **{lock.holder_name or lock.holder}** since "
+        f"Review lock held by **{safe(lock.holder_name or lock.holder)}** since "
         f"{vm.format_time(lock.since)} (expires {vm.format_time(lock.expires_at)})."
     )
 
@@ -262,11 +271,11 @@ def transition_buttons(actor: Any, view: Any, *, exclude: tuple[str, ...] = ()) 
                 type=kind,
                 width="stretch",
                 disabled=not o.allowed,
-                help=None if o.allowed else sentence(o.reason),
+                help=None if o.allowed else safe(sentence(o.reason)),
             ):
                 _do_transition(actor, view, o.action, "")
             if not o.allowed:
-                col.caption(sentence(o.reason))
+                col.caption(safe(sentence(o.reason)))
     for o in commented:
         with st.form(f"tr_form_{o.action}_{view.id}", clear_on_submit=False):
             comment = st.text_area(
@@ -396,12 +405,15 @@ def coverage_panel(summary: Any, coverage: list[Any], names: dict[str, str] | No
         st.markdown(f"**Gaps — no section addresses {len(gap_rows)} required competencies**")
         short = names or {}
         st.markdown(
-            "  \n".join(short.get(g.competency, f"{g.competency} {g.label}") for g in gap_rows)
+            "  \n".join(
+                safe(short.get(g.competency, f"{g.competency} {g.label}")) for g in gap_rows
+            )
         )
         with st.expander("Recommendations for the gaps"):
             for g in gap_rows:
                 st.markdown(
-                    f"- **{g.competency}** — {g.recommendation or 'No recommendation recorded.'}"
+                    f"- **{safe(g.competency)}** — "
+                    f"{safe(g.recommendation or 'No recommendation recorded.')}"
                 )
     else:
         st.caption("No gaps: every required competency is addressed or assessed.")

@@ -14,8 +14,8 @@ from review import viewmodels as vm
 actor = ui.require_actor()
 ui.page_header("Account")
 st.markdown(
-    f"**{actor.name}** · `{actor.username}` · {vm.role_label(actor.role)}"
-    + (f" · {actor.agency_name}" if actor.agency_name else "")
+    f"**{ui.safe(actor.name)}** · {ui.safe(actor.username)} · {vm.role_label(actor.role)}"
+    + (f" · {ui.safe(actor.agency_name)}" if actor.agency_name else "")
 )
 
 st.subheader("Change your password")

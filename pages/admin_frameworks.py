@@ -45,7 +45,7 @@ else:
     chosen = st.selectbox("View framework", [f.id for f in frameworks], key="fw_view")
     fw = next(f for f in frameworks if f.id == chosen)
     if fw.source:
-        st.caption(fw.source)
+        st.caption(ui.safe(fw.source))
     tier = st.segmented_control("Tier", ["all", "core", "advanced"], default="all", key="fw_tier")
     items = [it for it in fw.items if tier in (None, "all") or it.tier == tier]
     st.dataframe(
@@ -86,8 +86,10 @@ if upload is not None:
     ok, imported_fw = ui.attempt(svc.preview_framework, actor, upload.name, data)
     if ok:
         st.success(
-            f"{imported_fw.id} “{imported_fw.title}” version {imported_fw.version}: "
-            f"{len(imported_fw.items)} items, valid."
+            ui.safe(
+                f"{imported_fw.id} “{imported_fw.title}” version {imported_fw.version}: "
+                f"{len(imported_fw.items)} items, valid."
+            )
         )
         st.dataframe(
             [

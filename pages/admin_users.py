@@ -22,7 +22,7 @@ agency_names = {a.id: a.name for a in agencies}
 reset = st.session_state.pop("reset_password", None)
 if reset is not None:
     st.warning(
-        f"New password for **{reset[0]}** — hand it over now; it is not shown again and is "
+        f"New password for **{ui.safe(reset[0])}** — hand it over now; it is not shown again and is "
         "stored only as a hash. They can change it on their Account page.",
         icon=":material/key:",
     )
@@ -79,7 +79,8 @@ with users_tab:
             current = next(u for u in users if u.username == target)
             with st.form("change_role"):
                 st.markdown(
-                    f"**Change role of {current.username}** (now {vm.role_label(current.role)})"
+                    f"**Change role of {ui.safe(current.username)}** "
+                    f"(now {vm.role_label(current.role)})"
                 )
                 new_role = st.selectbox(
                     "Role",
@@ -109,7 +110,7 @@ with users_tab:
                         )
                         st.rerun()
             if current.username.casefold() != actor.username.casefold() and st.button(
-                f"Reset the password of {current.username}",
+                f"Reset the password of {ui.safe(current.username)}",
                 key="ch_reset",
                 help="A new random password is generated and shown once, to hand over.",
             ):
@@ -118,7 +119,7 @@ with users_tab:
                     st.session_state["reset_password"] = (current.username, generated)
                     st.rerun()
             label = "Deactivate" if current.active else "Reactivate"
-            if st.button(f"{label} {current.username}", key="ch_active"):
+            if st.button(f"{label} {ui.safe(current.username)}", key="ch_active"):
                 done, _ = ui.attempt(
                     svc.set_user_active, actor, current.username, not current.active
                 )

@@ -36,7 +36,8 @@ if view.state == "changes_requested":
     st.warning(
         "**The reviewer requested changes.**\n\n"
         + (
-            f"> {latest.comment}\n\n— {latest.actor}, {vm.format_time(latest.time)}"
+            f"> {ui.safe(latest.comment)}\n\n— {ui.safe(latest.actor)}, "
+            f"{vm.format_time(latest.time)}"
             if latest
             else ""
         ),

@@ -25,7 +25,7 @@ if go:
         st.error("Choose a .docx file to upload.")
     else:
         with st.status("Analysing the policy…", expanded=True) as status:
-            st.write(f"Reading {file.name} ({file.size / 1024:.0f} KB)")
+            st.markdown(ui.safe(f"Reading {file.name} ({file.size / 1024:.0f} KB)"))
             st.write("Finding sections and suggesting competencies")
             ok, result = ui.attempt(
                 ui.service().upload, actor, file.getvalue(), file.name, title=title.strip() or None

@@ -21,9 +21,11 @@ if ok:
                 for d in wl.documents:
                     cols = st.columns([4, 2, 2, 2, 1], vertical_alignment="center")
                     cols[0].page_link(
-                        "pages/review_workspace.py", label=d.title, query_params={"doc": d.id}
+                        "pages/review_workspace.py",
+                        label=ui.safe(d.title),
+                        query_params={"doc": d.id},
                     )
-                    cols[1].write(d.agency_name)
+                    cols[1].markdown(ui.safe(d.agency_name))
                     cols[2].write(f"submitted {vm.format_time(d.submitted_at)}")
                     cols[3].markdown(vm.state_badge(d.state))
                     if cols[4].button("Claim", key=f"claim_{d.id}", type="primary"):

@@ -51,7 +51,7 @@ except Exception as err:  # noqa: BLE001 - shown calmly, logged with the traceba
     from review.errors import ReviewError
 
     if isinstance(err, ReviewError):
-        st.error(str(err))
+        st.error(ui.safe(str(err)))
     else:
         ui.log.exception("workspace load failed for %s", doc_id)
         st.error(ui.GENERIC_ERROR)
@@ -74,7 +74,7 @@ with bar_left:
             ui.flash("info", "Review lock released.")
             st.rerun()
     if not can_edit:
-        st.info(ui.sentence(view.edit_blocked_reason), icon=":material/lock:")
+        st.info(ui.safe(ui.sentence(view.edit_blocked_reason)), icon=":material/lock:")
 with bar_right:
     ui.transition_buttons(actor, view)
 
@@ -219,7 +219,7 @@ with main:
     text_col, act_col = st.columns([3, 2], gap="medium")
     with text_col:
         if section.path[:-1]:
-            st.caption(" › ".join(section.path[:-1]))
+            st.caption(" › ".join(ui.safe(p) for p in section.path[:-1]))
         spans = vm.evidence_spans(lk for lk in sec_links if lk.state != "rejected")
         st.html(vm.section_html(section, spans))
     with act_col:
@@ -230,16 +230,16 @@ with main:
                 score = "" if lk.score is None else f" · score {lk.score:.0f}"
                 flag = " · :orange-badge[text changed: re-review]" if lk.flag == "changed" else ""
                 st.markdown(
-                    f"**{names.get(lk.competency, lk.competency)}**  \n"
+                    f"**{ui.safe(names.get(lk.competency, lk.competency))}**  \n"
                     f"{vm.link_state_badge(lk.state)}{score}{flag}"
                 )
                 phrases = list(dict.fromkeys(e.phrase for e in lk.evidence))
                 if phrases:
-                    st.caption("Evidence: " + "; ".join(phrases[:6]))
+                    st.caption("Evidence: " + "; ".join(ui.safe(p) for p in phrases[:6]))
                 if lk.reason:
-                    st.caption(f"Rejected because: {lk.reason}")
+                    st.caption(f"Rejected because: {ui.safe(lk.reason)}")
                 if lk.note:
-                    st.caption(f"Note: {lk.note}")
+                    st.caption(f"Note: {ui.safe(lk.note)}")
                 if not can_edit:
                     continue
                 if lk.state == "suggested":

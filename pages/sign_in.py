@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _components as ui
+from review.auth import client_key
+from review.config import trusted_proxy_header
 from review.errors import ReviewError
 
 left, mid, right = st.columns([1, 2, 1])
@@ -22,12 +24,15 @@ with mid:
         if not username.strip() or not password:
             st.error("Enter your username and password.")
         else:
-            # st.context.ip_address is None under AppTest and for local sockets: throttle by name then
-            client = st.context.ip_address or "local"
+            # a per-client key only where the address is real (review.auth.client_key): no key
+            # for loopback peers unless a trusted proxy header is configured
+            client = client_key(
+                st.context.ip_address, dict(st.context.headers or {}), trusted_proxy_header()
+            )
             try:
                 actor = ui.service().authenticate(username.strip(), password, client)
             except ReviewError as err:
-                st.error(str(err))
+                st.error(ui.safe(str(err)))
             except Exception:
                 ui.log.exception("sign-in failed unexpectedly")
                 st.error(ui.GENERIC_ERROR)

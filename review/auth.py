@@ -4,10 +4,22 @@ Passwords are hashed with ``hashlib.scrypt`` (a memory-hard KDF in the standard 
 extra dependency) with a random 16-byte salt; the parameters are stored with the hash so they can
 be raised later without breaking old accounts. Comparison is constant-time (``hmac.compare_digest``).
 
-Throttling: after :data:`MAX_FAILURES` failed sign-ins within :data:`WINDOW` for one username or
-one client id, further attempts are refused with "too many attempts, try again in N minutes".
+Throttling (:func:`throttle_refusal`), so that no anonymous user can turn it against others:
+
+- per account: after :data:`MAX_FAILURES` failures the account waits :data:`WINDOW` after its
+  last failure, and each further failure doubles the wait (exponential back-off, at most
+  :data:`MAX_LOCK`); failures are remembered for :data:`ACCOUNT_MEMORY`, a successful sign-in
+  forgets them. Wrong current passwords on the password-change form count here too.
+- per client: :data:`CLIENT_MAX_FAILURES` failures within :data:`WINDOW` from one address (a
+  password sprayer) wait until the oldest ages out — only when the address is real
+  (:func:`client_key`): behind a same-host proxy, or on localhost, every user shares one socket
+  address, so there is no per-client key unless a trusted proxy header is configured.
+- check and record are one atomic step in the store (:meth:`Repository.claim_attempt`): a
+  failure is recorded *before* the password is checked and forgotten on success, so concurrent
+  guesses cannot pass the limit.
+
 Failures live in the store (``attempts.json``), so the limit survives restarts and holds across
-processes; a successful sign-in clears the username's counter.
+processes.
 """
 
 from __future__ import annotations
@@ -15,8 +27,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +46,9 @@ KEY_BYTES = 32
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
+MAX_LOCK = timedelta(hours=4)
+ACCOUNT_MEMORY = timedelta(hours=24)
+CLIENT_MAX_FAILURES = 20
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,47 @@ class Actor:
 #: the operator at the command line (``competency-review user add``): an admin that is not a stored user
 SYSTEM = Actor("system", "admin", None, "System (command line)")
 RESERVED_USERNAMES = frozenset({"system"})
+
+
+#: ASCII look-alikes a username's skeleton folds together (after NFKC and casefolding)
+_SKELETON = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"), ("|", "l"), ("5", "s"))
+
+
+def normalize_username(raw: str) -> str:
+    """A username as stored: NFKC-normalized (full-width ``ｒｉｔａ`` is ``rita``), trimmed.
+    Raises :class:`ValidationFailed` unless it is ASCII letters, digits and ``. _ - @`` only:
+    the documented rule that keeps look-alikes out — a Cyrillic ``а`` or a dotless ``ı`` looks
+    like its Latin letter, so no non-ASCII letter is accepted (display names may use any)."""
+    name = unicodedata.normalize("NFKC", raw).strip()
+    if (
+        not name
+        or len(name) > 64
+        or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in name)
+    ):
+        raise ValidationFailed(
+            "a username uses the letters a-z, digits and . _ - @ (at most 64 characters)"
+        )
+    return name
+
+
+def username_skeleton(name: str) -> str:
+    """What a username looks like: casefolded, with ASCII look-alikes (``0``/``o``,
+    ``1``/``l``/``i``, ``rn``/``m``, ``vv``/``w``) and separators folded together."""
+    s = name.casefold()
+    for a, b in _SKELETON:
+        s = s.replace(a, b)
+    return s.replace("_", "").replace("-", "").replace(".", "")
+
+
+def check_not_lookalike(name: str, existing: list[str]) -> None:
+    """Refuse ``name`` when it looks like an existing username."""
+    sk = username_skeleton(name)
+    for other in existing:
+        if other.casefold() != name.casefold() and username_skeleton(other) == sk:
+            raise ValidationFailed(
+                f"the username {name!r} looks too much like the existing {other!r}; choose "
+                "another"
+            )
 
 
 def _b64(b: bytes) -> str:
@@ -115,14 +174,85 @@ _DUMMY = {
 
 
 def throttle_message(failure_times: list[datetime], now: datetime) -> str | None:
-    """``None`` when sign-in may be tried, else the refusal (with the wait, rounded up to minutes).
-
-    ``failure_times`` are the failures within the window, oldest first."""
+    """The per-account rule: ``None`` when sign-in may be tried, else the refusal (with the wait,
+    rounded up to minutes). ``failure_times`` are the account's remembered failures, oldest
+    first: from the :data:`MAX_FAILURES`-th on, the account waits :data:`WINDOW` after the last
+    one, doubled for each failure beyond it, at most :data:`MAX_LOCK`."""
     if len(failure_times) < MAX_FAILURES:
         return None
-    # the attempt that must age out for the count to drop below the limit
-    pivot = failure_times[len(failure_times) - MAX_FAILURES]
-    wait = pivot + WINDOW - now
+    extra = min(len(failure_times) - MAX_FAILURES, 16)
+    lock = min(WINDOW * (2**extra), MAX_LOCK)
+    return _wait_message(failure_times[-1] + lock - now)
+
+
+def client_throttle_message(failure_times: list[datetime], now: datetime) -> str | None:
+    """The per-client rule: :data:`CLIENT_MAX_FAILURES` failures within :data:`WINDOW`."""
+    recent = [t for t in failure_times if t > now - WINDOW]
+    if len(recent) < CLIENT_MAX_FAILURES:
+        return None
+    pivot = recent[len(recent) - CLIENT_MAX_FAILURES]  # must age out for the count to drop
+    return _wait_message(pivot + WINDOW - now)
+
+
+def _wait_message(wait: timedelta) -> str | None:
+    if wait.total_seconds() <= 0:
+        return None
     minutes = max(1, math.ceil(wait.total_seconds() / 60))
     unit = "minute" if minutes == 1 else "minutes"
     return f"too many attempts, try again in {minutes} {unit}"
+
+
+def throttle_refusal(times_by_key: Mapping[str, list[datetime]], now: datetime) -> str | None:
+    """The refusal for an attempt touching these keys (``user:…`` and ``client:…``), or None."""
+    for key, times in times_by_key.items():
+        times = sorted(times)
+        if key.startswith("client:"):
+            msg = client_throttle_message(times, now)
+        else:
+            msg = throttle_message([t for t in times if t > now - ACCOUNT_MEMORY], now)
+        if msg:
+            return msg
+    return None
+
+
+def account_key(username: str) -> str:
+    return f"user:{username.strip().casefold()}"
+
+
+def client_key(
+    peer: str | None, headers: Mapping[str, str] | None = None, trusted_header: str = ""
+) -> str:
+    """The per-client throttle key for a request, or "" when the client address is not real.
+
+    ``peer`` is the socket's remote address. With ``trusted_header`` (the setting
+    ``COMPETENCY_REVIEW_TRUSTED_PROXY_HEADER``, e.g. ``X-Forwarded-For``; set it only when the
+    app is reachable through that proxy alone) the address is the header's last entry — the one
+    the proxy itself added. Without it, a loopback peer (a same-host proxy, or a local browser:
+    every user looks the same) gives no key. IPv4-mapped IPv6 addresses (``::ffff:127.0.0.1``)
+    are the IPv4 address; anything that is not an IP address gives no key."""
+    raw = peer or ""
+    if trusted_header:
+        value = ""
+        for k, v in (headers or {}).items():
+            if k.lower() == trusted_header.lower():
+                value = v
+        raw = value.split(",")[-1].strip() if value else ""
+    ip = _ip(raw)
+    if ip is None:
+        return ""
+    if not trusted_header and ip.is_loopback:
+        return ""
+    return f"client:{ip.compressed}"
+
+
+def _ip(raw: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    raw = raw.strip().strip("[]")
+    if "%" in raw:  # an IPv6 zone id
+        raw = raw.split("%", 1)[0]
+    try:
+        ip = ipaddress.ip_address(raw)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip

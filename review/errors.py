@@ -24,6 +24,8 @@ UNREADABLE_REASONS = frozenset(
         "zip_bomb",
         "unsupported_type",
         "bad_encoding",
+        "ambiguous",
+        "too_complex",
         "unreadable",
     }
 )
@@ -46,6 +48,11 @@ class FrameworkError(ReviewError):
 
 class NotFound(ReviewError):
     """A record that does not exist, or that the acting user may not know exists."""
+
+
+class DocumentDamaged(NotFound):
+    """A document whose stored file cannot be read: it is quarantined (listed for admins, with a
+    re-check), and to everyone else it is simply not there, so the rest of the app keeps working."""
 
 
 class PermissionDenied(ReviewError):

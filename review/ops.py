@@ -45,7 +45,7 @@ import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterator
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -71,6 +71,8 @@ class BackupResult:
     counts: dict[str, int]
     files: int
     bytes: int
+    #: ids of document files that could not be read (copied as they are, not counted)
+    damaged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,17 +115,38 @@ def _read_locked(path: Path) -> bytes | None:
 # --------------------------------------------------------------------------- backup
 
 
-def _snapshot(data_dir: Path, staging: Path) -> dict[str, int]:
-    """Copy the live store into ``staging`` (same layout); return the record counts."""
+class _HashingReader:
+    """A file object that hashes what is read through it (streaming checksums)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(n)
+        self.sha.update(data)
+        self.size += len(data)
+        return data
+
+
+def _write_snapshot(
+    data_dir: Path, tar: tarfile.TarFile, when: datetime, damaged: list[str]
+) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+    """Stream the live store into ``tar`` — no copy of it is ever written anywhere else, so a
+    killed backup leaves no plaintext store behind — and return the record counts and the
+    manifest entries (sha256 and size, computed as the bytes pass). Document files that cannot
+    be read are appended to ``damaged`` (and archived as they are)."""
     store = data_dir / "store"
     docs_dir = store / "documents"
-    out_store = staging / "store"
-    out_docs = out_store / "documents"
-    out_docs.mkdir(parents=True)
-    (staging / "originals").mkdir()
     counts = dict.fromkeys(
         ("documents", "versions", "links", "history", "agencies", "users", "originals"), 0
     )
+    entries: dict[str, dict[str, Any]] = {}
+
+    def put(rel: str, raw: bytes) -> None:
+        _add_bytes(tar, rel, raw, when)
+        entries[rel] = {"sha256": _sha256(raw), "size": len(raw)}
 
     # 1. each document under its own lock: one committed transaction each
     summaries: list[dict[str, Any]] = []
@@ -131,67 +154,71 @@ def _snapshot(data_dir: Path, staging: Path) -> dict[str, int]:
         raw = _read_locked(path)
         if raw is None:  # cannot happen today (documents are never deleted); harmless if it does
             continue
-        tables = _tables(raw)
+        try:
+            tables = _tables(raw)
+        except BackupError:  # damaged: kept as it is (the store quarantines it), reported
+            put(f"store/documents/{path.name}", raw)
+            damaged.append(path.stem)
+            continue
         records = list((tables.get("document") or {}).values())
         if not records:  # a file with no record is not a document (see TinyDBRepository.document)
             continue
-        (out_docs / path.name).write_bytes(raw)
+        put(f"store/documents/{path.name}", raw)
         summaries.append(summary_of(records[0]))
         counts["documents"] += 1
         counts["versions"] += len(tables.get("versions") or {})
         counts["links"] += len(tables.get("links") or {})
         counts["history"] += len(tables.get("history") or {})
 
-    # 2. originals after the documents: everything they refer to is already written
+    # 2. originals after the documents: everything they refer to is already written; they
+    # are immutable (content-addressed), so they are streamed from disk, hashed on the way
     originals = data_dir / "originals"
     for path in sorted(originals.iterdir()) if originals.is_dir() else []:
         if path.is_file() and not path.is_symlink() and not _is_temp_or_lock(path.name):
-            shutil.copyfile(path, staging / "originals" / path.name)
+            rel = f"originals/{path.name}"
+            info = tarfile.TarInfo(rel)
+            info.size = path.stat().st_size
+            info.mtime = int(when.timestamp())
+            info.mode = 0o600
+            with path.open("rb") as fh:
+                reader = _HashingReader(fh)
+                tar.addfile(info, reader)
+            if reader.size != info.size:
+                raise BackupError(f"the original {path.name} changed while it was backed up")
+            entries[rel] = {"sha256": reader.sha.hexdigest(), "size": reader.size}
             counts["originals"] += 1
 
     # 3. directory (agencies, users: never deleted), sign-in attempts and the learning examples,
     #    each under its lock
+    schema = SCHEMA_VERSION
     for name in ("directory.json", "attempts.json", "learning.jsonl", "learning-settings.json"):
         raw = _read_locked(store / name)
         if raw is None:
             continue
-        (out_store / name).write_bytes(raw)
+        put(f"store/{name}", raw)
         if name == "directory.json":
             tables = _tables(raw)
             counts["agencies"] = len(tables.get("agencies") or {})
             counts["users"] = len(tables.get("users") or {})
+            row = next(iter((tables.get("meta") or {}).values()), {})
+            schema = int(row.get("schema_version", SCHEMA_VERSION))
 
     # 4. the index rebuilt from the copied documents (it is derived data)
     snap = Snapshot({}, writable=True)
     if summaries:
         snap.table("documents").insert_multiple(summaries)
-    JsonFile(out_store / "index.json").write(snap.storage.data)
-    return counts
-
-
-def _schema_version(staging: Path) -> int:
-    path = staging / "store" / "directory.json"
-    if not path.exists():
-        return SCHEMA_VERSION
-    meta = _tables(path.read_bytes()).get("meta") or {}
-    row = next(iter(meta.values()), {})
-    return int(row.get("schema_version", SCHEMA_VERSION))
-
-
-def _files_of(root: Path) -> Iterator[tuple[str, Path]]:
-    for part in PARTS:
-        base = root / part
-        for path in sorted(base.rglob("*")):
-            if path.is_file():
-                yield path.relative_to(root).as_posix(), path
+    put("store/index.json", json.dumps(snap.storage.data, separators=(",", ":")).encode())
+    counts["_schema"] = schema
+    return counts, entries
 
 
 def backup(data_dir: str | Path, out_path: str | Path) -> BackupResult:
     """Write a consistent ``.tar.gz`` snapshot of ``data_dir`` to ``out_path`` while the app runs.
 
     ``out_path`` may be a directory: the archive is then named ``competency-review-<time>.tar.gz``.
-    The archive is written to a temporary file and renamed, so a half-written backup never
-    carries the final name."""
+    The archive is written to a temporary file (mode 0600, beside the target) and renamed, so a
+    half-written backup never carries the final name; the store is streamed into it and never
+    copied to a staging directory, and the manifest (written last) carries streaming checksums."""
     data_dir = Path(data_dir)
     if not (data_dir / "store" / "directory.json").exists():
         raise BackupError(f"there is no store to back up in {data_dir}")
@@ -203,46 +230,34 @@ def backup(data_dir: str | Path, out_path: str | Path) -> BackupResult:
         raise BackupError("write the backup outside the store directory")
     out.parent.mkdir(parents=True, exist_ok=True)
 
-    with tempfile.TemporaryDirectory(prefix="cr-backup-") as tmp:
-        staging = Path(tmp)
-        counts = _snapshot(data_dir, staging)
-        files = {rel: path for rel, path in _files_of(staging)}
-        entries = {}
-        total = 0
-        for rel, path in files.items():
-            data = path.read_bytes()
-            entries[rel] = {"sha256": _sha256(data), "size": len(data)}
-            total += len(data)
-        manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "schema_version": _schema_version(staging),
-            "created_at": now.isoformat(timespec="seconds"),
-            "counts": counts,
-            "files": entries,
-        }
-        blob = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
-        fd, tmp_out = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                with tarfile.open(fileobj=fh, mode="w:gz") as tar:
-                    _add_bytes(tar, MANIFEST, blob, now)
-                    for rel, path in files.items():
-                        info = tar.gettarinfo(str(path), arcname=rel)
-                        info.uid = info.gid = 0
-                        info.uname = info.gname = ""
-                        info.mode = 0o600
-                        with path.open("rb") as src:
-                            tar.addfile(info, src)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp_out, 0o600)  # it holds confidential policies
-            os.replace(tmp_out, out)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_out)
-            raise
-    return BackupResult(out, counts, len(entries), total)
+    damaged: list[str] = []
+    fd, tmp_out = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            with tarfile.open(fileobj=fh, mode="w:gz") as tar:
+                counts, entries = _write_snapshot(data_dir, tar, now, damaged)
+                schema = counts.pop("_schema", SCHEMA_VERSION)
+                manifest = {
+                    "format": FORMAT,
+                    "format_version": FORMAT_VERSION,
+                    "schema_version": schema,
+                    "created_at": now.isoformat(timespec="seconds"),
+                    "counts": counts,
+                    "files": entries,
+                    "damaged_documents": damaged,
+                }
+                blob = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+                _add_bytes(tar, MANIFEST, blob, now)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_out, 0o600)  # it holds confidential policies
+        os.replace(tmp_out, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_out)
+        raise
+    total = sum(int(e["size"]) for e in entries.values())
+    return BackupResult(out, counts, len(entries), total, tuple(damaged))
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, when: datetime) -> None:
@@ -317,41 +332,117 @@ def store_is_empty(data_dir: str | Path) -> bool:
     return True
 
 
+#: a restore writes this file into the data directory before it swaps anything and removes it
+#: after the last rename: while it exists the store is half-restored and will not be opened
+RESTORE_MARKER = ".restore-in-progress"
+_COPY_CHUNK = 1 << 20
+
+
 def _extract_verified(archive: Path, manifest: dict[str, Any], dest: Path) -> None:
+    """Extract the listed files into ``dest``, checking each member's type and size against
+    the manifest *before* reading it, streaming it to disk with its checksum computed on the
+    way (never a whole file in memory), and refusing an archive larger than the free space."""
     expected = manifest["files"]
-    for rel in expected:
+    total = 0
+    for rel, meta in expected.items():
         if not _safe_relpath(rel):
             raise BackupError(f"the backup lists an unsafe path: {rel!r}")
+        try:
+            size = int(meta["size"])
+            str(meta["sha256"])
+        except (KeyError, TypeError, ValueError):
+            raise BackupError(f"the backup's manifest entry for {rel!r} is damaged") from None
+        if size < 0:
+            raise BackupError(f"the backup's manifest entry for {rel!r} is damaged")
+        total += size
+    free = shutil.disk_usage(dest).free
+    if total > free:
+        raise BackupError(
+            f"the backup needs {total / 1e6:.0f} MB and only {free / 1e6:.0f} MB are free here"
+        )
     seen: set[str] = set()
-    with tarfile.open(archive, mode="r:gz") as tar:
-        members = []
-        for m in tar.getmembers():
-            if m.name == MANIFEST:
-                continue
-            if m.isdir():
-                continue
-            if not m.isfile():
-                raise BackupError(f"the backup holds a link or a device, refused: {m.name!r}")
-            if m.name not in expected or not _safe_relpath(m.name):
-                raise BackupError(f"the backup holds a file its manifest does not list: {m.name!r}")
-            if m.name in seen:
-                raise BackupError(f"the backup holds {m.name!r} twice")
-            seen.add(m.name)
-            members.append(m)
-        missing = set(expected) - seen
-        if missing:
-            raise BackupError(
-                f"the backup is incomplete: {len(missing)} file(s) missing, e.g. {sorted(missing)[0]}"
-            )
-        # the data filter refuses absolute paths, '..', links and special files once more
-        tar.extractall(dest, members=members, filter="data")
-    for rel, meta in expected.items():
-        data = (dest / rel).read_bytes()
-        if len(data) != int(meta["size"]) or _sha256(data) != meta["sha256"]:
-            raise BackupError(f"the backup is damaged: {rel} does not match its checksum")
+    try:
+        with tarfile.open(archive, mode="r:gz") as tar:
+            for m in tar:
+                if m.name == MANIFEST or m.isdir():
+                    continue
+                if m.type not in (tarfile.REGTYPE, tarfile.AREGTYPE) or m.issparse():
+                    raise BackupError(
+                        f"the backup holds a link, a device or a sparse file, refused: {m.name!r}"
+                    )
+                if m.name not in expected or not _safe_relpath(m.name):
+                    raise BackupError(
+                        f"the backup holds a file its manifest does not list: {m.name!r}"
+                    )
+                if m.name in seen:
+                    raise BackupError(f"the backup holds {m.name!r} twice")
+                meta = expected[m.name]
+                if m.size != int(meta["size"]):
+                    raise BackupError(
+                        f"the backup is damaged: {m.name} does not match its checksum (size)"
+                    )
+                seen.add(m.name)
+                target = dest / PurePosixPath(m.name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                src = tar.extractfile(m)
+                if src is None:
+                    raise BackupError(f"the backup holds an unreadable member: {m.name!r}")
+                sha = hashlib.sha256()
+                written = 0
+                with open(target, "xb") as out:
+                    while chunk := src.read(_COPY_CHUNK):
+                        written += len(chunk)
+                        if written > m.size:
+                            raise BackupError(f"the backup is damaged: {m.name} is too long")
+                        sha.update(chunk)
+                        out.write(chunk)
+                if written != m.size or sha.hexdigest() != meta["sha256"]:
+                    raise BackupError(
+                        f"the backup is damaged: {m.name} does not match its checksum"
+                    )
+    except (tarfile.TarError, EOFError, zlib.error) as exc:
+        raise BackupError(f"the backup archive is damaged ({exc})") from exc
+    missing = set(expected) - seen
+    if missing:
+        raise BackupError(
+            f"the backup is incomplete: {len(missing)} file(s) missing, e.g. {sorted(missing)[0]}"
+        )
     for part in PARTS:
         (dest / part).mkdir(exist_ok=True)
     (dest / "store" / "documents").mkdir(exist_ok=True)
+
+
+def _write_marker(data_dir: Path, record: dict[str, Any]) -> None:
+    from review.storage import atomic_write_bytes
+
+    atomic_write_bytes(data_dir / RESTORE_MARKER, json.dumps(record).encode("utf-8"))
+
+
+def recover_interrupted_restore(data_dir: str | Path) -> bool:
+    """Undo what a killed restore left: put the moved-aside store back where it was missing,
+    drop the staging directories and the marker. True when there was something to undo."""
+    data_dir = Path(data_dir)
+    marker = data_dir / RESTORE_MARKER
+    did = False
+    if marker.exists():
+        try:
+            record = json.loads(marker.read_bytes())
+        except (OSError, json.JSONDecodeError):
+            record = {}
+        aside = Path(record["aside"]) if record.get("aside") else None
+        if aside is not None and aside.is_dir():
+            for part in PARTS:
+                if (aside / part).exists() and not (data_dir / part).exists():
+                    os.replace(aside / part, data_dir / part)
+            with contextlib.suppress(OSError):
+                aside.rmdir()  # only when empty
+        marker.unlink()
+        did = True
+    for stale in data_dir.glob(".restore-*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)  # a plaintext copy: never left behind
+            did = True
+    return did
 
 
 def restore(archive: str | Path, data_dir: str | Path, *, force: bool = False) -> RestoreResult:
@@ -369,6 +460,7 @@ def restore(archive: str | Path, data_dir: str | Path, *, force: bool = False) -
             "to replace it (the current store is kept aside, not deleted)"
         )
     data_dir.mkdir(parents=True, exist_ok=True)
+    recover_interrupted_restore(data_dir)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))  # same file system
     aside: Path | None = None
@@ -378,19 +470,26 @@ def restore(archive: str | Path, data_dir: str | Path, *, force: bool = False) -
         from review.storage import TinyDBRepository
 
         TinyDBRepository(staging)
+        aside = data_dir / f"pre-restore-{stamp}"
+        # from here until the marker is gone the store is half-restored: the app refuses it
+        _write_marker(data_dir, {"aside": str(aside), "staging": str(staging)})
         existing = [p for p in PARTS if (data_dir / p).exists()]
         if existing:
-            aside = data_dir / f"pre-restore-{stamp}"
             aside.mkdir()
             for part in existing:
                 os.replace(data_dir / part, aside / part)
+        else:
+            aside = None
         for part in PARTS:
             os.replace(staging / part, data_dir / part)
+        (data_dir / RESTORE_MARKER).unlink()
     except BaseException:
-        if aside is not None:  # put the previous store back where it was
+        if aside is not None and aside.is_dir():  # put the previous store back where it was
             for part in PARTS:
                 if (aside / part).exists() and not (data_dir / part).exists():
                     os.replace(aside / part, data_dir / part)
+        with contextlib.suppress(FileNotFoundError):
+            (data_dir / RESTORE_MARKER).unlink()
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -8,6 +8,7 @@ Both act on the data directory of :func:`review.config.data_dir` (``COMPETENCY_R
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def _mb(n: int) -> str:
@@ -25,6 +26,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     r = backup(data_dir(), args.out)
     print(f"backup written to {r.path} ({r.files} files, {_mb(r.bytes)} before compression)")
+    if r.damaged:
+        print(
+            f"warning: {len(r.damaged)} damaged document file(s) copied as they are, not "
+            f"readable: {', '.join(r.damaged)}",
+            file=sys.stderr,
+        )
     print(f"  {_counts(r.counts)}")
     return 0
 

@@ -45,7 +45,8 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -54,7 +55,7 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from review.errors import NotFound, StoreError, ValidationFailed
+from review.errors import DocumentDamaged, NotFound, StoreError, ValidationFailed
 
 #: bump when the layout of stored records changes incompatibly; older stores are migrated on open
 SCHEMA_VERSION = 1
@@ -124,6 +125,15 @@ def _locks_for(path: Path) -> tuple[threading.RLock, FileLock]:
         return pair
 
 
+class DamagedFile(StoreError):
+    """A store file that cannot be parsed (``path``, ``detail``)."""
+
+    def __init__(self, path: Path, detail: str):
+        self.path = path
+        self.detail = detail
+        super().__init__(f"the store file {path.name} is damaged and cannot be read ({detail})")
+
+
 class JsonFile:
     """A JSON file with atomic writes, cross-process locking and a signature-checked read cache."""
 
@@ -141,12 +151,10 @@ class JsonFile:
             return {}
         try:
             data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise StoreError(
-                f"the store file {self.path.name} is damaged and cannot be read ({exc})"
-            ) from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DamagedFile(self.path, str(exc)) from exc
         if not isinstance(data, dict):
-            raise StoreError(f"the store file {self.path.name} is not a TinyDB file")
+            raise DamagedFile(self.path, "not a TinyDB file")
         return data
 
     def read_shared(self) -> dict:
@@ -299,6 +307,17 @@ class Repository(Protocol):
     def record_failure(self, keys: Iterable[str], time: str, keep_after: str) -> None: ...
     def failures(self, key: str, since: str) -> list[str]: ...
     def clear_failures(self, key: str) -> None: ...
+    def claim_attempt(
+        self,
+        keys: Sequence[str],
+        time: str,
+        keep_after: str,
+        refuse: Callable[[dict[str, list[str]]], str | None],
+    ) -> tuple[str | None, str]: ...
+    def forget_attempt(self, token: str) -> None: ...
+    # damaged document files (quarantine)
+    def quarantined(self) -> list[Record]: ...
+    def recheck_document(self, document_id: str) -> bool: ...
     # originals
     def put_original(self, data: bytes, ext: str) -> str: ...
     def read_original(self, sha256: str, ext: str) -> bytes: ...
@@ -426,6 +445,9 @@ class TinyDBDocumentTx:
             self._assess.insert({**record, "version": version, "competency": competency})
 
 
+#: the index row's copy of its document file's mtime (internal: summaries() leaves it out)
+_FILE_SIG = "file_mtime_ns"
+
 _EXT_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.")
 
 
@@ -434,6 +456,12 @@ class TinyDBRepository:
 
     def __init__(self, data_dir: str | Path):
         self.root = Path(data_dir)
+        if (self.root / ".restore-in-progress").exists():  # review.ops.RESTORE_MARKER
+            raise StoreError(
+                f"a restore into {self.root} was interrupted, so the store there is incomplete; "
+                "run the restore again (competency-review restore BACKUP --force), which first "
+                "puts the previous store back"
+            )
         self.store_dir = self.root / "store"
         self.docs_dir = self.store_dir / "documents"
         self.originals_dir = self.root / "originals"
@@ -442,6 +470,7 @@ class TinyDBRepository:
         self._directory = JsonFile(self.store_dir / "directory.json")
         self._index = JsonFile(self.store_dir / "index.json")
         self._attempts = JsonFile(self.store_dir / "attempts.json")
+        self._quarantine = JsonFile(self.store_dir / "quarantine.json")
         self._doc_files: dict[str, JsonFile] = {}
         self._doc_files_guard = threading.Lock()
         self._init_schema()
@@ -505,11 +534,18 @@ class TinyDBRepository:
         f = self._doc_file(document_id)
         if not f.exists():
             raise NotFound("no such document")
-        with _transaction(f, write) as snap:
-            tx = TinyDBDocumentTx(document_id, snap)
-            if not snap.table("document").all():
-                raise NotFound("no such document")
-            yield tx
+        try:
+            with _transaction(f, write) as snap:
+                tx = TinyDBDocumentTx(document_id, snap)
+                if not snap.table("document").all():
+                    raise NotFound("no such document")
+                yield tx
+        except DamagedFile as exc:
+            if exc.path != f.path:
+                raise
+            # the file cannot be parsed: quarantine the document, keep everything else working
+            self._put_quarantine(document_id, exc.detail)
+            raise DocumentDamaged("no such document") from exc
 
     @contextlib.contextmanager
     def create_document(self, record: Record) -> Iterator[TinyDBDocumentTx]:
@@ -530,6 +566,9 @@ class TinyDBRepository:
     def put_summary(self, summary: Record) -> None:
         """Insert or replace a document's summary, unless the stored one has a higher ``rev``
         (a slower writer finishing after a newer transition must not roll the row back)."""
+        # the document file's signature as of this summary: repair_recent re-reads the file
+        # when it differs (the document was written, its index row was not)
+        summary = {**summary, _FILE_SIG: self._doc_mtime(summary["id"])}
         with _transaction(self._index, write=True) as snap:
             t = snap.table("documents")
             old = t.get(Q.id == summary["id"])
@@ -539,6 +578,7 @@ class TinyDBRepository:
 
     def put_summaries(self, summaries: Iterable[Record]) -> None:
         """Many summaries in one index write (bulk import, repair): same rev rule as put_summary."""
+        summaries = [{**s, _FILE_SIG: self._doc_mtime(s["id"])} for s in summaries]
         with _transaction(self._index, write=True) as snap:
             t = snap.table("documents")
             by_id = {row["id"]: row.doc_id for row in t.all()}
@@ -551,7 +591,10 @@ class TinyDBRepository:
 
     def summary(self, document_id: str) -> Record | None:
         with _transaction(self._index, write=False) as snap:
-            return _plain(snap.table("documents").get(Q.id == document_id))
+            row = _plain(snap.table("documents").get(Q.id == document_id))
+        if row is not None:
+            row.pop(_FILE_SIG, None)
+        return row
 
     def summaries(self, where: Callable[[Record], bool] | None = None) -> list[Record]:
         """Document summaries, filtered in Python (a plain scan of the cached index is ~1 ms at
@@ -559,51 +602,107 @@ class TinyDBRepository:
         with _transaction(self._index, write=False) as snap:
             raw = snap.storage.data.get("documents", {})
         rows = raw.values()
-        return [dict(r) for r in rows if where is None or where(r)]
+        out = [dict(r) for r in rows if where is None or where(r)]
+        for r in out:
+            r.pop(_FILE_SIG, None)
+        return out
+
+    def _index_rows(self) -> dict[str, Record]:
+        with _transaction(self._index, write=False) as snap:
+            raw = snap.storage.data.get("documents", {})
+        return {r["id"]: r for r in raw.values()}
 
     def repair_recent(self) -> int:
-        """Repair the summaries a crash may have left stale: a document's index row is written
-        right after its file, so only files newer than ``index.json`` (or with no row) can be
-        stale. Costs one ``stat`` per document plus a read of those few files. Returns how many
-        summaries changed."""
+        """Repair the summaries a crash (or a full disk) may have left stale. A candidate is a
+        document with no row, a file newer than ``index.json``, a file whose signature differs
+        from the one its row was written with (``file_mtime_ns``: catches a document written
+        while its index write failed and the index was written later for another document), or
+        a quarantined document (re-checked). Costs one ``stat`` per document plus a read of the
+        candidates. A damaged file is quarantined, never an error. Returns how many summaries
+        changed."""
         index_path = self.store_dir / "index.json"
         try:
             index_mtime = index_path.stat().st_mtime_ns
         except FileNotFoundError:
             index_mtime = -1
-        known = {s["id"] for s in self.summaries()}
-        candidates = []
+        rows = self._index_rows()
+        candidates = {q["id"] for q in self.quarantined()}
         for p in self.docs_dir.glob("*.json"):
             with contextlib.suppress(FileNotFoundError):
-                if p.stem not in known or p.stat().st_mtime_ns >= index_mtime:
-                    candidates.append(p.stem)
+                row = rows.get(p.stem)
+                mtime = p.stat().st_mtime_ns
+                if row is None or mtime >= index_mtime or row.get(_FILE_SIG) != mtime:
+                    candidates.add(p.stem)
         return self.repair_index(sorted(candidates)) if candidates else 0
 
     def repair_index(self, document_ids: Iterable[str] | None = None) -> int:
         """Rebuild the summaries of ``document_ids`` (default: every document) from the
-        document files. Returns how many summaries changed."""
-        current = {s["id"]: s for s in self.summaries()}
+        document files; a file that cannot be read is quarantined (and one that reads again
+        leaves quarantine). Returns how many summaries changed."""
+        current = self._index_rows()
+        quarantined = {q["id"] for q in self.quarantined()}
         stale = []
         for doc_id in self.document_ids() if document_ids is None else document_ids:
             try:
                 with self.document(doc_id) as tx:
                     rec = tx.get()
-            except NotFound:
+            except NotFound:  # missing, or damaged (DocumentDamaged has quarantined it)
                 continue
+            if doc_id in quarantined:
+                self._drop_quarantine(doc_id)
             summary = summary_of(rec)
-            if current.get(doc_id) != summary:
+            old = current.get(doc_id) or {}
+            mtime = self._doc_mtime(doc_id)
+            if {k: old.get(k) for k in summary} != summary or old.get(_FILE_SIG) != mtime:
                 stale.append(
                     {
                         **summary,
-                        "rev": max(
-                            int(summary.get("rev") or 0),
-                            int((current.get(doc_id) or {}).get("rev") or 0),
-                        ),
+                        "rev": max(int(summary.get("rev") or 0), int(old.get("rev") or 0)),
                     }
                 )
         if stale:
             self.put_summaries(stale)
         return len(stale)
+
+    def _doc_mtime(self, document_id: str) -> int | None:
+        try:
+            return (self.docs_dir / f"{document_id}.json").stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    # ---------------------------------------------------------------- quarantine
+
+    def quarantined(self) -> list[Record]:
+        """Documents whose file could not be read: ``{id, reason, since}``, oldest first."""
+        with _transaction(self._quarantine, write=False) as snap:
+            rows = list(snap.storage.data.get("documents", {}).values())
+        return sorted((dict(r) for r in rows), key=lambda r: (r.get("since") or "", r["id"]))
+
+    def recheck_document(self, document_id: str) -> bool:
+        """Read a quarantined document's file again (after an operator restored or fixed it):
+        True when it reads now (its summary is rebuilt and it leaves quarantine)."""
+        self._doc_file(document_id)  # validates the id
+        self.repair_index([document_id])
+        return document_id not in {q["id"] for q in self.quarantined()}
+
+    def _put_quarantine(self, document_id: str, reason: str) -> None:
+        from datetime import UTC, datetime
+
+        with _transaction(self._quarantine, write=True) as snap:
+            t = snap.table("documents")
+            if t.contains(Q.id == document_id):
+                return
+            t.insert(
+                {
+                    "id": document_id,
+                    "reason": reason[:300],
+                    "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            )
+
+    def _drop_quarantine(self, document_id: str) -> None:
+        with _transaction(self._quarantine, write=True) as snap:
+            snap.table("documents").remove(Q.id == document_id)
 
     # ---------------------------------------------------------------- directory
 
@@ -669,6 +768,41 @@ class TinyDBRepository:
             t = snap.table("failures")
             t.remove(Q.time < keep_after)
             t.insert_multiple({"key": k, "time": time} for k in keys)
+
+    def claim_attempt(
+        self,
+        keys: Sequence[str],
+        time: str,
+        keep_after: str,
+        refuse: Callable[[dict[str, list[str]]], str | None],
+    ) -> tuple[str | None, str]:
+        """Check and record one sign-in attempt in one locked step: ``refuse`` gets each key's
+        failure times (after ``keep_after``); when it returns a message nothing is recorded and
+        ``(message, "")`` comes back, else a failure is recorded for every key under a fresh
+        token and ``(None, token)`` comes back — the caller :meth:`forget_attempt` s it when the
+        password turns out right. Concurrent attempts therefore cannot pass the limit."""
+        token = uuid.uuid4().hex
+        with _transaction(self._attempts, write=True) as snap:
+            t = snap.table("failures")
+            rows = list(snap.storage.data.get("failures", {}).values())
+            times = {
+                k: sorted(r["time"] for r in rows if r["key"] == k and r["time"] > keep_after)
+                for k in keys
+            }
+            msg = refuse(times)
+            if msg:
+                return msg, ""
+            if any(r["time"] < keep_after for r in rows):
+                t.remove(Q.time < keep_after)
+            t.insert_multiple({"key": k, "time": time, "token": token} for k in keys)
+        return None, token
+
+    def forget_attempt(self, token: str) -> None:
+        """Drop the failures recorded under ``token`` (the attempt succeeded)."""
+        if not token:
+            return
+        with _transaction(self._attempts, write=True) as snap:
+            snap.table("failures").remove(Q.token == token)
 
     def failures(self, key: str, since: str) -> list[str]:
         rows = self._failure_rows()

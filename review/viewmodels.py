@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +75,33 @@ TRANSITION_LABELS: dict[str, str] = {
     "approve": "Approve",
     "reopen": "Reopen review",
 }
+
+
+#: characters that start Markdown or Streamlit constructs anywhere in a line: code, emphasis,
+#: strikethrough, links/images and ``:directive[…]`` (colors, badges, icons; a bare ``:word``
+#: is a directive too, which Streamlit drops), headings, HTML tags and autolinks, math, entities
+_MD_ANYWHERE = re.compile(r"([\\`*_~\[\]#<>$:&])|\.(?=[A-Za-z0-9])")
+#: what starts a block only at the start of the text: list items and ordered-list numbers
+_MD_START = re.compile(r"^([-+]|\d+)([.)]?)(?=\s|$)")
+
+
+def md_text(value: object) -> str:
+    """User- or document-supplied text as Markdown that renders as exactly that text. ``None``
+    → "". Line breaks become spaces; every character that could start a Markdown or Streamlit
+    construct is backslash-escaped (a dot only inside a word, so ``www.x.org`` and
+    ``a@b.org`` are no autolinks while sentences keep their plain full stops).
+
+    The one way pages put such text (titles, headings, agency and user names, comments, notes,
+    reasons, file names, messages) into anything Streamlit renders as Markdown — ``st.title``,
+    ``st.markdown``, ``st.caption``, ``st.error``…, ``st.page_link`` and widget labels."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    text = _MD_ANYWHERE.sub(lambda m: "\\" + m.group(0), text)
+    m = _MD_START.match(text)
+    if m and (m.group(1) in "-+" or m.group(2)):
+        text = m.group(1) + "\\" + text[m.end(1) :] if m.group(2) else "\\" + text
+    return text
 
 
 def _badge(label: str, colour: str) -> str:

@@ -42,6 +42,7 @@ class HostileCase:
     note: str = ""
     max_upload_bytes: int | None = None  # when set, parse with UploadLimits(max_upload_bytes=...)
     expected_safe_name: str | None = None  # what safe_filename(filename) must return, when fixed
+    concealed: str | None = None  # text the file hides from Word: must not reach any section
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -209,6 +210,290 @@ _DOC_OPEN = (
     b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
 )
 _DOC_CLOSE = b"</w:body></w:document>"
+
+
+# --------------------------------------------------------------------------- text-fidelity attacks
+#
+# Files that open in Word and LibreOffice saying one thing while a careless parser reads another.
+# Each visible text is ``SHOWN``; each hidden or unrendered text carries ``CONCEALED``, which must
+# never reach a section (tests/test_text_fidelity.py checks both against LibreOffice's export).
+
+SHOWN = "We do not report anything to anyone."
+CONCEALED = "Staff are mandated reporters and report suspected trafficking to the hotline."
+MC_URI = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+W_URI = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+WPS_URI = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+
+
+def hidden_text_docx() -> bytes:
+    """Hidden text three ways: a run formatted hidden (``w:vanish``), a paragraph style that
+    is hidden, and a character style that is hidden."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    doc = new_document()
+    secret_para = doc.styles.add_style("Secret Paragraph", WD_STYLE_TYPE.PARAGRAPH)
+    secret_para.font.hidden = True
+    secret_char = doc.styles.add_style("Secret Characters", WD_STYLE_TYPE.CHARACTER)
+    secret_char.font.hidden = True
+    doc.add_heading("Outside contacts", level=1)
+    p = doc.add_paragraph(SHOWN + " ")
+    p.add_run(CONCEALED + " (run)").font.hidden = True
+    doc.add_paragraph(CONCEALED + " (paragraph style)", style="Secret Paragraph")
+    q = doc.add_paragraph("Questions go to the director. ")
+    q.add_run(CONCEALED + " (character style)", style="Secret Characters")
+    doc.add_heading(CONCEALED + " (hidden heading)", level=1).runs[0].font.hidden = True
+    doc.add_paragraph("Records are kept for seven years.")
+    return to_bytes(doc)
+
+
+def _alternate(requires: str, prefix_uri: str, choice: str, fallback: str, prefix: str) -> bytes:
+    """A paragraph whose runs sit in ``mc:AlternateContent`` (Choice needing ``requires``)."""
+    return (
+        f'<w:p><mc:AlternateContent xmlns:mc="{MC_URI}" xmlns:{prefix}="{prefix_uri}">'
+        f'<mc:Choice Requires="{requires}"><w:r><w:t>{choice}</w:t></w:r></mc:Choice>'
+        f"<mc:Fallback><w:r><w:t>{fallback}</w:t></w:r></mc:Fallback>"
+        "</mc:AlternateContent></w:p>"
+    ).encode()
+
+
+def alternate_unknown_docx() -> bytes:
+    """``mc:Choice`` needing a namespace no reader understands: Word and LibreOffice render
+    ``mc:Fallback``; so must we (inline runs and body-level paragraphs)."""
+    body = (
+        b'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Reporting</w:t></w:r></w:p>'
+        + _alternate("x9", "http://example.invalid/future", CONCEALED, SHOWN, "x9")
+        + f'<mc:AlternateContent xmlns:mc="{MC_URI}" xmlns:x9="http://example.invalid/future">'
+        f'<mc:Choice Requires="x9"><w:p><w:r><w:t>{CONCEALED} (body)</w:t></w:r></w:p></mc:Choice>'
+        "<mc:Fallback><w:p><w:r><w:t>Records are kept for seven years.</w:t></w:r></w:p>"
+        "</mc:Fallback></mc:AlternateContent>".encode()
+    )
+    return _with_body(body)
+
+
+def alternate_understood_docx() -> bytes:
+    """The reverse: a Choice every reader understands (``wps``) wins over its Fallback."""
+    body = (
+        b'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Reporting</w:t></w:r></w:p>'
+        + _alternate("wps", WPS_URI, SHOWN, CONCEALED, "wps")
+        + b"<w:p><w:r><w:t>Records are kept for seven years.</w:t></w:r></w:p>"
+    )
+    return _with_body(body)
+
+
+def alternate_spoofed_prefix_docx() -> bytes:
+    """Prefix ``wps`` bound to a made-up namespace: LibreOffice matches the prefix, Word the
+    namespace, so the two disagree on the branch. Refused as ambiguous."""
+    body = _alternate("wps", "http://example.invalid/not-wps", CONCEALED, SHOWN, "wps")
+    return _with_body(body + b"<w:p><w:r><w:t>Records are kept.</w:t></w:r></w:p>")
+
+
+def _with_body(body: bytes) -> bytes:
+    base = _basic_docx()
+    xml = read_part(base, "word/document.xml")
+    start = xml.index(b"<w:body>") + len(b"<w:body>")
+    end = xml.index(b"<w:sectPr")
+    return _replace_document_xml(base, xml[:start] + body + xml[end:])
+
+
+def case_duplicate_docx() -> bytes:
+    """``word/document.xml`` and ``Word/Document.xml`` in one zip: part names are
+    case-insensitive, so readers disagree on which is the document."""
+    base = _basic_docx()
+    xml = read_part(base, "word/document.xml")
+    other = xml.replace(b"Staff keep youth safe.", CONCEALED.encode())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename), zipfile.ZIP_DEFLATED)
+        zout.writestr("Word/Document.xml", other, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def same_name_duplicate_docx() -> bytes:
+    """The same member name twice: zip readers keep the first or the last."""
+    import warnings
+
+    base = _basic_docx()
+    xml = read_part(base, "word/document.xml")
+    other = xml.replace(b"Staff keep youth safe.", CONCEALED.encode())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename), zipfile.ZIP_DEFLATED)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Duplicate name": the point of this file
+            zout.writestr("word/document.xml", other, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+R_URI = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+OUTSIDE = "http://outside.example/beacon"
+
+
+def external_content_docx() -> bytes:
+    """Everything that fetches or runs when the file is opened or converted: a picture linked
+    to an outside URL, a remote attached template, a ``file://`` sub-document, an embedded OLE
+    package (an "executable"), an ``INCLUDEPICTURE`` field (complex) and an ``INCLUDETEXT``
+    field (simple), an imported HTML chunk — and an ordinary hyperlink, which stays."""
+    base = _basic_docx()
+    rel = '<Relationship Id="{id}" Type="' + R_URI + '/{type}" Target="{target}"{mode}/>'
+
+    def r(id_, type_, target, external=True):
+        mode = ' TargetMode="External"' if external else ""
+        return rel.format(id=id_, type=type_, target=target, mode=mode).encode()
+
+    doc_rels = read_part(base, "word/_rels/document.xml.rels")
+    doc_rels = doc_rels.replace(
+        b"</Relationships>",
+        r("rIdX1", "image", OUTSIDE + "/pixel.png")
+        + r("rIdX2", "subDocument", "file:///etc/passwd")
+        + r("rIdX3", "oleObject", "embeddings/oleObject1.bin", external=False)
+        + r("rIdX4", "image", "media/preview.png", external=False)
+        + r("rIdX5", "hyperlink", "https://www.dcf.wisconsin.gov/")
+        + r("rIdX6", "aFChunk", "chunk.html", external=False)
+        + b"</Relationships>",
+    )
+    settings_rels = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + r("rIdT", "attachedTemplate", OUTSIDE + "/template.dotx")
+        + b"</Relationships>"
+    )
+    settings = read_part(base, "word/settings.xml")
+    settings = settings.replace(
+        b"<w:defaultTabStop",
+        b'<w:attachedTemplate xmlns:r="' + R_URI.encode() + b'" r:id="rIdT"/><w:defaultTabStop',
+        1,
+    )
+    xml = read_part(base, "word/document.xml")
+    ns = (
+        b' xmlns:r="' + R_URI.encode() + b'"'
+        b' xmlns:v="urn:schemas-microsoft-com:vml"'
+        b' xmlns:o="urn:schemas-microsoft-com:office:office"'
+        b' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+    )
+    body = (
+        b"<w:p><w:r><w:t>Staff follow the safety plan.</w:t></w:r></w:p>"
+        # a picture linked to an outside address (VML, so no drawing boilerplate is needed)
+        b'<w:p><w:r><w:pict><v:shape style="width:10pt;height:10pt">'
+        b'<v:imagedata r:id="rIdX1" o:title=""/></v:shape></w:pict></w:r></w:p>'
+        b'<w:p><w:subDoc r:id="rIdX2"/></w:p>'
+        # an embedded OLE package with its preview picture
+        b'<w:p><w:r><w:object><v:shape style="width:20pt;height:20pt">'
+        b'<v:imagedata r:id="rIdX4" o:title=""/></v:shape>'
+        b'<o:OLEObject Type="Embed" ProgID="Package" ShapeID="_x0000_i1025" '
+        b'DrawAspect="Icon" ObjectID="_1" r:id="rIdX3"/></w:object></w:r></w:p>'
+        # INCLUDEPICTURE as a complex field, INCLUDETEXT as a simple one
+        b'<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        b'<w:r><w:instrText xml:space="preserve"> INCLUDEPICTURE "'
+        + OUTSIDE.encode()
+        + b'/i.png" \\d </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        b'<w:r><w:t>Picture result.</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+        b'<w:p><w:fldSimple w:instr=" INCLUDETEXT &quot;'
+        + OUTSIDE.encode()
+        + b'/t.docx&quot; "><w:r><w:t>Included text result.</w:t></w:r></w:fldSimple></w:p>'
+        b'<w:p><w:hyperlink r:id="rIdX5"><w:r><w:t>Department of Children and Families</w:t>'
+        b"</w:r></w:hyperlink></w:p>"
+        b'<w:altChunk r:id="rIdX6"/>'
+    )
+    head = xml[: xml.index(b">", xml.index(b"<w:document"))]
+    missing = b"".join(
+        b" " + decl for decl in ns.split(b" ") if decl and decl.split(b"=")[0] not in head
+    )
+    xml = xml.replace(b"<w:document ", b"<w:document" + missing + b" ", 1)
+    start = xml.index(b"<w:body>") + len(b"<w:body>")
+    xml = xml[:start] + body + xml[start:]
+    from tests.docx_factory import tiny_png
+
+    ct = read_part(base, "[Content_Types].xml").replace(
+        b"</Types>",
+        b'<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument'
+        b'.oleObject"/><Default Extension="png" ContentType="image/png"/>'
+        b'<Default Extension="html" ContentType="text/html"/></Types>',
+    )
+    return rezip(
+        base,
+        replace={
+            "word/document.xml": xml,
+            "word/_rels/document.xml.rels": doc_rels,
+            "word/settings.xml": settings,
+            "[Content_Types].xml": ct,
+        },
+        add={
+            "word/_rels/settings.xml.rels": settings_rels,
+            "word/embeddings/oleObject1.bin": cfb_file({"\x01Ole10Native": b"MZ" + b"\0" * 64}),
+            "word/media/preview.png": tiny_png(),
+            "word/chunk.html": b'<html><body><img src="'
+            + OUTSIDE.encode()
+            + b'/c.png"></body></html>',
+        },
+    )
+
+
+def header_doctype_docx() -> bytes:
+    """A header part (never read by the parser) with a DOCTYPE: refused like any other part."""
+    doc = new_document()
+    doc.sections[0].header.paragraphs[0].text = "Header"
+    doc.add_paragraph("Body text.")
+    data = to_bytes(doc)
+    name = next(
+        n
+        for n in zipfile.ZipFile(io.BytesIO(data)).namelist()
+        if "header" in n and n.endswith(".xml") and "_rels" not in n
+    )
+    xml = read_part(data, name)
+    xml = xml.replace(b"?>", b'?><!DOCTYPE w:hdr [<!ENTITY x "y">]>', 1)
+    return rezip(data, replace={name: xml})
+
+
+def many_sections_docx(n: int = 10_050) -> bytes:
+    """A small file that becomes more sections than a review can hold: tiny headed sections."""
+    body = b"".join(
+        b'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Part %d</w:t></w:r></w:p>'
+        b"<w:p><w:r><w:t>Staff act.</w:t></w:r></w:p>" % i
+        for i in range(n)
+    )
+    return _with_body(body)
+
+
+def many_runs_docx(n: int = 400_500) -> bytes:
+    """One paragraph of 400,000 short runs (varied, so it is no zip bomb by ratio)."""
+    rng = random.Random(7)
+    runs = b"".join(
+        b"<w:r><w:t>%s</w:t></w:r>" % bytes(rng.choice(b"abcdefghij") for _ in range(3))
+        for _ in range(n)
+    )
+    return _with_body(b"<w:p>" + runs + b"</w:p>")
+
+
+def _letters(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(97 + r) + out
+    return out
+
+
+def many_words_docx(n: int = 100_500) -> bytes:
+    """A word list of 100,000 distinct made-up words, in paragraphs of 500."""
+    words = [_letters(i) for i in range(n)]
+    paras = [" ".join(words[i : i + 500]) for i in range(0, n, 500)]
+    body = b"".join(b"<w:p><w:r><w:t>" + p.encode() + b"</w:t></w:r></w:p>" for p in paras)
+    return _with_body(body)
+
+
+def zip64_many_members(n: int = 66_000) -> bytes:
+    """A zip64 archive (more than 65,535 members): its end record says 0xFFFF and the real count
+    is in the zip64 record, which the member-count pre-check must read."""
+    base = _basic_docx()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename))
+        for i in range(n):
+            zout.writestr(f"word/x/{i}.xml", b"")
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- the cases
@@ -712,6 +997,95 @@ def _cases() -> list[tuple[str, str, Callable[[], bytes], str | None, str, dict]
             lambda: b"# Purpose\n\nStaff keep youth safe.\n",
             ok,
             "",
+            {},
+        ),
+        (
+            "hidden_text",
+            "policy.docx",
+            hidden_text_docx,
+            ok,
+            "w:vanish on a run, a paragraph style and a character style: never read",
+            {"concealed": CONCEALED},
+        ),
+        (
+            "alternate_unknown_choice",
+            "policy.docx",
+            alternate_unknown_docx,
+            ok,
+            "mc:Choice needing an unknown namespace: the Fallback is what readers render",
+            {"concealed": CONCEALED},
+        ),
+        (
+            "alternate_understood_choice",
+            "policy.docx",
+            alternate_understood_docx,
+            ok,
+            "mc:Choice needing wps: the Choice is what readers render",
+            {"concealed": CONCEALED},
+        ),
+        (
+            "alternate_spoofed_prefix",
+            "policy.docx",
+            alternate_spoofed_prefix_docx,
+            "ambiguous",
+            "prefix wps bound to another namespace: readers disagree",
+            {},
+        ),
+        (
+            "parts_differ_in_case",
+            "policy.docx",
+            case_duplicate_docx,
+            "ambiguous",
+            "word/document.xml and Word/Document.xml",
+            {},
+        ),
+        (
+            "external_content",
+            "policy.docx",
+            external_content_docx,
+            ok,
+            "linked picture, remote template, sub-document, OLE package, fetching fields",
+            {},
+        ),
+        (
+            "header_doctype",
+            "policy.docx",
+            header_doctype_docx,
+            "bad_xml",
+            "a DOCTYPE in a header the parser never reads",
+            {},
+        ),
+        (
+            "too_many_sections",
+            "policy.docx",
+            many_sections_docx,
+            "too_complex",
+            "10,050 headed sections in a small file",
+            {},
+        ),
+        ("too_many_runs", "policy.docx", many_runs_docx, "too_complex", "400,500 runs", {}),
+        (
+            "too_many_distinct_words",
+            "policy.docx",
+            many_words_docx,
+            "too_complex",
+            "100,500 distinct words",
+            {},
+        ),
+        (
+            "zip64_many_members",
+            "policy.docx",
+            zip64_many_members,
+            "zip_bomb",
+            "66,000 members: a zip64 end record",
+            {},
+        ),
+        (
+            "parts_same_name_twice",
+            "policy.docx",
+            same_name_duplicate_docx,
+            "ambiguous",
+            "word/document.xml twice",
             {},
         ),
     ]

@@ -34,7 +34,15 @@ from review.parsing.docx_reader import body_paragraph_elements, read_docx
 from review.parsing.names import safe_filename
 from review.parsing.sections import build_sections
 from review.parsing.text_reader import decode_text, read_md, read_txt
-from review.parsing.upload import SUPPORTED_EXTENSIONS, open_package, refuse, sniff_format
+from review.parsing.upload import (
+    SUPPORTED_EXTENSIONS,
+    check_all_xml,
+    check_complexity,
+    check_runs,
+    open_package,
+    refuse,
+    sniff_format,
+)
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -119,7 +127,9 @@ def _parse(data: bytes, name: str, limits: UploadLimits) -> ParsedDocument:
     if fmt == "docx":
         pkg = open_package(data, name, limits)
         try:
+            check_runs(pkg, limits)
             content = read_docx(pkg)
+            check_all_xml(pkg)
         finally:
             pkg.zf.close()
         blocks, count, title = content.blocks, content.paragraph_count, content.title
@@ -134,6 +144,7 @@ def _parse(data: bytes, name: str, limits: UploadLimits) -> ParsedDocument:
     )
     if not sections:
         raise UnreadableDocument(EMPTY_MESSAGE, filename=name, reason="empty")
+    check_complexity(sections, name, limits)
     return ParsedDocument(
         filename=name, format=fmt, sections=tuple(sections), paragraph_count=count, title=title
     )

@@ -54,7 +54,9 @@ W_SECTPR = _w("sectPr")
 W_DRAWING, W_PICT, W_OBJECT = _w("drawing"), _w("pict"), _w("object")
 W_TXBXCONTENT = _w("txbxContent")
 MC_FALLBACK = f"{{{MC_NS}}}Fallback"
+MC_CHOICE = f"{{{MC_NS}}}Choice"
 MC_ALTERNATE = f"{{{MC_NS}}}AlternateContent"
+W_VANISH = _w("vanish")
 
 #: elements inside a paragraph whose runs are part of the visible text
 _INLINE_CONTAINERS = frozenset(
@@ -91,16 +93,98 @@ def _on(el: etree._Element) -> bool:
 
 def body_paragraph_elements(body) -> list:
     """Every ``w:p`` of the main document body in document order: paragraphs in tables, content
-    controls, tracked insertions and text boxes included; the duplicate copies Word keeps in
-    ``mc:Fallback`` excluded. ``Section.first_par``/``last_par`` index this list; the report
-    writer anchors comments with it, so this is the one definition both sides use."""
+    controls, tracked insertions and text boxes included; the copies in the branch of an
+    ``mc:AlternateContent`` that a reader does not render (see :func:`rendered_branch`)
+    excluded. ``Section.first_par``/``last_par`` index this list; the report writer anchors
+    comments with it, so this is the one definition both sides use."""
     paras = list(body.iter(W_P))
-    if next(body.iter(MC_FALLBACK), None) is None:
+    if next(body.iter(MC_ALTERNATE), None) is None:
         return paras
     excluded: set = set()
-    for fb in body.iter(MC_FALLBACK):
-        excluded.update(fb.iter(W_P))
+    for ac in body.iter(MC_ALTERNATE):
+        chosen = rendered_branch(ac)
+        for branch in ac:
+            if branch is not chosen:
+                excluded.update(branch.iter(W_P))
     return [p for p in paras if p not in excluded]
+
+
+# --------------------------------------------------------------------------- markup compatibility
+#
+# A conforming reader renders the first ``mc:Choice`` all of whose ``Requires`` prefixes name
+# namespaces it understands, else ``mc:Fallback`` (ECMA-376 part 3). We understand the drawing
+# namespaces Word 2010+ and LibreOffice both render as a Choice (shapes, groups, canvases, 2010
+# word processing markup); for anything else — a future or made-up namespace — we read the
+# Fallback, as they do. LibreOffice decides by the *prefix* it sees (``wps``), Word by the
+# namespace the prefix is bound to: a known prefix bound to another namespace (or a known
+# namespace under another prefix) makes the two disagree, and :func:`ambiguous_alternates`
+# refuses such a package when the branches differ in text.
+
+MC_UNDERSTOOD = {
+    "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+    "wpg": "http://schemas.microsoft.com/office/word/2010/wordprocessingGroup",
+    "wpc": "http://schemas.microsoft.com/office/word/2010/wordprocessingCanvas",
+    "w14": "http://schemas.microsoft.com/office/word/2010/wordml",
+}
+_MC_UNDERSTOOD_URIS = frozenset(MC_UNDERSTOOD.values())
+
+
+def _requires(choice: etree._Element) -> list[tuple[str, str | None]]:
+    nsmap = choice.nsmap
+    return [(pfx, nsmap.get(pfx)) for pfx in (choice.get("Requires") or "").split()]
+
+
+def _by_namespace(choice: etree._Element) -> bool:
+    """Word's view: every required prefix is bound to a namespace we understand."""
+    req = _requires(choice)
+    return bool(req) and all(uri in _MC_UNDERSTOOD_URIS for _, uri in req)
+
+
+def _by_prefix(choice: etree._Element) -> bool:
+    """LibreOffice's view: the Requires value is one understood prefix, whatever it is bound to."""
+    return (choice.get("Requires") or "").strip() in MC_UNDERSTOOD
+
+
+def _pick(ac: etree._Element, understood) -> etree._Element | None:
+    fallback = None
+    for branch in ac:
+        if branch.tag == MC_CHOICE and understood(branch):
+            return branch
+        if branch.tag == MC_FALLBACK and fallback is None:
+            fallback = branch
+    return fallback
+
+
+def rendered_branch(ac: etree._Element) -> etree._Element | None:
+    """The branch of ``ac`` we read (None: nothing is rendered)."""
+    return _pick(ac, _by_namespace)
+
+
+def _branch_text(branch: etree._Element | None) -> str:
+    if branch is None:
+        return ""
+    return " ".join("".join(t.text or "" for t in branch.iter(W_T)).split())
+
+
+def ambiguous_alternates(root: etree._Element) -> bool:
+    """Whether some ``mc:AlternateContent`` renders different text in Word and LibreOffice."""
+    for ac in root.iter(MC_ALTERNATE):
+        a, b = _pick(ac, _by_namespace), _pick(ac, _by_prefix)
+        if a is not b and _branch_text(a) != _branch_text(b):
+            return True
+    return False
+
+
+def _unrendered(el: etree._Element, stop: etree._Element | None = None) -> bool:
+    """``el`` sits in a branch of an ``mc:AlternateContent`` that is not rendered."""
+    for a in el.iterancestors():
+        if a is stop:
+            return False
+        if a.tag in (MC_CHOICE, MC_FALLBACK):
+            parent = a.getparent()
+            if parent is not None and rendered_branch(parent) is not a:
+                return True
+    return False
 
 
 # --------------------------------------------------------------------------- styles
@@ -115,6 +199,7 @@ class StyleInfo:
     bold: bool | None = None  # from the style's rPr along the chain
     is_list: bool = False  # a List style, or a style with numbering
     kind: str = "paragraph"
+    hidden: bool | None = None  # w:vanish in the style's rPr along the chain
 
 
 _HEADING_NAME = re.compile(r"^heading\s*([1-9])$")
@@ -127,6 +212,7 @@ class Styles:
         raw: dict[str, tuple[etree._Element, str]] = {}
         self.default_paragraph: str | None = None
         self.default_bold = False
+        self.default_hidden = False
         if root is not None:
             for st in root.iter(W_STYLE):
                 sid = st.get(W_STYLEID)
@@ -141,6 +227,8 @@ class Styles:
                 rpr = dd.find(f"{W_RPRDEFAULT}/{W_RPR}")
                 b = rpr.find(W_B) if rpr is not None else None
                 self.default_bold = b is not None and _on(b)
+                v = rpr.find(W_VANISH) if rpr is not None else None
+                self.default_hidden = v is not None and _on(v)
         self.info: dict[str, StyleInfo] = {}
         for sid in raw:
             self.info[sid] = self._resolve(sid, raw)
@@ -190,6 +278,10 @@ class Styles:
                 b = _child(rpr, W_B)
                 if b is not None:
                     out.bold = _on(b)
+            if rpr is not None and out.hidden is None:
+                v = _child(rpr, W_VANISH)
+                if v is not None:
+                    out.hidden = _on(v)
             cur = based.get(W_VAL) if based is not None else None
         return out
 
@@ -201,6 +293,17 @@ class Styles:
     def char_bold(self, sid: str | None) -> bool | None:
         info = self.info.get(sid) if sid else None
         return info.bold if info is not None else None
+
+    def char_hidden(self, sid: str | None) -> bool | None:
+        info = self.info.get(sid) if sid else None
+        return info.hidden if info is not None else None
+
+    def paragraph_hidden(self, sid: str | None) -> bool:
+        """Whether text in a paragraph of style ``sid`` is hidden unless a run says otherwise."""
+        info = self.get(sid)
+        if info is not None and info.hidden is not None:
+            return info.hidden
+        return self.default_hidden
 
 
 def _child(el: etree._Element, tag: str) -> etree._Element | None:
@@ -229,10 +332,11 @@ def _int(val: str | None, default: int) -> int:
 #: what an element inside a paragraph contributes: a string (tab, break, hyphen), _DESCEND for
 #: inline containers, _EMBED for possible text boxes; anything else (properties, deleted runs,
 #: field instructions) contributes nothing. One dict look-up a child instead of a chain of tests.
-_DESCEND, _EMBED = 1, 2
+_DESCEND, _EMBED, _ALTERNATE = 1, 2, 3
 _INLINE_KIND: dict[str, str | int] = {
     **dict.fromkeys(_INLINE_CONTAINERS, _DESCEND),
     **dict.fromkeys(_EMBEDS, _EMBED),
+    MC_ALTERNATE: _ALTERNATE,
     W_TAB: "\t",
     W_PTAB: "\t",
     W_BR: "\n",
@@ -241,10 +345,38 @@ _INLINE_KIND: dict[str, str | int] = {
 }
 
 
-def _inline_text(el: etree._Element, out: list[str], embeds: list[bool]) -> None:
+@dataclass(slots=True)
+class Hidden:
+    """What decides whether a run is hidden (``w:vanish``) in one paragraph: the character
+    styles, and the paragraph style's (or the document default's) setting."""
+
+    styles: Styles
+    base: bool
+
+
+def _run_hidden(r: etree._Element, hid: Hidden) -> bool:
+    """Run ``w:vanish`` > its character style (along ``basedOn``) > paragraph style > defaults."""
+    rpr = r[0] if len(r) and r[0].tag == W_RPR else None
+    if rpr is not None:
+        v = _child(rpr, W_VANISH)
+        if v is not None:
+            return _on(v)
+        rs = _child(rpr, W_RSTYLE)
+        if rs is not None:
+            ch = hid.styles.char_hidden(rs.get(W_VAL))
+            if ch is not None:
+                return ch
+    return hid.base
+
+
+def _inline_text(
+    el: etree._Element, out: list[str], embeds: list[bool], hid: Hidden | None = None
+) -> None:
     """Visible text of a paragraph (or part of it), in order. Deleted runs (``w:del``), field
-    instructions (``w:instrText``) and paragraph properties are skipped by not descending into
-    them; text boxes are noted in ``embeds`` and read as paragraphs of their own."""
+    instructions (``w:instrText``), hidden runs (when ``hid`` is given: the document uses
+    ``w:vanish``) and paragraph properties are skipped by not descending into them; of an
+    ``mc:AlternateContent`` only the rendered branch is read; text boxes are noted in
+    ``embeds`` and read as paragraphs of their own."""
     kinds = _INLINE_KIND
     for child in el:
         tag = child.tag
@@ -257,16 +389,24 @@ def _inline_text(el: etree._Element, out: list[str], embeds: list[bool]) -> None
         if kind is None:
             continue
         if kind is _DESCEND:
-            _inline_text(child, out, embeds)
+            if hid is not None and tag == W_R and _run_hidden(child, hid):
+                continue
+            _inline_text(child, out, embeds, hid)
         elif kind is _EMBED:
             embeds.append(True)
+        elif kind is _ALTERNATE:
+            branch = rendered_branch(child)
+            if branch is not None:
+                _inline_text(branch, out, embeds, hid)
         else:
             out.append(kind)
 
 
-def _run_text(r: etree._Element) -> str:
+def _run_text(r: etree._Element, hid: Hidden | None = None) -> str:
+    if hid is not None and _run_hidden(r, hid):
+        return ""
     parts: list[str] = []
-    _inline_text(r, parts, [])
+    _inline_text(r, parts, [], hid)
     return "".join(parts)
 
 
@@ -285,14 +425,17 @@ class _Para:
     numbered: bool  # direct w:numPr
     in_box: bool = False  # inside a text box
     heading: int | str | None = None  # _style_heading(self), set once by _decide_headings
+    hid: Hidden | None = None  # set when the document hides text somewhere
 
 
 class _Walker:
-    """Walks the body once, producing paragraphs (body level) and table rows in reading order."""
+    """Walks the body once, producing paragraphs (body level) and table rows in reading order.
+    ``hides`` says the document uses ``w:vanish`` somewhere (else the cheaper path is taken)."""
 
-    def __init__(self, index: dict, styles: Styles):
+    def __init__(self, index: dict, styles: Styles, hides: bool = False):
         self.index = index
         self.styles = styles
+        self.hides = hides
         self.items: list[_Para | Block] = []
 
     def _idx(self, p: etree._Element) -> int:
@@ -305,21 +448,36 @@ class _Walker:
                 self.paragraph(child)
             elif tag == W_TBL:
                 self.table(child)
-            elif tag in (W_SECTPR, W_DEL, W_MOVEFROM, MC_FALLBACK):
-                continue  # deleted or duplicate content: in the index space, not in the text
+            elif tag == MC_ALTERNATE:
+                branch = rendered_branch(child)
+                if branch is not None:
+                    self.blocks(branch)
+            elif tag in (W_SECTPR, W_DEL, W_MOVEFROM, MC_FALLBACK, MC_CHOICE):
+                continue  # deleted or unrendered content: in the index space, not in the text
             elif isinstance(tag, str):
-                self.blocks(child)  # w:sdt, w:sdtContent, w:ins, w:customXml, mc:Choice ...
+                self.blocks(child)  # w:sdt, w:sdtContent, w:ins, w:customXml ...
+
+    def _hid(self, sid: str | None) -> Hidden | None:
+        if not self.hides:
+            return None
+        return Hidden(self.styles, self.styles.paragraph_hidden(sid))
 
     def _text(self, p: etree._Element) -> tuple[str, bool]:
         parts: list[str] = []
         embeds: list[bool] = []
-        _inline_text(p, parts, embeds)
+        hid = None
+        if self.hides:
+            sid = None
+            if len(p) and p[0].tag == W_PPR:
+                ps = _child(p[0], W_PSTYLE)
+                sid = ps.get(W_VAL) if ps is not None else None
+            hid = self._hid(sid)
+        _inline_text(p, parts, embeds, hid)
         return "".join(parts), bool(embeds)
 
     def paragraph(self, p: etree._Element) -> None:
         parts: list[str] = []
         embeds: list[bool] = []
-        _inline_text(p, parts, embeds)
         sid = outline = None
         numbered = False
         if len(p):
@@ -342,23 +500,25 @@ class _Walker:
                     sid = ps.get(W_VAL)
                 if ol is not None:
                     outline = _int(ol.get(W_VAL), 9)
-        self.items.append(
-            _Para(
-                p,
-                "".join(parts),
-                self.index.get(p, -1),
-                self.styles.get(sid),
-                outline,
-                numbered,
-            )
+        hid = self._hid(sid)
+        _inline_text(p, parts, embeds, hid)
+        para = _Para(
+            p,
+            "".join(parts),
+            self.index.get(p, -1),
+            self.styles.get(sid),
+            outline,
+            numbered,
         )
+        para.hid = hid
+        self.items.append(para)
         if embeds:
             self._boxes(p)
 
     def _boxes(self, p: etree._Element) -> None:
         """Paragraphs inside text boxes anchored in ``p``: plain body text after it."""
         for box in p.iter(W_TXBXCONTENT):
-            if any(a.tag == MC_FALLBACK for a in box.iterancestors()):
+            if _unrendered(box, p):
                 continue
             for q in box.iter(W_P):
                 if q.getparent() is not None and any(
@@ -418,7 +578,13 @@ def _children(el: etree._Element, tag: str):
     for child in el:
         if child.tag == tag:
             yield child
-        elif child.tag in (W_DEL, W_MOVEFROM, MC_FALLBACK) or not isinstance(child.tag, str):
+        elif child.tag == MC_ALTERNATE:
+            branch = rendered_branch(child)
+            if branch is not None:
+                yield from _children(branch, tag)
+        elif child.tag in (W_DEL, W_MOVEFROM, MC_FALLBACK, MC_CHOICE) or not isinstance(
+            child.tag, str
+        ):
             continue
         elif child.tag not in (W_TBL, W_P) and len(child):
             yield from _children(child, tag)
@@ -430,7 +596,11 @@ def _cell_blocks(tc: etree._Element):
         tag = child.tag
         if tag in (W_P, W_TBL):
             yield child
-        elif tag in (W_DEL, W_MOVEFROM, MC_FALLBACK) or not isinstance(tag, str):
+        elif tag == MC_ALTERNATE:
+            branch = rendered_branch(child)
+            if branch is not None:
+                yield from _cell_blocks(branch)
+        elif tag in (W_DEL, W_MOVEFROM, MC_FALLBACK, MC_CHOICE) or not isinstance(tag, str):
             continue
         elif len(child):
             yield from _cell_blocks(child)
@@ -596,9 +766,16 @@ def read_docx(pkg: Package) -> DocxContent:
         styles_part = "word/styles.xml"
     styles = Styles(pkg.xml(styles_part) if styles_part else None)
 
+    if ambiguous_alternates(body):
+        raise refuse("ambiguous_mc", "ambiguous", pkg.filename)
     paras = body_paragraph_elements(body)
     index = {p: i for i, p in enumerate(paras)}
-    walker = _Walker(index, styles)
+    walker = _Walker(
+        index,
+        styles,
+        hides=pkg.mentions(pkg.main_part, b"vanish")
+        or (styles_part is not None and pkg.mentions(styles_part, b"vanish")),
+    )
     walker.blocks(body)
     items = walker.items
 
@@ -637,7 +814,7 @@ def _all_bold(p: _Para, styles: Styles) -> bool:
     base = p.style.bold if p.style is not None and p.style.bold is not None else styles.default_bold
     saw_text = False
     for r in p.el.iter(W_R):
-        text = _run_text(r)
+        text = _run_text(r, p.hid)
         if not text.strip():
             continue
         if any(a.tag in (W_DEL, W_MOVEFROM) for a in _ancestors_until(r, p.el)):

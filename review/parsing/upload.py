@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from lxml import etree
@@ -126,6 +127,20 @@ _MESSAGES = {
         "This Word file uses a compression method this service cannot read. Open it in Word, save "
         "a fresh copy as .docx and upload that."
     ),
+    "ambiguous_parts": (
+        "This Word file holds two parts with the same name ({detail}), which different programs "
+        "read differently, so what you see in Word might not be what is reviewed. It was refused; "
+        "open it in Word, save a fresh copy as .docx and upload that."
+    ),
+    "ambiguous_mc": (
+        "This Word file holds alternative versions of some content that Word and other programs "
+        "show differently, so what you see in Word might not be what is reviewed. It was refused; "
+        "open it in Word, save a fresh copy as .docx and upload that."
+    ),
+    "too_complex": (
+        "This document is too complex to review in one piece ({detail}; the limit is {limit}). "
+        "Split it into smaller documents, or remove generated content, and upload them."
+    ),
     "strict": (
         "This Word file is saved in the 'Strict Open XML' format, which is not supported. Save it "
         "in Word as a normal Word Document (.docx) and upload that."
@@ -195,6 +210,15 @@ class Package:
     filename: str | None
     limits: UploadLimits
     used: int = 0  # bytes inflated so far, against limits.max_uncompressed_bytes
+    raw: dict[str, bytes] = field(default_factory=dict)  # parts read, by key
+
+    def mentions(self, part: str, needle: bytes) -> bool:
+        """Whether the raw bytes of ``part`` contain ``needle`` (a cheap pre-test)."""
+        key = _key(part)
+        data = self.raw.get(key)
+        if data is None:
+            data = self.raw[key] = self.read(part)
+        return needle in data
 
     def has(self, part: str) -> bool:
         return _key(part) in self.members
@@ -244,7 +268,11 @@ class Package:
         return b"".join(chunks)
 
     def xml(self, part: str) -> etree._Element:
-        return parse_xml(self.read(part), part, self.filename)
+        key = _key(part)
+        data = self.raw.get(key)
+        if data is None:
+            data = self.raw[key] = self.read(part)
+        return parse_xml(data, part, self.filename)
 
     def rels(self, source_part: str) -> list[tuple[str, str]]:
         """(type, target part name) of a part's relationships; [] when it has none."""
@@ -272,6 +300,50 @@ class Package:
         return None
 
 
+def check_all_xml(pkg: Package) -> None:
+    """Parse every XML part of the package (hardened: DOCTYPE/ENTITY and malformed XML refused
+    as ``bad_xml``), not only the parts the reader uses: the annotated copy keeps them all, and
+    an office suite that opens it reads them."""
+    for key, info in pkg.members.items():
+        if key.endswith((".xml", ".rels", ".vml")) and key not in pkg.raw:
+            pkg.xml(info.filename)
+
+
+_RUN_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?r[\s/>]")
+_WORD = re.compile(r"\w+")
+
+
+def too_complex(filename: str | None, detail: str, limit: int) -> UnreadableDocument:
+    return refuse("too_complex", "too_complex", filename, detail=detail, limit=f"{limit:,}")
+
+
+def check_runs(pkg: Package, limits: UploadLimits) -> None:
+    """Count the main part's runs in its raw bytes, before its XML is parsed."""
+    key = _key(pkg.main_part)
+    data = pkg.raw.get(key)
+    if data is None:
+        data = pkg.raw[key] = pkg.read(pkg.main_part)
+    runs = sum(1 for _ in _RUN_TAG.finditer(data))
+    if runs > limits.max_runs:
+        raise too_complex(pkg.filename, f"{runs:,} runs of text", limits.max_runs)
+
+
+def check_complexity(sections, filename: str | None, limits: UploadLimits) -> None:
+    """Bound what the matcher and the review screens will have to handle."""
+    if len(sections) > limits.max_sections:
+        raise too_complex(filename, f"{len(sections):,} sections", limits.max_sections)
+    vocab: set[str] = set()
+    for s in sections:
+        vocab.update(w.lower() for w in _WORD.findall(s.title))
+        vocab.update(w.lower() for w in _WORD.findall(s.text))
+        if len(vocab) > limits.max_distinct_words:
+            raise too_complex(
+                filename,
+                f"more than {limits.max_distinct_words:,} distinct words",
+                limits.max_distinct_words,
+            )
+
+
 def _eocd_entries(data: bytes) -> int | None:
     """Entry count from the End Of Central Directory record, read without building a ZipFile
     (so a zip declaring millions of members is refused before Python lists them)."""
@@ -279,6 +351,14 @@ def _eocd_entries(data: bytes) -> int | None:
     if pos < 0 or pos + 22 > len(data):
         return None
     (total,) = struct.unpack_from("<H", data, pos + 10)
+    if total == 0xFFFF:  # zip64: the real count is in the zip64 end record, found by its locator
+        loc = pos - 20
+        if loc >= 0 and data[loc : loc + 4] == b"PK\x06\x07":
+            (end64,) = struct.unpack_from("<Q", data, loc + 8)
+            if end64 + 56 <= len(data) and data[end64 : end64 + 4] == b"PK\x06\x06":
+                (total,) = struct.unpack_from("<Q", data, end64 + 32)
+                return total
+        return None  # a zip64 marker without its record: damaged
     return total
 
 
@@ -286,7 +366,7 @@ def _open_zip(data: bytes, filename: str | None, limits: UploadLimits) -> zipfil
     entries = _eocd_entries(data)
     if entries is None:
         raise refuse("truncated", "truncated", filename)
-    if entries != 0xFFFF and entries > limits.max_zip_members:
+    if entries > limits.max_zip_members:
         raise refuse("zip_bomb", "zip_bomb", filename, detail=f"{entries} parts")
     try:
         return zipfile.ZipFile(io.BytesIO(data))
@@ -327,7 +407,17 @@ def open_package(data: bytes, filename: str | None, limits: UploadLimits) -> Pac
     zf = _open_zip(data, filename, limits)
     infos = zf.infolist()
     _check_sizes(infos, filename, limits)
-    members = {_key(i.filename): i for i in infos if not i.is_dir()}
+    members: dict[str, zipfile.ZipInfo] = {}
+    for i in infos:
+        if i.is_dir():
+            continue
+        key = _key(i.filename)
+        if key in members:  # part names are case-insensitive: readers would pick different ones
+            detail = f"{members[key].filename} and {i.filename}"
+            if members[key].filename == i.filename:
+                detail = f"{i.filename} twice"
+            raise refuse("ambiguous_parts", "ambiguous", filename, detail=detail[:120])
+        members[key] = i
     if any(i.flag_bits & 0x1 for i in infos):
         raise refuse("encrypted", "encrypted", filename)
     pkg = Package(zf, members, "", filename, limits)

@@ -5,28 +5,31 @@ See :mod:`review.services` for the API summary.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import heapq
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from review import workflow
+from review import throttle, workflow
 from review.auth import (
     RESERVED_USERNAMES,
     SYSTEM,
-    WINDOW,
     Actor,
+    account_key,
+    check_not_lookalike,
     check_password_policy,
     hash_password,
-    throttle_message,
+    normalize_username,
     verify_password,
 )
-from review.config import DEFAULT_FRAMEWORK_ID
+from review.config import DEFAULT_FRAMEWORK_ID, UploadLimits
 from review.coverage import compute_coverage
 from review.errors import (
     AuthenticationFailed,
@@ -56,6 +59,8 @@ from review.models import (
     Section,
     Suggestion,
 )
+from review.parsing.upload import too_complex
+from review.services import health
 from review.services.learning import LearningMixin
 from review.services.logic import (
     carry_over,
@@ -105,6 +110,17 @@ def parse_iso(text: str) -> datetime:
 def _default_lock_timeout() -> timedelta:
     raw = os.environ.get("COMPETENCY_REVIEW_LOCK_MINUTES", "").strip()
     return timedelta(minutes=int(raw)) if raw else timedelta(minutes=30)
+
+
+def _check_time(started: float, limits: UploadLimits, filename: str) -> None:
+    """Refuse an upload whose analysis has run past its time limit (checked between steps)."""
+    took = time.monotonic() - started
+    if took > limits.max_analysis_seconds:
+        raise too_complex(
+            _display_filename(filename),
+            f"its analysis took {took:.0f} seconds",
+            limits.max_analysis_seconds,
+        )
 
 
 def _default_parse(data: bytes, filename: str) -> ParsedDocument:
@@ -163,7 +179,7 @@ class ReviewService(LearningMixin):
     """The application's use cases on top of a :class:`~review.storage.Repository`.
 
     ``clock`` is injectable so tests control lock expiry and throttling windows; ``parse`` and
-    ``suggester_factory`` default to :mod:`review.parsing` and :class:`review.matching.Suggester`.
+    ``suggester_factory`` default to :mod:`review.parsing` and :class:`review.engine.Suggester`.
     """
 
     def __init__(
@@ -391,26 +407,36 @@ class ReviewService(LearningMixin):
 
     def authenticate(self, username: str, password: str, client_id: str = "") -> Actor:
         """Check a password and return the Actor, or raise :class:`AuthenticationFailed` with a
-        message that does not reveal whether the username exists."""
+        message that does not reveal whether the username exists or is deactivated.
+        ``client_id`` is :func:`review.auth.client_key` of the request ("" when the address is
+        not real); the throttle (:mod:`review.throttle`) checks and records atomically."""
         now_dt = self.clock()
-        since = iso(now_dt - WINDOW)
-        user_key = f"user:{username.strip().casefold()}"
-        keys = [user_key] + ([f"client:{client_id}"] if client_id else [])
-        for key in keys:
-            times = [parse_iso(t) for t in self.repo.failures(key, since)]
-            msg = throttle_message(times, now_dt)
-            if msg:
-                raise AuthenticationFailed(msg)
+        user_key = account_key(username)
+        keys = [user_key]
+        if client_id:
+            keys.append(client_id if client_id.startswith("client:") else f"client:{client_id}")
         rec = self.repo.user(username.strip()) if username.strip() else None
-        ok = verify_password(password, rec.get("password") if rec else None)
-        if not ok:
-            self.repo.record_failure(keys, iso(now_dt), keep_after=since)
+
+        def check() -> bool:
+            ok = verify_password(password, rec.get("password") if rec else None)
+            return ok and rec is not None and bool(rec.get("active", True))
+
+        if not throttle.checked(self.repo, keys, now_dt, check, clear=user_key):
             raise AuthenticationFailed("wrong username or password")
         assert rec is not None
-        if not rec.get("active", True):
-            raise AuthenticationFailed("this account is deactivated; ask an admin")
-        self.repo.clear_failures(user_key)
         return self._actor_of(rec)
+
+    # ================================================================ store health
+
+    def damaged_documents(self, actor: Actor) -> list[health.DamagedDocument]:
+        """Admin only: the documents whose stored file cannot be read (quarantined)."""
+        self._require_admin(actor)
+        return health.damaged_documents(self.repo, self._agency_names())
+
+    def recheck_document(self, actor: Actor, document_id: str) -> bool:
+        """Admin only: read a quarantined document's file again; True when it is readable now."""
+        self._require_admin(actor)
+        return self.repo.recheck_document(document_id)
 
     def actor(self, username: str) -> Actor:
         """Re-load a signed-in user (e.g. at the start of each page run)."""
@@ -459,15 +485,8 @@ class ReviewService(LearningMixin):
         """Admin only. Usernames are unique ignoring case; agency users need an agency, staff must
         not have one."""
         self._require_admin(actor)
-        username = username.strip()
-        if (
-            not username
-            or not all(c.isalnum() or c in "._-@" for c in username)
-            or len(username) > 64
-        ):
-            raise ValidationFailed(
-                "a username uses letters, digits and . _ - @ (at most 64 characters)"
-            )
+        username = normalize_username(username)  # NFKC, ASCII only: no look-alike letters
+        check_not_lookalike(username, [u["username"] for u in self.repo.users()])
         if username.casefold() in RESERVED_USERNAMES:
             raise ValidationFailed(f"the username {username!r} is reserved")
         if role not in ROLES:
@@ -546,7 +565,14 @@ class ReviewService(LearningMixin):
             raise PermissionDenied("you can change only your own password")
         if own:
             rec = self.repo.user(username)
-            if not verify_password(current_password or "", rec.get("password") if rec else None):
+            key = account_key(username)
+            if not throttle.checked(
+                self.repo,
+                [key],
+                self.clock(),
+                lambda: verify_password(current_password or "", rec.get("password") if rec else None),
+                clear=key,
+            ):
                 raise AuthenticationFailed("the current password is wrong")
         check_password_policy(new_password)
         self.repo.update_user(username, {"password": hash_password(new_password)})
@@ -694,14 +720,30 @@ class ReviewService(LearningMixin):
                 self._visible(a, rec)
                 self._check_upload_state(a, rec)
         agency = self._agency(a.agency_id or "")
+        started = time.monotonic()
         parsed = self._parse(data, filename)
+        limits = UploadLimits()
+        _check_time(started, limits, filename)
         fw = self.framework()
         item_ids = [it.id for it in fw.required_items(agency["kind"])]
         suggestions: list[list[Suggestion]] = self._suggester(fw).suggest(
             list(parsed.sections), items=item_ids
         )
+        _check_time(started, limits, filename)
+        n_suggestions = sum(len(s) for s in suggestions)
+        if n_suggestions > limits.max_suggestions:
+            raise too_complex(
+                _display_filename(filename), f"{n_suggestions:,} suggestions", limits.max_suggestions
+            )
         # named by the format the parser detected, never by the extension the upload claims
         ext = f".{parsed.format}"
+        removed: tuple[str, ...] = ()
+        if parsed.format == "docx":
+            # the stored original (and so the annotated copy) fetches, runs and imports nothing
+            from review.parsing.sanitize import sanitize_docx
+
+            clean = sanitize_docx(data, filename)
+            data, removed = clean.data, clean.summary
         sha = self.repo.put_original(data, ext)
         now = self._now()
         version = {
@@ -717,8 +759,10 @@ class ReviewService(LearningMixin):
             "parsed": parsed.to_dict(),
         }
         if document_id is None:
-            return self._create_document(a, agency, parsed, suggestions, version, title)
-        return self._add_version(a, document_id, parsed, suggestions, version, title)
+            result = self._create_document(a, agency, parsed, suggestions, version, title)
+        else:
+            result = self._add_version(a, document_id, parsed, suggestions, version, title)
+        return dataclasses.replace(result, removed=removed) if removed else result
 
     def _check_upload_state(self, a: Actor, rec: Record) -> None:
         if not workflow.permits(rec["state"], "upload_version", a.role):
@@ -844,6 +888,14 @@ class ReviewService(LearningMixin):
 
     # ================================================================ documents
 
+    def _heal_summary(self, rec: dict) -> None:
+        """Rewrite an index row that disagrees with its document (a write that failed after
+        the document was saved, e.g. on a full disk), so worklists show the real state."""
+        summary = summary_of(rec)
+        row = self.repo.summary(rec["id"])
+        if row is None or any(row.get(k) != v for k, v in summary.items()):
+            self.repo.put_summary(summary)
+
     def get_document(self, actor: Actor, document_id: str) -> DocumentView:
         """The document with the actor's permissions and available actions in its state."""
         a = self._current(actor)
@@ -858,6 +910,7 @@ class ReviewService(LearningMixin):
             request = next(
                 (h for h in reversed(tx.history()) if h.get("action") == "request_changes"), None
             )
+        self._heal_summary(rec)
         agency = self._agency(rec["agency_id"])
         ctx = self._context(a, rec, versions, lock, undecided)
         current = next((v for v in versions if v["number"] == rec["current_version"]), None)
@@ -1012,7 +1065,27 @@ class ReviewService(LearningMixin):
                 r["competency"],
             )
         )
-        return [_link_view(r) for r in rows]
+        views = [_link_view(r) for r in rows]
+        if self._review_withheld(a, rec):
+            # while the review is in progress the agency sees the suggestions as submitted:
+            # the reviewer's decisions, rejection reasons, notes and added links come with the
+            # reports, when the workflow lets the agency download them
+            views = [
+                dataclasses.replace(
+                    lv, state="suggested", note="", reason="", decided_by="", decided_at=""
+                )
+                for lv in views
+                if lv.origin != "reviewer" and lv.state != "added"
+            ]
+        return views
+
+    @staticmethod
+    def _review_withheld(a: Actor, rec: Record) -> bool:
+        """Whether the reviewer's working (decisions, reasons, notes, assessments) is withheld
+        from ``a``: an agency user, in a state whose reports they may not download yet."""
+        return a.role == "agency_user" and not workflow.permits(
+            rec["state"], "download_reports", a.role
+        )
 
     def original(
         self, actor: Actor, document_id: str, version: int | None = None
@@ -1368,14 +1441,22 @@ class ReviewService(LearningMixin):
     # ================================================================ coverage
 
     def _coverage_rows(
-        self, tx: Any, rec: Record, agency: Record
+        self, tx: Any, rec: Record, agency: Record, withheld: bool = False
     ) -> tuple[list[CoverageRow], int, Record]:
         number = int(rec["current_version"])
         v = tx.version(number)
         fw = self.framework(v["framework_id"])
         required = fw.required_items(agency["kind"])
         links = tx.links(number)
-        rows = compute_coverage(fw, required, links, tx.assessments(number))
+        if withheld:  # the agency during review: the suggestions as submitted, no assessments
+            links = [
+                {**lk, "state": "suggested", "note": "", "reason": ""}
+                for lk in links
+                if lk.get("state") != "added"
+            ]
+            rows = compute_coverage(fw, required, links, {})
+        else:
+            rows = compute_coverage(fw, required, links, tx.assessments(number))
         undecided = sum(1 for link in links if link["state"] == "suggested")
         return rows, undecided, v
 
@@ -1386,7 +1467,8 @@ class ReviewService(LearningMixin):
         with self.repo.document(document_id) as tx:
             rec = tx.get()
             self._visible(a, rec)
-            rows, _, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
+            withheld = self._review_withheld(a, rec)
+            rows, _, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]), withheld)
         return rows
 
     def coverage_summary(self, actor: Actor, document_id: str) -> CoverageSummary:
@@ -1394,7 +1476,10 @@ class ReviewService(LearningMixin):
         with self.repo.document(document_id) as tx:
             rec = tx.get()
             self._visible(a, rec)
-            rows, undecided, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
+            withheld = self._review_withheld(a, rec)
+            rows, undecided, _ = self._coverage_rows(
+                tx, rec, self._agency(rec["agency_id"]), withheld
+            )
         counts = {s: 0 for s in ("met", "partial", "not_addressed", "not_applicable")}
         for r in rows:
             counts[r.status] += 1
@@ -1482,6 +1567,11 @@ class ReviewService(LearningMixin):
             raise ValidationFailed(
                 f"only a Word (.docx) upload can be annotated; this version is a .{fmt} file"
             )
+        # originals stored before uploads were made inert are made inert here (a no-op copy
+        # for the others): the annotated copy never fetches, runs or imports anything
+        from review.parsing.sanitize import sanitize_docx
+
+        ctx = dataclasses.replace(ctx, original=sanitize_docx(ctx.original).data)
         return annotated_policy(
             ctx, highlight=highlight, framework=self.framework(ctx.framework_id)
         )

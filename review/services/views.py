@@ -156,15 +156,25 @@ class UploadResult:
     carried: tuple[LinkChange, ...] = ()  # decisions kept (section unchanged)
     needs_review: tuple[LinkChange, ...] = ()  # back to suggested, flagged "changed"
     dropped: tuple[LinkChange, ...] = ()  # section gone: the decision could not be carried
+    #: what the stored copy no longer has (review.parsing.sanitize): "1 embedded object", ...
+    removed: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:
         if self.version == 1:
-            return f"Uploaded: {self.section_count} sections, {self.suggestion_count} suggestions to review."
-        return (
-            f"Version {self.version} uploaded: {len(self.carried)} decisions carried over, "
-            f"{len(self.needs_review)} links need re-review, {len(self.dropped)} dropped."
-        )
+            text = f"Uploaded: {self.section_count} sections, {self.suggestion_count} suggestions to review."
+        else:
+            text = (
+                f"Version {self.version} uploaded: {len(self.carried)} decisions carried over, "
+                f"{len(self.needs_review)} links need re-review, {len(self.dropped)} dropped."
+            )
+        if self.removed:
+            text += (
+                " Removed from the stored copy for safety (only the text is reviewed): "
+                + ", ".join(self.removed)
+                + "."
+            )
+        return text
 
 
 @dataclass(frozen=True)
