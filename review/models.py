@@ -148,6 +148,8 @@ class CoverageRow:
     justification: str = ""  # required for not_applicable; reviewer's note otherwise
     recommendation: str = ""  # for gaps
     training: tuple[str, ...] = ()  # training modules that help close a gap
+    #: where ``justification`` comes from: "reviewer" (an assessment), "sub-skills" (derived), ""
+    note_from: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from review.labels import (  # noqa: F401 - re-exported: the pages read labels from here
+    COVERAGE_LABELS,
+    LINK_STATE_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    TRANSITION_LABELS,
+    action_label,
+    agency_kind_name,
+    state_change,
+)
 from review.models import COVERAGE_STATUSES, LINK_STATES, STATES, CoverageRow, Section
 
 # --------------------------------------------------------------------------- labels and badges
 
-STATE_LABELS: dict[str, str] = {
-    "draft": "Draft",
-    "submitted": "Submitted",
-    "in_review": "In review",
-    "changes_requested": "Changes requested",
-    "approved": "Approved",
-}
 #: Streamlit markdown badge colours (``:blue-badge[...]``), one calm colour per state
 STATE_COLOURS: dict[str, str] = {
     "draft": "gray",
@@ -35,23 +38,11 @@ STATE_COLOURS: dict[str, str] = {
     "changes_requested": "orange",
     "approved": "green",
 }
-LINK_STATE_LABELS: dict[str, str] = {
-    "suggested": "Suggested",
-    "confirmed": "Confirmed",
-    "rejected": "Rejected",
-    "added": "Added by reviewer",
-}
 LINK_STATE_COLOURS: dict[str, str] = {
     "suggested": "blue",
     "confirmed": "green",
     "rejected": "red",
     "added": "violet",
-}
-COVERAGE_LABELS: dict[str, str] = {
-    "met": "Met",
-    "partial": "Partial",
-    "not_addressed": "Not addressed",
-    "not_applicable": "Not applicable",
 }
 #: chart colours by coverage status, in COVERAGE_STATUSES order
 COVERAGE_COLOURS: dict[str, str] = {
@@ -59,20 +50,6 @@ COVERAGE_COLOURS: dict[str, str] = {
     "partial": "#d9a441",
     "not_addressed": "#c4553d",
     "not_applicable": "#9aa5ab",
-}
-ROLE_LABELS: dict[str, str] = {
-    "agency_user": "Agency user",
-    "reviewer": "Reviewer",
-    "admin": "Administrator",
-}
-TRANSITION_LABELS: dict[str, str] = {
-    "submit": "Submit for review",
-    "retract": "Retract submission",
-    "claim": "Claim for review",
-    "request_changes": "Request changes",
-    "revise": "Start a revision",
-    "approve": "Approve",
-    "reopen": "Reopen review",
 }
 
 
