@@ -1458,10 +1458,10 @@ class ReviewService:
         actor: Actor,
         document_id: str,
         version: int | None = None,
-        highlight: bool = True,
+        highlight: bool = False,
     ) -> bytes:
-        """The agency's own .docx with the review as Word comments (evidence highlighted unless
-        ``highlight`` is False). A .txt/.md upload has no Word file to annotate."""
+        """The agency's own .docx with the review as Word comments (the evidence of confirmed
+        links shaded when ``highlight`` is True). A .txt/.md upload has no Word file to annotate."""
         from review.reports import annotated_policy
 
         ctx = self.report_context(actor, document_id, version)
