@@ -23,6 +23,12 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
     "my_documents": ("pages/agency_documents.py", "My documents", "documents", ":material/folder:"),
     "upload": ("pages/agency_upload.py", "Upload a policy", "upload", ":material/upload_file:"),
     "document": ("pages/agency_document.py", "Document", "document", ":material/description:"),
+    "coverage": (
+        "pages/agency_coverage.py",
+        "Agency coverage",
+        "coverage",
+        ":material/checklist:",
+    ),
     "queue": ("pages/review_queue.py", "Review queue", "queue", ":material/inbox:"),
     "workspace": (
         "pages/review_workspace.py",
@@ -42,10 +48,13 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
 }
 #: the pages of each role, grouped as the sidebar shows them; the first is the landing page
 ROLE_PAGES: dict[str, dict[str, list[str]]] = {
-    "agency_user": {"Policies": ["my_documents", "upload", "document"], "You": ["account"]},
-    "reviewer": {"Reviews": ["queue", "workspace"], "You": ["account"]},
+    "agency_user": {
+        "Policies": ["my_documents", "upload", "document", "coverage"],
+        "You": ["account"],
+    },
+    "reviewer": {"Reviews": ["queue", "workspace", "coverage"], "You": ["account"]},
     "admin": {
-        "Reviews": ["queue", "workspace"],
+        "Reviews": ["queue", "workspace", "coverage"],
         "Administration": ["users", "frameworks", "audit"],
         "You": ["account"],
     },

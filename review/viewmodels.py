@@ -183,6 +183,21 @@ def snippet(text: str, limit: int = 140) -> str:
     return cut + "…"
 
 
+def download_stem(title: str, limit: int = 60) -> str:
+    """A file-name stem for downloads: ASCII letters (accents dropped), digits, ``._-``; a long
+    title is cut at a word boundary (a hyphen), never mid-word."""
+    import re
+    import unicodedata
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_title).strip("-.")
+    if len(stem) > limit:
+        cut = stem[: limit + 1]
+        at = cut.rfind("-")
+        stem = (cut[:at] if at >= limit // 2 else stem[:limit]).strip("-.")
+    return stem or "document"
+
+
 def section_label(section: Section) -> str:
     """``"4.2 Confidentiality"`` or ``"(preamble)"``: how a section is named in pickers."""
     return section.title.strip() or "(preamble)"
@@ -382,3 +397,24 @@ __all__ = [
     "state_label",
     "transition_label",
 ]
+
+
+def agency_coverage_rows(rows: Iterable[Any]) -> list[dict[str, str]]:
+    """Table rows of an agency's coverage (``AgencyCoverageRow``): competency, status (marked
+    provisional when it rests on documents in review), and the documents that meet it."""
+    out = []
+    for r in rows:
+        found = r.met_in or r.not_applicable_in or r.partial_in
+        where = "; ".join(
+            f"{c.title} (v{c.version}{'' if c.basis == 'approved' else ', ' + c.basis})"
+            for c in found
+        )
+        status = COVERAGE_LABELS.get(r.status, r.status)
+        out.append(
+            {
+                "Competency": r.name,
+                "Status": f"{status} (provisional)" if r.provisional else status,
+                "Where": where or "—",
+            }
+        )
+    return out

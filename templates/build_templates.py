@@ -11,7 +11,7 @@ paragraph  Title, Subtitle, Heading 1-3, Normal, Report Label, Report Value, Tab
 character  Status Met, Status Partial, Status Not Addressed, Status Not Applicable
 table      Review Table (header row repeated on every page, rows never split)
 
-Header and footer: a paragraph containing ``{agency}``, ``{document}``, ``{page}`` or ``{pages}``
+Header and footer: a paragraph containing ``{agency}``, ``{document}``, ``{report}``, ``{page}`` or ``{pages}``
 is rewritten with the values and live PAGE / NUMPAGES fields; if none does, the generator adds its
 own line. Anything else in the header (a logo) is kept.
 
@@ -236,7 +236,7 @@ def build(out: Path = OUT) -> Path:
     header.text = "{agency} · {document}"
     header.style = doc.styles["Header"]
     footer = section.footer.paragraphs[0]
-    footer.text = "Competency review report · page {page} of {pages}"
+    footer.text = "{report} · page {page} of {pages}"
     footer.style = doc.styles["Footer"]
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 

@@ -77,7 +77,7 @@ _PARAGRAPH_FALLBACKS = {
     "TOC Heading": ("Heading 2", "Normal"),
     "TOC 1": ("toc 1", "Normal"),
 }
-_TOKEN = re.compile(r"\{(agency|document|page|pages)\}")
+_TOKEN = re.compile(r"\{(agency|document|report|page|pages)\}")
 _SENTENCE_END = re.compile(r"[.!?;:][\"”’)\]]*\s+")
 
 
@@ -354,20 +354,28 @@ def _rewrite_placeholder_paragraph(p: Paragraph, values: dict[str, str]) -> None
         p._p.append(r)
 
 
-def _header_footer(doc: DocxDocument, styles: _Styles, ctx: ReportContext) -> None:
+def _header_footer(
+    doc: DocxDocument,
+    styles: _Styles,
+    ctx: ReportContext,
+    *,
+    document: str | None = None,
+    report: str = "Competency review report",
+) -> None:
     """Fill the template's ``{agency}``/``{document}``/``{page}``/``{pages}`` paragraphs, or add a
     header line and a page-number footer when the template has none."""
-    document = shorten(
-        f"{ctx.document_title or ctx.original_filename} (version {ctx.version_number})", 90
-    )
-    values = {"agency": shorten(ctx.agency_name, 60), "document": document}
+    if document is None:
+        document = shorten(
+            f"{ctx.document_title or ctx.original_filename} (version {ctx.version_number})", 90
+        )
+    values = {"agency": shorten(ctx.agency_name, 60), "document": document, "report": report}
     for i, section in enumerate(doc.sections):
         for part, default in (
             (
                 section.header,
                 "{agency} · {document}" if one_line(ctx.agency_name) else "{document}",
             ),
-            (section.footer, "Competency review report · page {page} of {pages}"),
+            (section.footer, "{report} · page {page} of {pages}"),
         ):
             if i and part.is_linked_to_previous:
                 continue

@@ -56,6 +56,7 @@ from review.models import (
     Section,
     Suggestion,
 )
+from review.services.agency_coverage import covered_elsewhere
 from review.services.logic import (
     carry_over,
     link_record,
@@ -1608,6 +1609,8 @@ class ReviewService:
                 "format": parsed.format,
                 "uploaded_by": self._display(v["uploaded_by"]),
                 "uploaded_at": v["uploaded_at"],
+                # what the agency's other documents already meet (issue 13)
+                "elsewhere": covered_elsewhere(self, a, rec["agency_id"], rec["id"]),
             },
         )
 
