@@ -504,12 +504,17 @@ def _executive_summary(r: _Report, d: Decisions) -> None:
     r.para(d.decision.label, "Decision")
     who = d.decision.by or ctx.reviewer
     when = human_date(d.decision.when)
+    agency = (
+        f"{ctx.agency_name} ({agency_kind_name(ctx.agency_kind)} agency)"
+        if one_line(ctx.agency_name)
+        else f"Not recorded (reviewed as a {agency_kind_name(ctx.agency_kind).lower()} agency)"
+    )
     fields = [
         (
             "Document",
             f"{ctx.document_title or ctx.original_filename}, version {ctx.version_number}",
         ),
-        ("Agency", f"{ctx.agency_name or 'Not named'} ({agency_kind_name(ctx.agency_kind)})"),
+        ("Agency", agency),
         ("Framework", f"{ctx.framework_title}, version {ctx.framework_version}"),
     ]
     if ctx.reviewed:
@@ -518,9 +523,15 @@ def _executive_summary(r: _Report, d: Decisions) -> None:
     r.heading("Reviewer's conclusion", 2)
     conclusion = d.decision.conclusion
     if conclusion:
-        for line in xml_safe(conclusion).splitlines():
-            if line.strip():
-                r.para(line.strip(), "Conclusion")
+        lines = [x.strip() for x in xml_safe(conclusion).splitlines() if x.strip()]
+        shown = 0
+        for line in lines:
+            if shown + len(line) > CONCLUSION_CHARS:  # page 1 stays one page
+                r.para(shorten(line, max(80, CONCLUSION_CHARS - shown)), "Conclusion")
+                r.para("(The full text is in the review history.)", "Figure Caption")
+                break
+            r.para(line, "Conclusion")
+            shown += len(line)
     elif d.decision.code in ("approved", "approved_open", "changes_requested"):
         r.para("The reviewer recorded no conclusion with the decision.")
     elif ctx.reviewed:
@@ -636,7 +647,7 @@ def _scope(r: _Report, d: Decisions) -> None:
         ("Version", f"{ctx.version_number}" + (f" (uploaded {uploaded})" if uploaded else "")),
         ("File", ctx.original_filename),
         ("State", state_label(ctx.state)),
-        ("Agency", ctx.agency_name or "Not named"),
+        ("Agency", ctx.agency_name or "Not recorded"),
         ("Agency kind", agency_kind_label(ctx.agency_kind)),
         ("Framework", ctx.framework_title),
         ("Framework version", ctx.framework_version),
@@ -990,6 +1001,7 @@ LIMITATIONS = (
     "A suggestion counts as evidence only once a reviewer has confirmed it.",
 )
 TOP_FINDINGS = 5
+CONCLUSION_CHARS = 1200  # of the reviewer's conclusion on page 1 (all of it is in the history)
 
 
 def _properties(doc: DocxDocument, ctx: ReportContext) -> None:

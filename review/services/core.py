@@ -44,6 +44,7 @@ from review.framework import (
     list_frameworks,
     parse_framework_text,
 )
+from review.labels import AGENCY_KIND_ALIASES
 from review.models import (
     AGENCY_KINDS,
     ROLES,
@@ -416,8 +417,10 @@ class ReviewService:
         name = " ".join(name.split())
         if not name:
             raise ValidationFailed("an agency needs a name")
+        if isinstance(kind, str):  # "specialized" (what users type) is stored as "specialised"
+            kind = AGENCY_KIND_ALIASES.get(kind.strip().lower(), kind)
         if kind not in AGENCY_KINDS:
-            raise ValidationFailed(f"an agency's kind is general or specialised, not {kind!r}")
+            raise ValidationFailed(f"an agency's kind is general or specialized, not {kind!r}")
         rec = {"id": new_id(), "name": name, "kind": kind, "created_at": self._now()}
         self.repo.add_agency(rec)
         return AgencyView(rec["id"], name, kind, rec["created_at"])
