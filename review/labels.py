@@ -41,6 +41,7 @@ ACTION_LABELS: dict[str, str] = {
     "approve": "Approved",
     "reopen": "Review reopened",
     "comment": "Comment",
+    "edit_remediation": "Remediation edited",
 }
 
 LINK_STATE_LABELS: dict[str, str] = {

@@ -124,3 +124,44 @@ def test_single_document_report_says_what_other_documents_cover(w: World):
     title = w.svc.get_document(w.rita, wellness).summary.title
     assert f"Met in another document: {title}" in text
     assert "Other documents of the agency already cover" in text
+
+
+def test_reviewer_edits_a_remediation_owner_and_due_date_and_the_report_uses_them(w: World):
+    from review.errors import PermissionDenied, ValidationFailed
+    from review.services.remediation import set_remediation
+
+    doc = w.to_state("in_review", STAFF_WELLNESS)
+    gaps = [r.competency for r in w.svc.coverage(w.rita, doc) if r.status == "not_addressed"]
+    target = gaps[0]
+    set_remediation(
+        w.svc,
+        w.rita,
+        doc,
+        target,
+        text="Add a section on trafficking indicators to chapter 2.",
+        owner="HR director",
+        due="2025-06-30",
+    )
+    with pytest.raises(ValidationFailed):
+        set_remediation(w.svc, w.rita, doc, target, due="next month")
+    with pytest.raises(ValidationFailed):
+        set_remediation(w.svc, w.rita, doc, "A1", text="not required for a general agency")
+    with pytest.raises(PermissionDenied):
+        set_remediation(w.svc, w.alice, doc, target, text="agency users cannot")
+    history = w.svc.history(w.rita, doc)
+    assert history[-1].action == "edit_remediation" and target in history[-1].comment
+    report = Document(io.BytesIO(w.svc.review_report(w.rita, doc)))
+    findings = next(
+        t
+        for t in report.tables
+        if [c.text for c in t.rows[0].cells][1:3] == ["Competency", "Severity"]
+    )
+    row = next(r for r in findings.rows if r.cells[1].text.startswith(f"{target} – "))
+    assert row.cells[4].text.startswith("Reviewer: Add a section on trafficking indicators")
+    plan = next(
+        t for t in report.tables if [c.text for c in t.rows[0].cells][:2] == ["#", "Action"]
+    )
+    prow = next(r for r in plan.rows if r.cells[1].text.startswith(f"{target}: "))
+    assert [prow.cells[2].text, prow.cells[3].text] == ["HR director", "2025-06-30"]
+    text = _text(w.svc.review_report(w.rita, doc))
+    assert "Remediation edited" in text

@@ -64,6 +64,7 @@ from review.services.logic import (
     new_id,
     suggestion_links,
 )
+from review.services.remediation import remediation_extra
 from review.services.views import (
     AgencyView,
     AuditEntry,
@@ -1614,6 +1615,8 @@ class ReviewService:
                 "uploaded_at": v["uploaded_at"],
                 # what the agency's other documents already meet (issue 13)
                 "elsewhere": covered_elsewhere(self, a, rec["agency_id"], rec["id"]),
+                # the reviewer's remediation lines, owners and due dates (issue 13)
+                **remediation_extra(rec, number),
             },
         )
 
