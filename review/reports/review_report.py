@@ -20,7 +20,6 @@ from xml.sax.saxutils import escape
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches, Pt
@@ -137,6 +136,8 @@ class _Report:
     def para(self, text: str = "", style: str = "Normal", *, bold: bool = False) -> Paragraph:
         p = self.doc.add_paragraph()
         p._p.style = self.styles.paragraph(style)
+        if self.__dict__.pop("_break", False):  # see _page_break
+            p.paragraph_format.page_break_before = True
         if text:
             p.add_run(xml_safe(text)).bold = bold or None
         return p
@@ -440,7 +441,9 @@ def _severity_run(r: _Report, p: Paragraph, severity: str) -> None:
 
 
 def _page_break(r: _Report) -> None:
-    r.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    """The next paragraph starts a page ("page break before", not an empty paragraph holding a
+    break, which leaves a blank page when the previous page is exactly full)."""
+    r.__dict__["_break"] = True
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -643,14 +646,15 @@ def _scope(r: _Report, d: Decisions) -> None:
         if x
     )
     fields = [
-        ("Document", ctx.document_title or ctx.original_filename),
-        ("Version", f"{ctx.version_number}" + (f" (uploaded {uploaded})" if uploaded else "")),
+        (
+            "Document",
+            f"{ctx.document_title or ctx.original_filename}, version {ctx.version_number}"
+            + (f" (uploaded by {uploaded})" if uploaded else ""),
+        ),
         ("File", ctx.original_filename),
         ("State", state_label(ctx.state)),
-        ("Agency", ctx.agency_name or "Not recorded"),
-        ("Agency kind", agency_kind_label(ctx.agency_kind)),
-        ("Framework", ctx.framework_title),
-        ("Framework version", ctx.framework_version),
+        ("Agency", f"{ctx.agency_name or 'Not recorded'}: {agency_kind_label(ctx.agency_kind)}"),
+        ("Framework", f"{ctx.framework_title}, version {ctx.framework_version}"),
         ("Report generated", human_time(datetime.now(UTC).isoformat(timespec="seconds"))),
     ]
     _key_table(r, fields)
@@ -706,17 +710,6 @@ def _method(r: _Report, d: Decisions) -> None:
             f"No reviewer has decided them yet: the {_plural(n_sug, 'suggestion')} count as "
             "evidence in this report, labeled suggested."
         )
-    r.heading("Severity of a finding", 2)
-    table = r.table(("Severity", "When"), (1.2, 5.5))
-    for sev, rule in SEVERITY_RULES:
-        cells = r.row(table, (None, rule))
-        _severity_run(r, r.cell_text(cells[0], ""), sev)
-    r.para(
-        "Each finding's remediation is the reviewer's own text when they gave one, otherwise the "
-        'framework\'s recommendation; "Where" names the section of this document the addition '
-        "belongs in when one is related (an undecided suggestion, or the section that covers a "
-        "related competency), otherwise a new section is needed."
-    )
 
 
 def _overview(r: _Report, d: Decisions) -> None:
@@ -745,9 +738,17 @@ def _findings(r: _Report, d: Decisions) -> None:
     if not d.findings:
         r.para("No findings: every required competency is met or not applicable.")
         return
-    r.para(
-        f"{_plural(len(d.findings), 'finding')}, most severe first (severity rule under Method)."
+    r.para(f"{_plural(len(d.findings), 'finding')}, most severe first, by this rule:")
+    table = r.table(("Severity", "When"), (1.2, 5.5))
+    for sev, rule in SEVERITY_RULES:
+        cells = r.row(table, (None, rule))
+        _severity_run(r, r.cell_text(cells[0], ""), sev)
+    p = r.para(
+        "A finding's remediation is the reviewer's text when given, else the framework's "
+        'recommendation; "Where" names the related section the addition belongs in (an '
+        "undecided suggestion, or the section covering a related competency), if any."
     )
+    p.paragraph_format.space_before = Pt(6)
     elsewhere = _elsewhere(r.ctx)
     table = r.table(
         ("#", "Competency", "Severity", "Where in the policy", "Remediation"),
