@@ -13,10 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from docx.shared import Inches, Pt
+
 from review.framework import Framework
 from review.labels import agency_kind_label, agency_kind_name, state_label
 from review.models import ReportContext
 from review.reports._text import STATUS_LABELS, human_time, one_line, shorten, xml_safe
+from review.reports.chart import chart_png
 from review.reports.review_report import (
     _header_footer,
     _key_table,
@@ -98,6 +101,18 @@ def agency_report(
         (1.34, 1.34, 1.34, 1.34, 1.34),
     )
     r.row(table, [str(c[s]) for s in STATUS_LABELS] + [str(total)])
+    picture = doc.add_paragraph()
+    picture.paragraph_format.keep_with_next = True  # never part the chart from its caption
+    picture.paragraph_format.space_before = Pt(10)
+    inline = picture.add_run().add_picture(io.BytesIO(chart_png(c)), width=Inches(6.0))
+    inline._inline.docPr.set(
+        "descr",
+        "Bar chart of required competencies by status across the policy set: "
+        + ", ".join(f"{STATUS_LABELS[s]} {n}" for s, n in c.items()),
+    )
+    r.para(
+        "Required competencies by status across the agency's counted documents.", "Figure Caption"
+    )
     _key_table(
         r,
         [

@@ -26,6 +26,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from lxml import etree
 
+from review.coverage import training_titles
 from review.errors import UnreadableDocument, ValidationFailed
 from review.framework import Framework
 from review.models import Evidence, ReportContext, ReportLink, Section
@@ -635,7 +636,8 @@ def _summary_lines(d: Decisions, sections: dict[str, Section]) -> list[tuple[str
         who = "Reviewer" if f.remediation_by == "reviewer" else "Recommendation"
         lines.append((f"  {who}: {xml_safe(f.remediation).strip()}", False))
         if f.training:
-            lines.append((f"  Training: {', '.join(one_line(t) for t in f.training)}", False))
+            names = training_titles(d.framework, f.training) if d.framework else f.training
+            lines.append((f"  Training: {'; '.join(one_line(t) for t in names)}", False))
     return lines
 
 

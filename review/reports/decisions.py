@@ -85,6 +85,7 @@ class Decisions:
     undecided: dict[str, list[ReportLink]] = field(default_factory=dict)
     rejected: list[ReportLink] = field(default_factory=list)
     items: dict[str, Item] = field(default_factory=dict)
+    framework: Framework | None = None
 
     @property
     def reviewed(self) -> bool:
@@ -286,6 +287,7 @@ def decisions_of(
         undecided=undecided,
         rejected=rejected,
         items=items,
+        framework=framework,
     )
 
 
