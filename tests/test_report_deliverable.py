@@ -173,6 +173,85 @@ def test_annotated_copy_structure_authors_dates_and_styles():
     assert styles["CommentText"].type == 1 and styles["CommentReference"].type == 2
 
 
+def test_quotes_start_at_a_sentence_and_never_run_the_heading_into_the_body():
+    from review.models import Evidence, ReportLink, Section
+
+    body = (
+        "Staff attend orientation in the first week. Every employee completes training on "
+        "vicarious trauma and secondary stress within 30 days of hire."
+    )
+    section = Section("s1", "Employee Training", 1, ("Employee Training",), body, 2, 3)
+    at = section.full_text.find("vicarious trauma")
+    ctx = make_context()
+    ctx.sections = [section]
+    ctx.links = [
+        ReportLink(
+            "s1",
+            "C5",
+            "confirmed",
+            90.0,
+            (Evidence("vicarious trauma", "vicarious trauma", at, at + 16, 100.0),),
+            decided_by=REVIEWER,
+            decided_at="2024-05-02T10:00:00+00:00",
+        )
+    ]
+    ctx.coverage = [
+        r if r.competency != "C5" else r.__class__(**{**r.__dict__, "sections": ("s1",)})
+        for r in ctx.coverage
+    ]
+    doc = _doc(review_report(ctx, framework()))
+    matrix = next(
+        t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["Competency", "Status"]
+    )
+    c5 = next(r for r in matrix.rows if r.cells[0].text.startswith("C5 – "))
+    quote = next(p.text for p in c5.cells[2].paragraphs if p.text.startswith("“"))
+    assert quote.startswith("“Every employee completes training on vicarious trauma")
+    assert "Employee Training Every" not in quote and "orientation" not in quote
+
+
+def test_analysis_report_header_has_no_agency_placeholder():
+    from test_reports_fixtures import make_policy
+
+    from review.models import ParsedDocument
+    from review.reports import analysis_context
+
+    policy = make_policy()
+    parsed = ParsedDocument("p.docx", "docx", tuple(policy.sections), len(policy.paragraph_texts))
+    ctx = analysis_context(parsed, [[] for _ in policy.sections], framework(), policy.data)
+    doc = _doc(review_report(ctx, framework()))
+    header = doc.sections[0].header.paragraphs[0].text
+    assert header == "p (version 1)"  # no " · " left by the empty agency
+    text = "\n".join(_p_text(p) for p in doc.element.body.iter(qn("w:p")))
+    assert "Agency not named" not in text and "Not named" not in text
+
+
+def test_pages_and_reports_share_one_wording():
+    from review import labels, viewmodels
+    from review.reports import _text
+
+    assert viewmodels.STATE_LABELS is labels.STATE_LABELS is _text.STATE_LABELS
+    assert viewmodels.COVERAGE_LABELS is labels.COVERAGE_LABELS is _text.STATUS_LABELS
+    assert labels.agency_kind_name("specialised") == "Specialized"
+    assert labels.state_change("in_review", "in_review") == "In review"
+    assert labels.state_change("", "draft") == "Draft"
+    assert labels.state_change("submitted", "in_review") == "Submitted → In review"
+    british = re.compile(r"(?i)speciali[sz]ed?|recognis|behaviour|counsell|analys(e|ing)\b")
+    for table in (labels.STATE_LABELS, labels.ACTION_LABELS, labels.AGENCY_KIND_LABELS):
+        for text in table.values():
+            assert not british.search(text.replace("Specialized", "")), text
+
+
+def test_download_names_are_cut_at_a_word_not_mid_word():
+    from review.viewmodels import download_stem
+
+    long = "Harbor Light Youth Shelter Residential Security and Confidential Location Policy"
+    stem = download_stem(long)
+    assert len(stem) <= 60 and long.replace(" ", "-").startswith(stem)
+    assert long.replace(" ", "-")[len(stem)] == "-"  # the next character starts a new word
+    assert download_stem("Política de confidencialidad") == "Politica-de-confidencialidad"
+    assert download_stem("///") == "document"
+
+
 # --------------------------------------------------------------------------- office
 
 

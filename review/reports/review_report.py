@@ -336,6 +336,14 @@ def _rewrite_placeholder_paragraph(p: Paragraph, values: dict[str, str]) -> None
         pieces.append(("token", m.group(1)))
         pos = m.end()
     pieces.append(("text", text[pos:]))
+    # an empty token takes its separator along: "{agency} · {document}" without an agency is
+    # "Staff Manual", not " · Staff Manual"
+    for i, (kind, value) in enumerate(pieces):
+        if kind == "token" and value not in ("page", "pages") and not values.get(value):
+            if i + 1 < len(pieces) and pieces[i + 1][0] == "text":
+                pieces[i + 1] = ("text", pieces[i + 1][1].lstrip(" ·|/–-:,"))
+            elif i and pieces[i - 1][0] == "text":
+                pieces[i - 1] = ("text", pieces[i - 1][1].rstrip(" ·|/–-:,"))
     for kind, value in pieces:
         if kind == "token" and value in ("page", "pages"):
             instr = "PAGE" if value == "page" else "NUMPAGES"
