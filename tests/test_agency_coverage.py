@@ -165,3 +165,15 @@ def test_reviewer_edits_a_remediation_owner_and_due_date_and_the_report_uses_the
     assert [prow.cells[2].text, prow.cells[3].text] == ["HR director", "2025-06-30"]
     text = _text(w.svc.review_report(w.rita, doc))
     assert "Remediation edited" in text
+
+
+def test_a_damaged_document_file_is_listed_not_counted_and_hides_nothing(w: World, data_dir: Path):
+    wellness = w.to_state("approved", STAFF_WELLNESS)
+    other = w.to_state("approved", MANDATED_REPORTING)
+    (data_dir / "store" / "documents" / f"{other}.json").write_text("{ not json")
+    cov = agency_coverage(w.svc, w.rita, "agA")
+    basis = {d.document_id: d.basis for d in cov.documents}
+    assert basis[wellness] == "approved"
+    (damaged,) = [d for d in cov.documents if d.document_id == other]
+    assert damaged.basis == "not counted" and damaged.reason
+    assert {r.competency for r in cov.rows if r.status == "met"} >= _met_by(w, wellness)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from review import workflow
 from review.coverage import compute_coverage, recommendation_for
-from review.errors import NotFound, PermissionDenied
+from review.errors import FrameworkError, NotFound, PermissionDenied, StoreError
 from review.framework import Framework
 from review.models import CoverageRow, ParsedDocument
 
@@ -184,7 +184,12 @@ def _read_documents(
                         tx.assessments(number),
                     )
                     names = _section_names(v["parsed"])
-        except NotFound:  # deleted or quarantined meanwhile: not part of the set
+        except NotFound:  # deleted meanwhile: not part of the set
+            continue
+        except (StoreError, FrameworkError) as err:  # one damaged file never hides the others
+            title = s.get("title") or s["id"]
+            bad = AgencyDocument(s["id"], title, s.get("state", ""), None, NOT_COUNTED, str(err))
+            out.append(_DocCoverage(bad, [], {}))
             continue
         out.append(
             _DocCoverage(
