@@ -132,6 +132,7 @@ def agency_report(
             ((d.title, state_label(d.state), d.reason or d.basis) for d in cov.documents),
         )
 
+    _page_break(r)
     r.heading("Coverage across the policy set")
     table = r.table(("Competency", "Status", "Met in"), (2.8, 1.2, 2.7))
     for row in cov.rows:
@@ -158,7 +159,6 @@ def agency_report(
                     "Compact Text",
                     first=False,
                 )
-    _page_break(r)
     r.heading("Method and limitations")
     for text in (
         "Each document counts with its approved version; a document in review counts as "
