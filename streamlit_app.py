@@ -36,6 +36,12 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
         "workspace",
         ":material/fact_check:",
     ),
+    "findings": (
+        "pages/review_findings.py",
+        "Findings",
+        "findings",
+        ":material/assignment:",
+    ),
     "users": ("pages/admin_users.py", "Users & agencies", "users", ":material/group:"),
     "frameworks": (
         "pages/admin_frameworks.py",
@@ -52,9 +58,9 @@ ROLE_PAGES: dict[str, dict[str, list[str]]] = {
         "Policies": ["my_documents", "upload", "document", "coverage"],
         "You": ["account"],
     },
-    "reviewer": {"Reviews": ["queue", "workspace", "coverage"], "You": ["account"]},
+    "reviewer": {"Reviews": ["queue", "workspace", "findings", "coverage"], "You": ["account"]},
     "admin": {
-        "Reviews": ["queue", "workspace", "coverage"],
+        "Reviews": ["queue", "workspace", "findings", "coverage"],
         "Administration": ["users", "frameworks", "audit"],
         "You": ["account"],
     },

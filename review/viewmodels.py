@@ -418,3 +418,20 @@ def agency_coverage_rows(rows: Iterable[Any]) -> list[dict[str, str]]:
             }
         )
     return out
+
+
+def finding_rows(findings: Iterable[Any]) -> list[dict[str, str]]:
+    """Table rows of a review's findings (``review.reports.decisions.Finding``)."""
+    from review.labels import severity_label
+
+    return [
+        {
+            "#": f.ref,
+            "Severity": severity_label(f.severity),
+            "Competency": f.name,
+            "Status": COVERAGE_LABELS.get(f.status, f.status),
+            "Where in the policy": f.where_name or "No related section",
+            "Remediation": f.remediation,
+        }
+        for f in findings
+    ]

@@ -64,6 +64,8 @@ class Finding:
     remediation_by: str  # "reviewer" | "framework"
     training: tuple[str, ...]
     undecided: tuple[ReportLink, ...] = ()
+    recommendation: str = ""  # the framework's, whatever the reviewer wrote
+    where_name: str = ""  # the section's name ("Chapter 2 › Training")
 
     @property
     def ref(self) -> str:
@@ -259,7 +261,8 @@ def decisions_of(
         own = one_line(edited.get(r.competency, "")) or (
             reviewer_note(r) if r.status == "partial" else ""
         )
-        rec = own or one_line(r.recommendation) or (recommendation_for(it) if it else "")
+        default = one_line(r.recommendation) or (recommendation_for(it) if it else "")
+        rec = own or default
         findings.append(
             Finding(
                 number=n,
@@ -275,6 +278,8 @@ def decisions_of(
                 remediation_by="reviewer" if own else "framework",
                 training=tuple(r.training) or (it.training if it else ()),
                 undecided=tuple(pending),
+                recommendation=default,
+                where_name=section_name(sections, where) if where else "",
             )
         )
     return Decisions(

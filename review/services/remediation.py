@@ -15,6 +15,7 @@ from review.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from review.auth import Actor
+    from review.reports.decisions import Finding
     from review.services.core import ReviewService
 
 MAX_TEXT = 2000
@@ -91,3 +92,27 @@ def remediation_extra(rec: dict[str, Any], number: int) -> dict[str, Any]:
         "remediations": {c: e["text"] for c, e in mine.items() if e.get("text")},
         "plan": {c: {"owner": e.get("owner", ""), "due": e.get("due", "")} for c, e in mine.items()},
     }
+
+
+def findings_for_editing(
+    svc: ReviewService, actor: Actor, document_id: str
+) -> list[tuple[Finding, dict[str, str]]]:
+    """The findings of the current version as the review report lists them, each with the stored
+    plan entry (``text``, ``owner``, ``due``; empty when none). Needs the report permission."""
+    from review.reports.decisions import decisions_of
+
+    ctx = svc.report_context(actor, document_id, with_original=False)
+    d = decisions_of(ctx, svc.framework(ctx.framework_id))
+    plan = ctx.extra.get("plan") or {}
+    texts = ctx.extra.get("remediations") or {}
+    return [
+        (
+            f,
+            {
+                "text": texts.get(f.competency, ""),
+                "owner": (plan.get(f.competency) or {}).get("owner", ""),
+                "due": (plan.get(f.competency) or {}).get("due", ""),
+            },
+        )
+        for f in d.findings
+    ]
