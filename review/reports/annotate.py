@@ -1,8 +1,10 @@
-"""The annotated policy: the agency's own .docx with a Word comment on each linked section.
+"""The annotated policy: the agency's own .docx with one summary comment at the start and a Word
+comment on each linked section (see :func:`annotated_policy`).
 
 Nothing of the original is rewritten: the file is loaded with python-docx and only gains comment
-range markers, comment reference runs and (optionally) highlighted evidence, where a run is split
-at the phrase boundaries with its formatting copied. Every paragraph's text stays as it was.
+range markers, comment reference runs, the two comment styles when it lacks them, and (on request)
+shaded evidence, where a run is split at the phrase boundaries with its formatting copied. Every
+paragraph's text stays as it was.
 
 Sections point at paragraphs through ``Section.first_par``/``last_par``, indices into
 :func:`review.parsing.body_paragraph_elements` — the very enumeration the parser used, so the

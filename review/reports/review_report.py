@@ -1,8 +1,11 @@
 """The review report: a .docx written with python-docx on the styles of ``templates/``.
 
-Sections: cover, summary (figures and chart), coverage matrix, gaps, reviewer notes, rejected
-suggestions, review history, sign-off; header and footer name the agency and document and number
-the pages. Every style is looked up by name with a fallback, so an agency's own template that lacks
+An audit deliverable, built from the decisions view (:mod:`review.reports.decisions`) that the
+annotated copy reads too: page 1 an executive summary (decision, the reviewer's conclusion,
+figures, top findings); contents; scope; method; a one-page coverage overview; findings with
+severity, where they belong and a remediation; the remediation plan (owner, due date); the
+coverage matrix; reviewer notes; rejected suggestions; history; limitations; sign-off. Header and
+footer name the agency and document and number the pages. Every style is looked up by name with a fallback, so an agency's own template that lacks
 one of ours still works (it just looks plainer).
 """
 
@@ -518,7 +521,7 @@ def _executive_summary(r: _Report, d: Decisions) -> None:
     agency = (
         f"{ctx.agency_name} ({agency_kind_name(ctx.agency_kind)} agency)"
         if one_line(ctx.agency_name)
-        else f"Not recorded (reviewed as a {agency_kind_name(ctx.agency_kind).lower()} agency)"
+        else f"Not recorded (checked as a {agency_kind_name(ctx.agency_kind).lower()} agency)"
     )
     fields = [
         (
