@@ -304,6 +304,18 @@ def test_libreoffice_renders_the_review_report_with_a_working_table_of_contents(
 
 
 @pytest.mark.office
+def test_the_coverage_overview_fits_on_one_page(rendered):
+    _, pdf_dir = rendered
+    pdf = pdf_dir / "approved-report.pdf"
+    page2 = _pdftext(pdf, 2, layout=True)
+    page = int(re.search(r"Coverage overview\s*\.{3,}\s*(\d+)", page2).group(1))
+    text = _pdftext(pdf, page, layout=True)
+    ids = [it.id for it in framework().required_items("specialised")]
+    lines = {line.split()[0] for line in text.splitlines() if line.split()}
+    assert set(ids) <= lines, sorted(set(ids) - lines)  # every item on the overview's page
+
+
+@pytest.mark.office
 def test_first_two_pages_are_rendered_to_png_for_a_person(rendered, output_dir):
     _, pdf_dir = rendered
     stem = output_dir / "review-report-page"
