@@ -56,7 +56,7 @@ STAFF_WELLNESS: Policy = (
             "Employee Assistance Program",
             [
                 "All employees and their household members may use the Employee Assistance Program for free, "
-                "confidential counseling. The agency reminds staff of the program each quarter.",
+                "confidential counselling. The agency reminds staff of the program each quarter.",
             ],
         ),
         (

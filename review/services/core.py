@@ -57,14 +57,12 @@ from review.models import (
     Section,
     Suggestion,
 )
-from review.services.agency_coverage import covered_elsewhere
 from review.services.logic import (
     carry_over,
     link_record,
     new_id,
     suggestion_links,
 )
-from review.services.remediation import remediation_extra
 from review.services.views import (
     AgencyView,
     AuditEntry,
@@ -1544,6 +1542,9 @@ class ReviewService:
         """Everything the reports need, after checking the actor may download reports now
         (``with_original=False`` skips reading the uploaded file, for the CSV and the review
         report, which do not need it)."""
+        from review.services.agency_coverage import covered_elsewhere
+        from review.services.remediation import remediation_extra
+
         a = self._current(actor)
         with self.repo.document(document_id) as tx:
             rec = tx.get()
