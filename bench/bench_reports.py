@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 def agency_bench(n_docs: int, repeat: int) -> None:
     """An agency of ``n_docs`` documents (100 sections each, every suggestion confirmed; all
     approved but two in review) in a real store in a temporary directory."""
+    import secrets
     import tempfile
 
     from review.auth import SYSTEM
@@ -155,8 +156,11 @@ def agency_bench(n_docs: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         svc = ReviewService(data_dir=Path(tmp))
         agency = svc.create_agency(SYSTEM, "Bench Agency", "specialised")
-        svc.create_user(SYSTEM, "up", "bench password 1", "agency_user", agency.id, "Uma Uploader")
-        svc.create_user(SYSTEM, "rev", "bench password 2", "reviewer", None, "Rita Reviewer")
+        for name, role, ag, display in (
+            ("up", "agency_user", agency.id, "Uma Uploader"),
+            ("rev", "reviewer", None, "Rita Reviewer"),
+        ):  # throwaway users of a temporary store, with random passwords
+            svc.create_user(SYSTEM, name, secrets.token_urlsafe(16), role, ag, display)
         up, rev = svc.actor("up"), svc.actor("rev")
         ids = []
         t0 = time.perf_counter()
