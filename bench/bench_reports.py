@@ -186,7 +186,7 @@ def agency_bench(n_docs: int, repeat: int) -> None:
                 lambda: agency_coverage_report(svc, rev, agency.id),
             ),
             (
-                "one document's review report (service, reads the other 19)",
+                f"one document's review report (service, reads the other {n_docs - 1})",
                 lambda: svc.review_report(rev, ids[-1]),
             ),
         ):
