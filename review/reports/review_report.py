@@ -714,7 +714,8 @@ def _method(r: _Report, d: Decisions) -> None:
             + (f", {n_sug} still undecided (not counted)." if n_sug else ".")
             + " A competency is met when a confirmed or added link cites it; the reviewer may "
             "assess it as partially met or not applicable, with a note. A competency made of "
-            "skills (Competency 6) that is not cited itself follows its skills."
+            "skills (Competency 6) that is not cited itself follows its skills. A competency "
+            "not addressed or partly met is a finding, ranked by the severity rule below."
         )
     else:
         r.para(
