@@ -23,12 +23,24 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
     "my_documents": ("pages/agency_documents.py", "My documents", "documents", ":material/folder:"),
     "upload": ("pages/agency_upload.py", "Upload a policy", "upload", ":material/upload_file:"),
     "document": ("pages/agency_document.py", "Document", "document", ":material/description:"),
+    "coverage": (
+        "pages/agency_coverage.py",
+        "Agency coverage",
+        "coverage",
+        ":material/checklist:",
+    ),
     "queue": ("pages/review_queue.py", "Review queue", "queue", ":material/inbox:"),
     "workspace": (
         "pages/review_workspace.py",
         "Review workspace",
         "workspace",
         ":material/fact_check:",
+    ),
+    "findings": (
+        "pages/review_findings.py",
+        "Findings",
+        "findings",
+        ":material/assignment:",
     ),
     "users": ("pages/admin_users.py", "Users & agencies", "users", ":material/group:"),
     "frameworks": (
@@ -44,14 +56,20 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
 }
 #: the pages of each role, grouped as the sidebar shows them; the first is the landing page
 ROLE_PAGES: dict[str, dict[str, list[str]]] = {
-    "agency_user": {"Policies": ["my_documents", "upload", "document"], "You": ["account"]},
-    "reviewer": {"Reviews": ["queue", "workspace"], "You": ["account"]},
+    "agency_user": {
+        "Policies": ["my_documents", "upload", "document", "coverage"],
+        "You": ["account"],
+    },
+    "reviewer": {"Reviews": ["queue", "workspace", "findings", "coverage"], "You": ["account"]},
     "admin": {
         "Reviews": ["queue", "workspace"],
         "Administration": ["users", "frameworks", "audit", "learning", "store"],
         "You": ["account"],
     },
 }
+
+
+ROLE_PAGES["admin"]["Reviews"] += ["findings", "coverage"]  # as for reviewers (issue 13)
 
 
 def _page(key: str, default: bool = False) -> st.Page:

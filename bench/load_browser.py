@@ -121,7 +121,7 @@ async def _upload(page, n: int, stats: Stats) -> None:  # type: ignore[no-untype
     # the browser sends the file in its own request: submit only once the uploader lists it
     await page.get_by_text(f"load-{n}.docx").wait_for(timeout=60_000)
     await _idle(page)
-    await page.get_by_role("button", name="Upload and analyse").click()
+    await page.get_by_role("button", name="Upload and analyze").click()
     # the status box of this very run ends in one of two labels (or the run fails outright)
     done = (
         page.get_by_text("Analysed and saved as a draft")

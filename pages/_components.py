@@ -145,10 +145,9 @@ def history_table(history: list[Any]) -> None:
         [
             {
                 "When": vm.format_time(h.time),
-                "Action": vm.transition_label(h.action),
+                "Step": vm.action_label(h.action),
                 "By": h.actor,
-                "From": vm.state_label(h.from_state) if h.from_state else "—",
-                "To": vm.state_label(h.to_state),
+                "State": vm.state_change(h.from_state, h.to_state) or "—",
                 "Comment": h.comment,
             }
             for h in history
@@ -371,10 +370,7 @@ def downloads(actor: Any, view: Any) -> None:
 
 
 def _file_stem(title: str) -> str:
-    import re
-
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-.")
-    return (stem or "document")[:60]
+    return vm.download_stem(title)
 
 
 def coverage_panel(summary: Any, coverage: list[Any], names: dict[str, str] | None = None) -> None:

@@ -133,20 +133,30 @@ with users_tab:
 with agencies_tab:
     st.dataframe(
         [
-            {"Agency": a.name, "Kind": a.kind, "Created": vm.format_time(a.created_at)}
+            {
+                "Agency": a.name,
+                "Kind": vm.agency_kind_name(a.kind),
+                "Created": vm.format_time(a.created_at),
+            }
             for a in agencies
         ],
         hide_index=True,
         width="stretch",
     )
     st.caption(
-        "General agencies are reviewed against the Core Competencies; specialised agencies "
+        "General agencies are reviewed against the Core Competencies; specialized agencies "
         "against the Core and the Advanced Competencies."
     )
     with st.form("new_agency", clear_on_submit=True):
         st.markdown("**New agency**")
         name = st.text_input("Name", key="na_name")
-        kind = st.radio("Kind", list(AGENCY_KINDS), horizontal=True, key="na_kind")
+        kind = st.radio(
+            "Kind",
+            list(AGENCY_KINDS),
+            horizontal=True,
+            key="na_kind",
+            format_func=vm.agency_kind_name,
+        )
         if st.form_submit_button("Create agency", type="primary"):
             done, created = ui.attempt(svc.create_agency, actor, name, kind)
             if done:

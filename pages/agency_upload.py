@@ -18,7 +18,7 @@ with st.form("upload", clear_on_submit=True):
         "Title (optional)", help="Defaults to the document's own title or file name."
     )
     file = st.file_uploader("Policy document", type=["docx"], key="upload_file")
-    go = st.form_submit_button("Upload and analyse", type="primary")
+    go = st.form_submit_button("Upload and analyze", type="primary")
 
 if go:
     if file is None:

@@ -13,6 +13,7 @@ import sys
 
 from review.auth import SYSTEM
 from review.errors import ValidationFailed
+from review.labels import agency_kind_name
 from review.models import AGENCY_KINDS, ROLES
 
 
@@ -62,7 +63,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 def cmd_agency_add(args: argparse.Namespace) -> int:
     a = _service().create_agency(SYSTEM, args.name, args.kind)
-    print(f"added agency {a.name} ({a.kind}), id {a.id}")
+    print(f"added agency {a.name} ({agency_kind_name(a.kind)}), id {a.id}")
     return 0
 
 
@@ -72,7 +73,7 @@ def cmd_agency_list(args: argparse.Namespace) -> int:
         print("no agencies yet")
         return 0
     for a in agencies:
-        print(f"{a.id}  {a.kind:<11}  {a.name}")
+        print(f"{a.id}  {agency_kind_name(a.kind):<11}  {a.name}")
     return 0
 
 
@@ -118,8 +119,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     aa.add_argument(
         "--kind",
         required=True,
-        choices=AGENCY_KINDS,
-        help="general: Core competencies apply; specialised: Core and Advanced",
+        choices=("general", "specialized", *(k for k in AGENCY_KINDS if k != "general")),
+        help="general: Core Competencies apply; specialized: Core and Advanced",
     )
     aa.set_defaults(func=cmd_agency_add)
     al = asub.add_parser("list", help="list agencies")

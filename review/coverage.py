@@ -77,6 +77,7 @@ def compute_coverage(
     for it in required:
         a = assessed.get(it.id)
         note = (a or {}).get("note", "")
+        note_from = "reviewer" if note else ""
         sections = tuple(cited.get(it.id, ()))
         if a and a["status"] in ("not_applicable", "partial"):
             status = a["status"]
@@ -95,6 +96,7 @@ def compute_coverage(
             covered = [c for c, k in zip(kids, statuses, strict=True) if k != "not_addressed"]
             if covered and not note:
                 note = f"From its sub-skills: {', '.join(covered)}"
+                note_from = "sub-skills"
         else:
             status = "not_addressed"
         gap = status in ("not_addressed", "partial")
@@ -108,6 +110,7 @@ def compute_coverage(
                 justification=note,
                 recommendation=recommendation_for(it) if gap else "",
                 training=it.training if gap else (),
+                note_from=note_from,
             )
         )
     return rows

@@ -37,9 +37,9 @@ STAFF_WELLNESS: Policy = (
             ],
         ),
         (
-            "Recognising Vicarious Trauma",
+            "Recognizing Vicarious Trauma",
             [
-                "Supervisors and staff learn to recognise the signs of vicarious trauma, secondary traumatic "
+                "Supervisors and staff learn to recognize the signs of vicarious trauma, secondary traumatic "
                 "stress and compassion fatigue: sleep problems, irritability, withdrawal from colleagues, "
                 "numbness or intrusive images of a youth's story.",
                 "New employees receive an orientation session on vicarious trauma during their first month.",

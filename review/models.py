@@ -158,6 +158,8 @@ class CoverageRow:
     justification: str = ""  # required for not_applicable; reviewer's note otherwise
     recommendation: str = ""  # for gaps
     training: tuple[str, ...] = ()  # training modules that help close a gap
+    #: where ``justification`` comes from: "reviewer" (an assessment), "sub-skills" (derived), ""
+    note_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ class ReportLink:
     reason: str = ""  # rejection reason
     decided_by: str = ""
     decided_at: str = ""
+    sentences: tuple[str, ...] = ()  # the sentence(s) that carry the suggestion's evidence
 
 
 @dataclass

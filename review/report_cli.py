@@ -1,7 +1,7 @@
 """The ``report`` sub-command: write a stored document's reports to a folder.
 
     competency-review report DOCUMENT_ID --out DIR [--version N] [--template T.docx]
-                                         [--only report,annotated,csv,xlsx] [--no-highlight]
+                                         [--only report,annotated,csv,xlsx] [--highlight]
 
 It acts as the command-line operator (:data:`review.auth.SYSTEM`, an admin), like the other admin
 commands: whoever can run it can read the data directory anyway. The workflow still decides
@@ -30,7 +30,7 @@ def report_files(
     *,
     kinds: tuple[str, ...] = KINDS,
     template: Path | None = None,
-    highlight: bool = True,
+    highlight: bool = False,
     service=None,
 ) -> dict[str, bytes]:
     """File name → bytes of each report of a stored document, as the CLI writes them.
@@ -66,7 +66,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.version,
         kinds=args.only,
         template=Path(args.template) if args.template else None,
-        highlight=not args.no_highlight,
+        highlight=args.highlight and not args.no_highlight,
     )
     for name, data in files.items():
         path = out_dir / name
@@ -94,8 +94,9 @@ def register(sub) -> None:
         help=f"comma-separated subset of {','.join(KINDS)} (default: all)",
     )
     r.add_argument(
-        "--no-highlight",
+        "--highlight",
         action="store_true",
-        help="do not highlight evidence phrases in the annotated copy",
+        help="shade the evidence phrases of confirmed links in the annotated copy (off by default)",
     )
+    r.add_argument("--no-highlight", action="store_true", help=argparse.SUPPRESS)  # the old default
     r.set_defaults(func=cmd_report)

@@ -17,17 +17,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from review.labels import (  # noqa: F401 - re-exported: the pages read labels from here
+    COVERAGE_LABELS,
+    LINK_STATE_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    TRANSITION_LABELS,
+    action_label,
+    agency_kind_name,
+    state_change,
+)
 from review.models import COVERAGE_STATUSES, LINK_STATES, STATES, CoverageRow, Section
 
 # --------------------------------------------------------------------------- labels and badges
 
-STATE_LABELS: dict[str, str] = {
-    "draft": "Draft",
-    "submitted": "Submitted",
-    "in_review": "In review",
-    "changes_requested": "Changes requested",
-    "approved": "Approved",
-}
 #: Streamlit markdown badge colours (``:blue-badge[...]``), one calm colour per state
 STATE_COLOURS: dict[str, str] = {
     "draft": "gray",
@@ -36,23 +39,11 @@ STATE_COLOURS: dict[str, str] = {
     "changes_requested": "orange",
     "approved": "green",
 }
-LINK_STATE_LABELS: dict[str, str] = {
-    "suggested": "Suggested",
-    "confirmed": "Confirmed",
-    "rejected": "Rejected",
-    "added": "Added by reviewer",
-}
 LINK_STATE_COLOURS: dict[str, str] = {
     "suggested": "blue",
     "confirmed": "green",
     "rejected": "red",
     "added": "violet",
-}
-COVERAGE_LABELS: dict[str, str] = {
-    "met": "Met",
-    "partial": "Partial",
-    "not_addressed": "Not addressed",
-    "not_applicable": "Not applicable",
 }
 #: chart colours by coverage status, in COVERAGE_STATUSES order
 COVERAGE_COLOURS: dict[str, str] = {
@@ -60,20 +51,6 @@ COVERAGE_COLOURS: dict[str, str] = {
     "partial": "#d9a441",
     "not_addressed": "#c4553d",
     "not_applicable": "#9aa5ab",
-}
-ROLE_LABELS: dict[str, str] = {
-    "agency_user": "Agency user",
-    "reviewer": "Reviewer",
-    "admin": "Administrator",
-}
-TRANSITION_LABELS: dict[str, str] = {
-    "submit": "Submit for review",
-    "retract": "Retract submission",
-    "claim": "Claim for review",
-    "request_changes": "Request changes",
-    "revise": "Start a revision",
-    "approve": "Approve",
-    "reopen": "Reopen review",
 }
 
 
@@ -232,6 +209,21 @@ def snippet(text: str, limit: int = 140) -> str:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0]
     return cut + "…"
+
+
+def download_stem(title: str, limit: int = 60) -> str:
+    """A file-name stem for downloads: ASCII letters (accents dropped), digits, ``._-``; a long
+    title is cut at a word boundary (a hyphen), never mid-word."""
+    import re
+    import unicodedata
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_title).strip("-.")
+    if len(stem) > limit:
+        cut = stem[: limit + 1]
+        at = cut.rfind("-")
+        stem = (cut[:at] if at >= limit // 2 else stem[:limit]).strip("-.")
+    return stem or "document"
 
 
 def section_label(section: Section) -> str:
@@ -433,3 +425,41 @@ __all__ = [
     "state_label",
     "transition_label",
 ]
+
+
+def agency_coverage_rows(rows: Iterable[Any]) -> list[dict[str, str]]:
+    """Table rows of an agency's coverage (``AgencyCoverageRow``): competency, status (marked
+    provisional when it rests on documents in review), and the documents that meet it."""
+    out = []
+    for r in rows:
+        found = r.met_in or r.not_applicable_in or r.partial_in
+        where = "; ".join(
+            f"{c.title} (v{c.version}{'' if c.basis == 'approved' else ', ' + c.basis})"
+            for c in found
+        )
+        status = COVERAGE_LABELS.get(r.status, r.status)
+        out.append(
+            {
+                "Competency": r.name,
+                "Status": f"{status} (provisional)" if r.provisional else status,
+                "Where": where or "—",
+            }
+        )
+    return out
+
+
+def finding_rows(findings: Iterable[Any]) -> list[dict[str, str]]:
+    """Table rows of a review's findings (``review.reports.decisions.Finding``)."""
+    from review.labels import severity_label
+
+    return [
+        {
+            "#": f.ref,
+            "Severity": severity_label(f.severity),
+            "Competency": f.name,
+            "Status": COVERAGE_LABELS.get(f.status, f.status),
+            "Where in the policy": f.where_name or "No related section",
+            "Remediation": f.remediation,
+        }
+        for f in findings
+    ]

@@ -11,7 +11,7 @@ paragraph  Title, Subtitle, Heading 1-3, Normal, Report Label, Report Value, Tab
 character  Status Met, Status Partial, Status Not Addressed, Status Not Applicable
 table      Review Table (header row repeated on every page, rows never split)
 
-Header and footer: a paragraph containing ``{agency}``, ``{document}``, ``{page}`` or ``{pages}``
+Header and footer: a paragraph containing ``{agency}``, ``{document}``, ``{report}``, ``{page}`` or ``{pages}``
 is rewritten with the values and live PAGE / NUMPAGES fields; if none does, the generator adds its
 own line. Anything else in the header (a logo) is kept.
 
@@ -44,6 +44,11 @@ STATUS_COLOURS = {
     "Status Partial": RGBColor(0x9A, 0x5B, 0x00),
     "Status Not Addressed": RGBColor(0xB0, 0x1E, 0x23),
     "Status Not Applicable": RGBColor(0x59, 0x62, 0x6D),
+}
+SEVERITY_COLOURS = {
+    "Severity High": RGBColor(0xB0, 0x1E, 0x23),
+    "Severity Medium": RGBColor(0x9A, 0x5B, 0x00),
+    "Severity Low": RGBColor(0x59, 0x62, 0x6D),
 }
 
 
@@ -197,10 +202,29 @@ def build(out: Path = OUT) -> Path:
         )
     )
     _paragraph_style(doc, "Sign-off Line", size=10.5, before=14, after=2)
+    conclusion = _paragraph_style(doc, "Conclusion", size=11, colour=INK, before=2, after=6)
+    conclusion.element.get_or_add_pPr().append(
+        parse_xml(
+            f"<w:pBdr {nsdecls('w')}>"
+            '<w:left w:val="single" w:sz="18" w:space="8" w:color="1F4E79"/>'
+            "</w:pBdr>"
+        )
+    )
+    conclusion.paragraph_format.left_indent = Inches(0.15)
+    _paragraph_style(doc, "Decision", size=15, bold=True, colour=ACCENT, before=6, after=6)
+    _paragraph_style(doc, "Compact Text", size=8.5, after=0)
+    _paragraph_style(doc, "TOC Heading", size=12.5, bold=True, colour=ACCENT, before=6, after=4)
+    _paragraph_style(doc, "TOC 1", size=10, after=2)
+    _paragraph_style(doc, "TOC 2", size=9.5, after=1).paragraph_format.left_indent = Inches(0.25)
     for name in ("Header", "Footer"):
         _paragraph_style(doc, name, size=8.5, colour=MUTED)
 
     for name, colour in STATUS_COLOURS.items():
+        cs = doc.styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
+        cs.font.bold = True
+        cs.font.color.rgb = colour
+        cs.quick_style = True
+    for name, colour in SEVERITY_COLOURS.items():
         cs = doc.styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
         cs.font.bold = True
         cs.font.color.rgb = colour
@@ -212,7 +236,7 @@ def build(out: Path = OUT) -> Path:
     header.text = "{agency} · {document}"
     header.style = doc.styles["Header"]
     footer = section.footer.paragraphs[0]
-    footer.text = "Competency review report · page {page} of {pages}"
+    footer.text = "{report} · page {page} of {pages}"
     footer.style = doc.styles["Footer"]
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 

@@ -29,10 +29,10 @@ def run(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
 
 
 def test_agency_and_user_commands(data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch):
-    assert main(["agency", "add", "Lakeside Youth Services", "--kind", "specialised"]) == 0
-    assert "added agency Lakeside Youth Services (specialised)" in capsys.readouterr().out
+    assert main(["agency", "add", "Lakeside Youth Services", "--kind", "specialized"]) == 0
+    assert "added agency Lakeside Youth Services (Specialized)" in capsys.readouterr().out
     assert main(["agency", "list"]) == 0
-    assert "specialised  Lakeside Youth Services" in capsys.readouterr().out
+    assert "Specialized  Lakeside Youth Services" in capsys.readouterr().out
 
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a long password\n"))
     assert (

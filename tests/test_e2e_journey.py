@@ -91,7 +91,7 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     v1.write_bytes(policy_docx())
     page.get_by_label("Title (optional)", exact=True).fill("Youth Services Policy")
     _upload(page, v1)
-    page.get_by_role("button", name="Upload and analyse").click()
+    page.get_by_role("button", name="Upload and analyze").click()
     settle(page)
     page.get_by_text(re.compile(r"Uploaded: 5 sections")).wait_for()
     screenshot(page, shots, "01-agency-upload-preview")

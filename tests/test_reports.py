@@ -32,7 +32,7 @@ from review.reports import (
     coverage_xlsx,
     review_report,
 )
-from review.reports.annotate import SUGGESTER_AUTHOR
+from review.reports.annotate import EVIDENCE_FILL, SUGGESTER_AUTHOR
 
 W_COMMENT_START = qn("w:commentRangeStart")
 
@@ -79,7 +79,7 @@ def test_report_matrix_lists_every_required_competency_with_its_status(reviewed)
     rows = {}
     for row in matrix.rows[1:]:
         first_line = row.cells[0].paragraphs[0].text
-        cid = first_line[first_line.rindex("(") + 1 : -1]
+        cid = first_line.split(" – ")[0]
         rows[cid] = (row.cells[1].paragraphs[0].text, row.cells[2].text)
     required = [it.id for it in framework().required_items("specialised")]
     assert list(rows) == required  # every one, in framework order
@@ -113,25 +113,25 @@ def test_report_cover_summary_gaps_notes_history_and_signoff(reviewed):
     ):
         assert expected in text, expected
     # summary figures: 3 met, 1 partial, 1 not applicable, the rest not addressed
-    summary = _table_with_header(doc, "Status")
-    figures = {r.cells[0].text: r.cells[1].text for r in summary.rows[1:]}
+    summary = _table_with_header(doc, "Met")
+    figures = dict(
+        zip(
+            (c.text for c in summary.rows[0].cells),
+            (c.text for c in summary.rows[1].cells),
+            strict=True,
+        )
+    )
     n = len(ctx.coverage)
     assert figures == {
         "Met": "3",
-        "Partial": "1",
+        "Partially met": "1",
         "Not addressed": str(n - 5),
         "Not applicable": "1",
-        "Total required": str(n),
+        "Required": str(n),
     }
-    # the chart is a real PNG in the package
-    assert len(doc.inline_shapes) == 1
-    with zipfile.ZipFile(io.BytesIO(review_report(ctx, framework()))) as z:
-        pngs = [n for n in z.namelist() if n.startswith("word/media/") and n.endswith(".png")]
-        assert pngs and z.read(pngs[0])[:8] == b"\x89PNG\r\n\x1a\n"
-    # gaps: C1 with its recommendation and the training module's title
+    # findings: C1 with its recommendation and the training module's title
     assert "Write a training plan on trafficking indicators." in text
     assert framework().training_module("HT101-4").title in text
-    assert "Partially met (1)" in text
     # notes, rejected suggestions with the reason, history, sign-off
     notes = next(
         t
@@ -148,10 +148,13 @@ def test_report_cover_summary_gaps_notes_history_and_signoff(reviewed):
     assert "The agency runs no residential program." in text
     assert "Location secrecy is not a trauma-informed care policy." in text
     history = _table_with_header(doc, "When")
-    assert [r.cells[1].text for r in history.rows[1:]] == ["submit", "claim"]
+    assert [r.cells[1].text for r in history.rows[1:]] == [
+        "Submitted for review",
+        "Claimed for review",
+    ]
     assert "Uma Uploader" in history.rows[1].cells[2].text
-    assert "Pending: no decision yet" in text
-    assert "1 suggestion is not decided yet." in text
+    assert "Review in progress: no decision yet" in text
+    assert "1 suggestion is not decided yet; undecided suggestions are not counted" in text
 
 
 def test_report_header_names_agency_and_document_and_footer_numbers_pages(reviewed):
@@ -213,8 +216,9 @@ def test_approved_report_signoff_names_approver_and_date():
     doc = _open(review_report(ctx, framework()))
     signoff = doc.tables[-1]
     values = {r.cells[0].text: r.cells[1].text for r in signoff.rows}
-    assert values["Decision"] == "Approved"
-    assert values["Approver"] == "Alex Approver"
+    n_open = sum(1 for r in ctx.coverage if r.status in ("not_addressed", "partial"))
+    assert values["Decision"] == f"Approved with {n_open} open findings"
+    assert values["Approved by"] == "Alex Approver"
     assert values["Date"] == "2024-05-03"
 
 
@@ -241,14 +245,19 @@ def test_annotated_copy_keeps_every_paragraph_style_table_and_header(annotated):
     assert doc.sections[0].footer.paragraphs[0].text == FOOTER_TEXT
 
 
+def _shaded(run) -> bool:
+    rpr = run._r.rPr
+    shd = rpr.find(qn("w:shd")) if rpr is not None else None
+    return shd is not None and shd.get(qn("w:fill")) == EVIDENCE_FILL
+
+
 def test_annotated_copy_comments_sit_on_the_linked_sections(annotated):
     _, ctx, doc = annotated
     comments = {c.comment_id: c for c in doc.comments}
     anchors = _comments_by_paragraph(doc)
-    assert all(c.author == REVIEWER and c.initials == "RR" for c in comments.values())
 
     (vt,) = anchors[2]  # "1. Vicarious trauma" heading
-    assert "Competencies confirmed by the reviewer" in comments[vt].text
+    assert "Confirmed by the reviewer" in comments[vt].text
     assert "C5" in comments[vt].text and "Covers vicarious trauma well." in comments[vt].text
     (loc,) = anchors[4]
     assert "A10" in comments[loc].text
@@ -256,28 +265,62 @@ def test_annotated_copy_comments_sit_on_the_linked_sections(annotated):
     (rep,) = anchors[6]  # bold pseudo-heading
     assert "C3" in comments[rep].text and "added by the reviewer" in comments[rep].text
     (pending,) = anchors[12]  # the heading paragraph with no run at all
-    assert "Suggested, not reviewed" in comments[pending].text and "C2" in comments[pending].text
+    assert "Undecided suggestions (not counted" in comments[pending].text
+    assert "C2" in comments[pending].text
 
-    # gaps: one separate comment each, on the document's first paragraph
+    # the reviewer's decisions are the reviewer's, with the decision's date; the engine's
+    # suggestion and the summary are the product's; initials are letters
+    for cid in (vt, loc, rep):
+        assert comments[cid].author == REVIEWER and comments[cid].initials == "RR"
+    assert comments[vt].timestamp.isoformat() == "2024-05-02T10:00:00+00:00"
+    assert comments[rep].timestamp.isoformat() == "2024-05-02T10:07:00+00:00"
+    assert comments[pending].author == SUGGESTER_AUTHOR == "Competency Review"
+    assert all(c.initials.isalpha() for c in comments.values())
+
+    # the gaps: one summary comment, the only comment on the title paragraph
     gap_rows = [r for r in ctx.coverage if r.status in ("not_addressed", "partial")]
-    gap_ids = anchors[0]
-    assert len(gap_ids) == len(gap_rows)
-    gap_texts = [comments[i].text for i in gap_ids]
-    assert gap_texts[0].startswith("Gap (not addressed): C1")
-    assert "Write a training plan on trafficking indicators." in gap_texts[0]
-    assert any(t.startswith("Gap (partially met): C4") for t in gap_texts)
-    assert len(comments) == 4 + len(gap_rows)
-    # every range is closed and referenced
+    (summary_id,) = anchors[0]
+    summary = comments[summary_id].text
+    assert comments[summary_id].author == "Competency Review"
+    assert summary.startswith("Competency review: Review in progress")
+    assert f"Findings ({len(gap_rows)})" in summary
+    assert "C1 – " in summary and "not addressed" in summary
+    assert "Write a training plan on trafficking indicators." in summary
+    assert "C4 – " in summary and "partially met" in summary
+    assert "Reviewer: From its sub-skills" not in summary
+    assert len(comments) == 5
+    # every range is closed and referenced; the styles the comments use are defined
     xml = doc.element.body.xml
     for cid in comments:
         assert f'<w:commentRangeEnd w:id="{cid}"/>' in xml
         assert f'<w:commentReference w:id="{cid}"/>' in xml
+    ids = {s.style_id for s in doc.styles}
+    assert {"CommentText", "CommentReference"} <= ids
 
 
-def test_annotated_copy_highlights_exactly_the_evidence_and_keeps_run_formatting(annotated):
-    _, _, doc = annotated
+def test_annotated_copy_says_what_the_report_says_about_undecided_suggestions(annotated):
+    """Both come from one decisions view: C2 has only an undecided suggestion, so it is a
+    finding (not addressed) in the report and in the summary comment, and the suggestion is
+    "undecided" in both."""
+    _, ctx, doc = annotated
+    report = _open(review_report(ctx, framework()))
+    text = _all_text(report)
+    assert "Undecided suggestion (not counted): (untitled), score 61" in text
+    findings = next(
+        t
+        for t in report.tables
+        if [c.text for c in t.rows[0].cells][1:3] == ["Competency", "Severity"]
+    )
+    assert any(r.cells[1].text.startswith("C2 – ") for r in findings.rows[1:])
+    summary = next(c.text for c in doc.comments if c.text.startswith("Competency review:"))
+    assert "C2 – " in summary
+
+
+def test_annotated_copy_highlights_exactly_the_confirmed_evidence_when_asked():
+    policy = make_policy()
+    doc = _open(annotated_policy(make_context(policy), highlight=True))
     p = doc.paragraphs[3]
-    marked = [r for r in p.runs if r.font.highlight_color is not None]
+    marked = [r for r in p.runs if _shaded(r)]
     assert "".join(r.text for r in marked) == "secondary traumatic stress"
     assert [r.bold for r in marked] == [True, None]  # the bold run was split, its bold kept
     assert (
@@ -285,20 +328,27 @@ def test_annotated_copy_highlights_exactly_the_evidence_and_keeps_run_formatting
         "assistance program at no cost."
     )
     loc = doc.paragraphs[5]
-    assert (
-        "".join(r.text for r in loc.runs if r.font.highlight_color) == "do not disclose the address"
-    )
+    assert "".join(r.text for r in loc.runs if _shaded(r)) == "do not disclose the address"
     assert all(r.font.name is None for r in loc.runs)  # formatting copied, nothing invented
+    # not a highlighter color; the undecided suggestion's words are not marked
+    assert not any(r.font.highlight_color for p in doc.paragraphs for r in p.runs)
+    shaded = [
+        t.text
+        for r in doc.element.body.iter(qn("w:r"))
+        if r.find(qn("w:rPr")) is not None and r.find(qn("w:rPr")).find(qn("w:shd")) is not None
+        for t in r.iter(qn("w:t"))
+    ]
+    assert "".join(shaded) == "secondary traumatic stressdo not disclose the address"
 
 
-def test_annotated_copy_without_highlighting_changes_no_run():
+def test_annotated_copy_is_not_highlighted_by_default():
     policy = make_policy()
-    doc = _open(annotated_policy(make_context(policy), highlight=False))
+    doc = _open(annotated_policy(make_context(policy)))
     original = _open(policy.data)
     assert [len(p.runs) for p in original.paragraphs] == [
         len([r for r in p.runs if r.text]) for p in doc.paragraphs
     ]
-    assert not any(r.font.highlight_color for p in doc.paragraphs for r in p.runs)
+    assert not any(_shaded(r) or r.font.highlight_color for p in doc.paragraphs for r in p.runs)
 
 
 def test_unreviewed_annotation_is_labelled_and_signed_by_the_suggester():
@@ -326,18 +376,20 @@ def test_unreviewed_annotation_is_labelled_and_signed_by_the_suggester():
     ]
     ctx = analysis_context(parsed, sugg, framework(), policy.data, tier="core")
     assert not ctx.reviewed and ctx.agency_kind == "general"
-    doc = _open(annotated_policy(ctx))
+    doc = _open(annotated_policy(ctx, highlight=True))
     comments = list(doc.comments)
     assert {c.author for c in comments} == {SUGGESTER_AUTHOR}
     anchors = _comments_by_paragraph(doc)
     (c5,) = anchors[2]
     text = next(c.text for c in comments if c.comment_id == c5)
     assert text.startswith("Suggested, not reviewed:") and "C5" in text and "score 84" in text
-    assert all("Suggested, not reviewed" in c.text for c in comments)
-    marked = "".join(r.text for r in doc.paragraphs[3].runs if r.font.highlight_color)
-    assert marked == "employee assistance program"
+    (summary,) = anchors[0]
+    summary_text = next(c.text for c in comments if c.comment_id == summary)
+    assert "Not reviewed" in summary_text and "suggested, not reviewed" in summary_text
+    # nothing is confirmed, so nothing is shaded even when asked
+    assert not any(_shaded(r) for p in doc.paragraphs for r in p.runs)
     core = framework().items_for_tier_option("core")
-    assert len(comments) == 1 + sum(1 for r in ctx.coverage if r.status != "met")
+    assert len(comments) == 2
     assert [r.competency for r in ctx.coverage] == [it.id for it in core]
 
 
@@ -445,7 +497,7 @@ def test_evidence_marks_the_reported_occurrence_not_every_repetition():
     spans = evidence_spans(section, [ev], [text])
     assert spans == {0: [(27, 41)]}
     assert mark_spans(p._p, spans[0]) == 1
-    marked = [(r.text, r.bold) for r in p.runs if r.font.highlight_color is not None]
+    marked = [(r.text, r.bold) for r in p.runs if _shaded(r)]
     assert marked == [("staff train", None), ("ing", True)]  # split inside the bold run
     assert p.text == text
     assert [r.italic for r in p.runs if r.text == "training"] == [True]
@@ -457,7 +509,7 @@ def test_mark_spans_highlights_a_run_with_a_tab_whole_and_merges_overlaps():
     p = _para(("Alpha\tbeta", {}), (" gamma delta", {"underline": True}))
     assert paragraph_text(p._p) == "Alpha\tbeta gamma delta"
     assert mark_spans(p._p, [(6, 10), (8, 16), (30, 20)]) == 1  # overlapping, one empty
-    marked = [r.text for r in p.runs if r.font.highlight_color is not None]
+    marked = [r.text for r in p.runs if _shaded(r)]
     assert marked == ["Alpha\tbeta", " gamma"]
     assert all(r.underline for r in p.runs if r.text in (" gamma", " delta"))
     assert p.text == "Alpha\tbeta gamma delta"
@@ -482,7 +534,7 @@ def test_split_run_pieces_are_copies_of_the_run_down_to_odd_attributes_and_stray
     expected = etree.tostring(parse_xml(xml)[0]).decode()
     for r, piece in zip(runs, ["Hel", "lo", " bra", "ve", " world"], strict=True):
         got = etree.tostring(r).decode()
-        hl = '<w:highlight w:val="yellow"/>'
+        hl = f'<w:shd w:val="clear" w:color="auto" w:fill="{EVIDENCE_FILL}"/>'
         assert got.replace(hl, "") == expected.replace(
             ">Hello brave world<", f' xml:space="preserve">{piece}<'
         ), got
@@ -524,14 +576,17 @@ def test_annotating_keeps_existing_comments_and_reaches_content_controls_and_ins
         ReportLink(runaway.id, "A11", "confirmed", 90.0, (ev(runaway, "missing youth"),)),
     ]
     ctx.coverage = []
-    out = _open(annotated_policy(ctx))
+    out = _open(annotated_policy(ctx, highlight=True))
     comments = {c.comment_id: c for c in out.comments}
     assert (
         comments[0].text == "An earlier comment from the agency." and comments[0].author == "Agency"
     )
-    assert len(comments) == 3
+    assert len(comments) == 4  # the agency's, two sections, the summary
     anchors = _comments_by_paragraph(out)
-    assert any("A9" in comments[c].text for c in anchors[plan.first_par])
+    # the first paragraph keeps only the summary; its section's comment moves to the next one
+    (summary,) = anchors[plan.first_par]
+    assert comments[summary].text.startswith("Competency review:")
+    assert any("A9" in comments[c].text for c in anchors[plan.first_par + 1])
     assert any("A11" in comments[c].text for c in anchors[runaway.first_par])
     pars = body_paragraphs(out)
     assert [paragraph_text(p) for p in pars] == [
@@ -543,12 +598,11 @@ def test_annotating_keeps_existing_comments_and_reaches_content_controls_and_ins
     lit = [
         "".join(t.text for t in r.iter(qn("w:t")))
         for r in inserted
-        if r.find(qn("w:rPr")) is not None
-        and r.find(qn("w:rPr")).find(qn("w:highlight")) is not None
+        if r.find(qn("w:rPr")) is not None and r.find(qn("w:rPr")).find(qn("w:shd")) is not None
     ]
     assert lit == ["harm reduction"]
     deleted = pars[plan.first_par + 1].find(qn("w:del"))
-    assert next(deleted.iter(qn("w:highlight")), None) is None
+    assert next(deleted.iter(qn("w:shd")), None) is None
 
 
 @pytest.mark.parametrize("prefix", ["w", "wx"])
@@ -582,7 +636,7 @@ def test_new_comments_join_an_existing_comments_part_whatever_its_prefix(prefix)
     assert len(comments) > 1
     ids = [c.comment_id for c in comments]
     assert len(set(ids)) == len(ids)
-    assert all(c.author == REVIEWER for c in comments[1:])
+    assert SUGGESTER_AUTHOR in {c.author for c in comments[1:]}  # at least the summary
 
 
 def test_evidence_spans_finds_later_occurrences_after_other_phrases_were_searched():

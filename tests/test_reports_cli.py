@@ -46,7 +46,11 @@ def test_analyze_writes_a_suggested_report_and_annotated_copy(tmp_path: Path, ca
     rep = by_title["Mandatory reporting"]
     assert any("A10" in t for t in texts[loc.first_par])
     assert any("C3" in t for t in texts[rep.first_par])
-    assert all(c.text.startswith("Suggested, not reviewed") for c in comments.values())
+    summary = [c for c in comments.values() if c.text.startswith("Competency review: Not reviewed")]
+    assert len(summary) == 1
+    assert all(
+        c.text.startswith("Suggested, not reviewed") for c in comments.values() if c not in summary
+    )
 
     rdoc = Document(str(report))
     banner = [p.text for p in rdoc.paragraphs if p.style.name == "Banner"]
@@ -90,7 +94,9 @@ def test_report_command_writes_every_report_from_the_store(data_dir: Path, tmp_p
     annotated = Document(str(out / f"{doc_id}-v1-annotated.docx"))
     notes = [c.text for c in annotated.comments if "Address secrecy is explicit." in c.text]
     assert len(notes) == 1 and "A10" in notes[0]
-    assert {c.author for c in annotated.comments} == {"Rita Reviewer"}
+    authors = {c.author: c for c in annotated.comments}
+    assert set(authors) == {"Rita Reviewer", "Competency Review"}  # the reviewer; the summary
+    assert authors["Competency Review"].text.startswith("Competency review:")
 
     rows = list(
         csv.reader(

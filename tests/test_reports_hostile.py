@@ -77,7 +77,11 @@ def test_hostile_annotated_copy_opens_with_original_text_intact():
     assert RTL in policy.paragraph_texts[0] and HEBREW in policy.paragraph_texts[1]
     comments = list(doc.comments)
     assert any(LONG_NOTE.strip() in c.text for c in comments)
-    assert all(c.author == f"Reviewer {EMOJI}" for c in comments)
+    summary = [c for c in comments if c.text.startswith("Competency review:")]
+    assert len(summary) == 1 and summary[0].author == "Competency Review"
+    decided = [c for c in comments if c.text.startswith("Confirmed by the reviewer")]
+    assert decided and all(c.author == f"Reviewer {EMOJI}" for c in decided)
+    assert all(c.initials.isalpha() for c in comments)
 
 
 def test_hostile_statement_of_applicability_opens():

@@ -324,7 +324,7 @@ def test_confirmed_links_carry_over_and_changed_sections_come_back(w: World):
     by_title: dict[str, list] = {}
     for lk in links:
         by_title.setdefault(titles[lk.section_id], []).append(lk)
-    assert {"Recognising Vicarious Trauma", "Employee Assistance Program"} <= set(by_title)
+    assert {"Recognizing Vicarious Trauma", "Employee Assistance Program"} <= set(by_title)
     # decide: confirm all, but reject one in an unchanged section
     rejected = by_title["Employee Assistance Program"][0]
     for lk in links:
@@ -336,7 +336,7 @@ def test_confirmed_links_carry_over_and_changed_sections_come_back(w: World):
     revised = _revised(
         STAFF_WELLNESS,
         {
-            "Recognising Vicarious Trauma": "Supervisors also watch for signs of compassion fatigue and burnout."
+            "Recognizing Vicarious Trauma": "Supervisors also watch for signs of compassion fatigue and burnout."
         },
         drop="Self-Care and Leave",
     )
@@ -354,7 +354,7 @@ def test_confirmed_links_carry_over_and_changed_sections_come_back(w: World):
     assert all(lk.decided_by == "rita" for lk in eap)
     # the changed section: back to suggested and flagged
     changed = [
-        lk for lk in new_links if new_titles[lk.section_id] == "Recognising Vicarious Trauma"
+        lk for lk in new_links if new_titles[lk.section_id] == "Recognizing Vicarious Trauma"
     ]
     assert changed and all(lk.state == "suggested" and lk.flag == "changed" for lk in changed)
     assert {c.competency for c in r.needs_review} >= {
@@ -362,7 +362,7 @@ def test_confirmed_links_carry_over_and_changed_sections_come_back(w: World):
     }
     # the dropped section's decisions are reported
     assert {c.section_title for c in r.dropped} == {"Self-Care and Leave"}
-    assert r.carried and all(c.section_title != "Recognising Vicarious Trauma" for c in r.carried)
+    assert r.carried and all(c.section_title != "Recognizing Vicarious Trauma" for c in r.carried)
     # one link per (section, competency)
     keys = [(lk.section_id, lk.competency) for lk in new_links]
     assert len(keys) == len(set(keys))

@@ -10,17 +10,21 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from review.labels import (  # noqa: F401 - re-exported for the report writers
+    AGENCY_KIND_LABELS,
+    COVERAGE_LABELS,
+    STATE_LABELS,
+    SUGGESTED_LABEL,
+    UNDECIDED_LABEL,
+    state_label,
+)
+
 # XML 1.0 allows tab, LF, CR and these ranges; everything else (C0 controls, lone surrogates,
 # U+FFFE/U+FFFF) makes python-docx/lxml raise, so it is dropped.
 _XML_FORBIDDEN = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACES = re.compile(r"\s+")
 
-STATUS_LABELS = {
-    "met": "Met",
-    "partial": "Partial",
-    "not_addressed": "Not addressed",
-    "not_applicable": "Not applicable",
-}
+STATUS_LABELS = COVERAGE_LABELS
 #: character style of each status in templates/review-report.docx
 STATUS_STYLES = {
     "met": "Status Met",
@@ -28,19 +32,6 @@ STATUS_STYLES = {
     "not_addressed": "Status Not Addressed",
     "not_applicable": "Status Not Applicable",
 }
-STATE_LABELS = {
-    "draft": "Draft",
-    "submitted": "Submitted",
-    "in_review": "In review",
-    "changes_requested": "Changes requested",
-    "approved": "Approved",
-}
-AGENCY_KIND_LABELS = {
-    "general": "General (serves children and youth: Core Competencies apply)",
-    "specialised": "Specialised (serves sexually exploited or trafficked youth: "
-    "Core and Advanced Competencies apply)",
-}
-SUGGESTED_LABEL = "Suggested, not reviewed"
 
 
 def xml_safe(text: object) -> str:
@@ -67,19 +58,24 @@ def shorten(text: object, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+_PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
 def initials(name: str) -> str:
-    """Word shows a comment's initials in narrow margins: "Rita Reviewer" → "RR"."""
-    parts = [p for p in re.split(r"[\s._@-]+", one_line(name)) if p]
-    return "".join(p[0].upper() for p in parts[:3]) or "CR"
+    """Word shows a comment's initials in narrow margins: "Rosa Martinez (reviewer)" → "RM".
+
+    Only letters: a bracketed role or agency is dropped, and each word gives its first letter
+    (digits, punctuation and e-mail domains never turn up as initials)."""
+    text = _PARENTHESES.sub(" ", one_line(name)).split("@")[0]
+    words = [w for w in re.split(r"[^\w]+|_|\d+", text) if w]
+    letters = [next((c for c in w if c.isalpha()), "") for w in words]
+    out = "".join(c.upper() for c in letters if c)[:3]
+    return out or "CR"
 
 
 def status_label(status: str, suggested: bool = False) -> str:
     label = STATUS_LABELS.get(status, one_line(status).replace("_", " ").capitalize())
     return f"{label} (suggested)" if suggested and status in ("met", "partial") else label
-
-
-def state_label(state: str) -> str:
-    return STATE_LABELS.get(state, one_line(state).replace("_", " ").capitalize())
 
 
 def human_time(value: str) -> str:

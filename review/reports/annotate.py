@@ -1,8 +1,10 @@
-"""The annotated policy: the agency's own .docx with a Word comment on each linked section.
+"""The annotated policy: the agency's own .docx with one summary comment at the start and a Word
+comment on each linked section (see :func:`annotated_policy`).
 
 Nothing of the original is rewritten: the file is loaded with python-docx and only gains comment
-range markers, comment reference runs and (optionally) highlighted evidence, where a run is split
-at the phrase boundaries with its formatting copied. Every paragraph's text stays as it was.
+range markers, comment reference runs, the two comment styles when it lacks them, and (on request)
+shaded evidence, where a run is split at the phrase boundaries with its formatting copied. Every
+paragraph's text stays as it was.
 
 Sections point at paragraphs through ``Section.first_par``/``last_par``, indices into
 :func:`review.parsing.body_paragraph_elements` — the very enumeration the parser used, so the
@@ -26,15 +28,35 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from lxml import etree
 
+from review.coverage import training_titles
 from review.errors import UnreadableDocument, ValidationFailed
-from review.framework import Framework, Item
-from review.models import CoverageRow, Evidence, ReportContext, ReportLink, Section
+from review.framework import Framework
+from review.models import Evidence, ReportContext, ReportLink, Section
 from review.parsing import body_paragraph_elements
-from review.reports._text import SUGGESTED_LABEL, initials, one_line, shorten, xml_safe
+from review.reports._text import (
+    SUGGESTED_LABEL,
+    UNDECIDED_LABEL,
+    human_date,
+    initials,
+    one_line,
+    shorten,
+    xml_safe,
+)
+from review.reports.decisions import (
+    PRODUCT_AUTHOR,
+    Decisions,
+    decisions_of,
+    section_name,
+)
 
 #: a section longer than this many paragraphs is searched for evidence in its first ones only
 MAX_HIGHLIGHT_PARAGRAPHS = 400
-SUGGESTER_AUTHOR = "Competency Review (suggested)"
+#: the author of every comment the engine wrote (suggestions, the summary); a person's decisions
+#: are authored by that person
+SUGGESTER_AUTHOR = PRODUCT_AUTHOR
+#: fill of the evidence shading: a color Word's highlighter cannot produce, so a recipient never
+#: mistakes it for a highlight of their own
+EVIDENCE_FILL = "CFE3F7"
 
 _W_T, _W_R, _W_P = qn("w:t"), qn("w:r"), qn("w:p")
 _W_NS = _W_T[1 : _W_T.index("}")]
@@ -106,25 +128,33 @@ class _Commenter:
     reference run.
     """
 
-    def __init__(self, doc: DocxDocument, author: str) -> None:
+    def __init__(self, doc: DocxDocument, author: str = PRODUCT_AUTHOR) -> None:
         self._part = doc.part._comments_part  # creates the part when missing
         self._comments = self._part.element
-        self._author = quoteattr(xml_safe(author)[:250])
-        self._initials = quoteattr(initials(author))
-        self._date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._author = author
+        self._now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         used = [int(x) for x in self._comments.xpath("./w:comment/@w:id")]
         self._next = max(used, default=-1) + 1
         self._pending: list[str] = []
         self._anchors: list[tuple[object, int]] = []
 
-    def add(self, p_el, lines: Sequence[tuple[str, bool]]) -> int:
-        """A comment whose paragraphs are ``(text, bold)`` pairs, anchored on ``p_el``."""
+    def add(
+        self,
+        p_el,
+        lines: Sequence[tuple[str, bool]],
+        author: str | None = None,
+        date: str = "",
+    ) -> int:
+        """A comment whose paragraphs are ``(text, bold)`` pairs, anchored on ``p_el``, written by
+        ``author`` (default: the commenter's) on ``date`` (ISO 8601; default: now)."""
         cid = self._next
         self._next += 1
         paras = [_comment_paragraph(text, bold, i == 0) for i, (text, bold) in enumerate(lines)]
+        who, init = _author_attrs(one_line(author or self._author) or PRODUCT_AUTHOR)
+        when = _word_date(date) or self._now
         self._pending.append(
-            f'<w:comment w:id="{cid}" w:author={self._author} w:initials={self._initials} '
-            f'w:date="{self._date}">{"".join(paras)}</w:comment>'
+            f'<w:comment w:id="{cid}" w:author={who} w:initials={init} '
+            f'w:date="{when}">{"".join(paras)}</w:comment>'
         )
         self._anchors.append((p_el, cid))  # placed by flush()
         return cid
@@ -146,6 +176,60 @@ class _Commenter:
             self._comments = self._part.element
         n, self._pending = len(self._pending), []
         return n
+
+
+@lru_cache(maxsize=256)
+def _author_attrs(author: str) -> tuple[str, str]:
+    return quoteattr(xml_safe(author)[:250]), quoteattr(initials(author))
+
+
+def _word_date(value: str) -> str:
+    """ISO 8601 → Word's ``2024-05-02T10:00:00Z`` (UTC); "" when empty or unreadable."""
+    v = one_line(value)
+    if not v:
+        return ""
+    try:
+        dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_COMMENT_STYLES = {
+    "CommentText": (
+        '<w:style w:type="paragraph" w:styleId="CommentText"><w:name w:val="annotation text"/>'
+        '{based}<w:uiPriority w:val="99"/><w:unhideWhenUsed/>'
+        '<w:pPr><w:spacing w:after="60" w:line="240" w:lineRule="auto"/></w:pPr>'
+        '<w:rPr><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr></w:style>'
+    ),
+    "CommentReference": (
+        '<w:style w:type="character" w:styleId="CommentReference">'
+        '<w:name w:val="annotation reference"/><w:uiPriority w:val="99"/><w:semiHidden/>'
+        '<w:unhideWhenUsed/><w:rPr><w:sz w:val="16"/><w:szCs w:val="16"/></w:rPr></w:style>'
+    ),
+}
+
+
+def _define_comment_styles(doc: DocxDocument) -> list[str]:
+    """Add the ``CommentText`` / ``CommentReference`` styles the comments refer to, when the
+    original lacks them (Word falls back silently, LibreOffice and validators complain).
+    Returns the style ids added."""
+    styles = doc.styles.element
+    have = set(styles.xpath("./w:style/@w:styleId"))
+    added = []
+    for sid, xml in _COMMENT_STYLES.items():
+        if sid in have:
+            continue
+        based = '<w:basedOn w:val="Normal"/>' if "Normal" in have else ""
+        styles.append(
+            parse_xml(
+                xml.replace("{based}", based).replace("<w:style ", f"<w:style {nsdecls('w')} ", 1)
+            )
+        )
+        added.append(sid)
+    return added
 
 
 def _with_children(root, added: str):
@@ -253,15 +337,11 @@ def _scan(pattern: re.Pattern[str], fast: re.Pattern[str] | None, text: str, low
 
 
 _XML_SPACE = qn("xml:space")
-_W_RPR, _W_HIGHLIGHT = qn("w:rPr"), qn("w:highlight")
-#: elements that follow ``w:highlight`` inside ``w:rPr`` (ECMA-376 CT_RPr sequence)
-_AFTER_HIGHLIGHT = {
+_W_RPR, _W_SHD = qn("w:rPr"), qn("w:shd")
+#: elements that follow ``w:shd`` inside ``w:rPr`` (ECMA-376 CT_RPr sequence)
+_AFTER_SHD = {
     qn(f"w:{n}")
     for n in (
-        "u",
-        "effect",
-        "bdr",
-        "shd",
         "fitText",
         "vertAlign",
         "rtl",
@@ -295,25 +375,28 @@ def _split_run(r, at: int):
 
 
 def _highlight(r) -> None:
-    """Yellow highlight on the run, ``w:highlight`` placed where the schema wants it."""
+    """Shade the run in :data:`EVIDENCE_FILL` (``w:shd`` placed where the schema wants it): run
+    shading, not a highlighter color, so it stands apart from the agency's own highlights."""
     rPr = _first_child(r, _W_RPR)
     if rPr is None:
         rPr = r.makeelement(_W_RPR, {})
         r.insert(0, rPr)
-    hl = before = None
-    for c in rPr:  # the existing highlight, else the first element that must follow one
-        if c.tag == _W_HIGHLIGHT:
-            hl = c
+    shd = before = None
+    for c in rPr:  # the existing shading, else the first element that must follow one
+        if c.tag == _W_SHD:
+            shd = c
             break
-        if before is None and c.tag in _AFTER_HIGHLIGHT:
+        if before is None and c.tag in _AFTER_SHD:
             before = c
-    if hl is None:
-        hl = rPr.makeelement(_W_HIGHLIGHT, {})
+    if shd is None:
+        shd = rPr.makeelement(_W_SHD, {})
         if before is None:
-            rPr.append(hl)
+            rPr.append(shd)
         else:
-            before.addprevious(hl)
-    hl.set(_W_VAL, "yellow")
+            before.addprevious(shd)
+    shd.set(_W_VAL, "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), EVIDENCE_FILL)
 
 
 def _first_child(el, tag: str):
@@ -492,79 +575,71 @@ def evidence_spans(
 # --------------------------------------------------------------------------- comment text
 
 
-class _Names:
-    """Competency names for comment text: the framework's titles when it can be loaded, else the
-    coverage rows' labels, else the bare id."""
-
-    def __init__(self, ctx: ReportContext, framework: Framework | None) -> None:
-        self.items: dict[str, Item] = {}
-        if framework is None:
-            try:
-                from review.framework import get_framework
-
-                framework = get_framework(ctx.framework_id)
-            except Exception:  # noqa: BLE001 - names are a nicety; the ids still say it all
-                framework = None
-        if framework is not None:
-            self.items = {it.id: it for it in framework.items}
-        self.rows = {row.competency: row for row in ctx.coverage}
-
-    def name(self, competency: str) -> str:
-        it = self.items.get(competency)
-        if it is not None:
-            return f"{competency} – {it.title}" if it.title else f"{competency} ({it.label})"
-        row = self.rows.get(competency)
-        if row is not None and one_line(row.label) and row.label != competency:
-            return f"{competency} ({one_line(row.label)})"
-        return competency
+def _latest(links: list[ReportLink]) -> ReportLink:
+    return max(links, key=lambda lk: one_line(lk.decided_at))
 
 
-def _section_lines(
-    links: list[ReportLink], reviewed: bool, names: _Names
-) -> list[tuple[str, bool]]:
-    shown = [lk for lk in links if lk.state in ("confirmed", "added")]
-    pending = [lk for lk in links if lk.state == "suggested"]
-    lines: list[tuple[str, bool]] = []
-    if reviewed and shown:
-        lines.append(("Competencies confirmed by the reviewer:", True))
-        for lk in shown:
-            extra = " (added by the reviewer)" if lk.state == "added" else ""
-            lines.append((f"• {names.name(lk.competency)}{extra}", False))
-            if one_line(lk.note):
-                lines.append((f"  Note: {xml_safe(lk.note).strip()}", False))
-    if pending:
-        lines.append(
-            (
-                f"{SUGGESTED_LABEL}:"
-                if not reviewed or not shown
-                else f"Also {SUGGESTED_LABEL.lower()}:",
-                True,
-            )
-        )
-        for lk in pending:
-            score = f" (score {lk.score:.0f})" if lk.score is not None else ""
-            phrases = list(dict.fromkeys(e.phrase for e in lk.evidence if _words(e.phrase)))[:4]
-            hits = f" – matched: {', '.join(_short_phrase(p) for p in phrases)}" if phrases else ""
-            lines.append((f"• {names.name(lk.competency)}{score}{hits}", False))
+def _decided_lines(links: list[ReportLink], d: Decisions) -> list[tuple[str, bool]]:
+    """A reviewer's decisions on one section (their comment)."""
+    lines: list[tuple[str, bool]] = [("Confirmed by the reviewer:", True)]
+    for lk in links:
+        extra = " (added by the reviewer)" if lk.state == "added" else ""
+        lines.append((f"• {d.name(lk.competency)}{extra}", False))
+        if one_line(lk.note):
+            lines.append((f"  Note: {xml_safe(lk.note).strip()}", False))
     return lines
 
 
-def _gap_lines(
-    row: CoverageRow, reviewed: bool, names: _Names, framework_items: dict[str, Item]
-) -> list[tuple[str, bool]]:
-    what = "not addressed" if row.status == "not_addressed" else "partially met"
-    head = f"Gap ({what}): {names.name(row.competency)}"
-    if not reviewed:
-        head = f"{SUGGESTED_LABEL} – gap ({what}): {names.name(row.competency)}"
-    lines = [(head, True), (shorten(row.statement, 600), False)]
-    if one_line(row.justification):
-        lines.append((f"Reviewer: {xml_safe(row.justification).strip()}", False))
-    it = framework_items.get(row.competency)
-    rec = row.recommendation or (it.recommendation if it else "")
-    if one_line(rec):
-        lines.append((f"Recommendation: {xml_safe(rec).strip()}", False))
-    if row.training:
-        lines.append((f"Training: {', '.join(one_line(t) for t in row.training)}", False))
+def _suggested_lines(links: list[ReportLink], d: Decisions) -> list[tuple[str, bool]]:
+    """The engine's suggestions on one section (the product's comment): "suggested, not
+    reviewed" in an analysis, "undecided" (and not counted) in a review, as the report says."""
+    head = (
+        f"{SUGGESTED_LABEL}:"
+        if not d.reviewed
+        else f"{UNDECIDED_LABEL}s (not counted until a reviewer confirms them):"
+    )
+    lines: list[tuple[str, bool]] = [(head, True)]
+    for lk in links:
+        score = f" (score {lk.score:.0f})" if lk.score is not None else ""
+        phrases = list(dict.fromkeys(e.phrase for e in lk.evidence if _words(e.phrase)))[:4]
+        hits = f" – matched: {', '.join(_short_phrase(p) for p in phrases)}" if phrases else ""
+        lines.append((f"• {d.name(lk.competency)}{score}{hits}", False))
+    return lines
+
+
+def _summary_lines(d: Decisions, sections: dict[str, Section]) -> list[tuple[str, bool]]:
+    """The one comment at the start of the document: decision, conclusion, figures, findings."""
+    ctx = d.ctx
+    c = d.counts
+    total = sum(c.values())
+    lines: list[tuple[str, bool]] = [(f"Competency review: {d.decision.label}", True)]
+    if d.decision.conclusion:
+        who = ", ".join(x for x in (d.decision.by, human_date(d.decision.when)) if x)
+        lines.append((f"Reviewer's conclusion ({who}):" if who else "Reviewer's conclusion:", True))
+        lines += [(x.strip(), False) for x in d.decision.conclusion.splitlines() if x.strip()]
+    lines.append(
+        (
+            f"{c['met']} of {total} required competencies met, {c['partial']} partially met, "
+            f"{c['not_addressed']} not addressed, {c['not_applicable']} not applicable"
+            + ("" if ctx.reviewed else f" ({SUGGESTED_LABEL.lower()})")
+            + ".",
+            False,
+        )
+    )
+    if not d.findings:
+        lines.append(("No findings: every required competency is met or not applicable.", False))
+        return lines
+    lines.append((f"Findings ({len(d.findings)}), most severe first:", True))
+    for f in d.findings:
+        what = "not addressed" if f.status == "not_addressed" else "partially met"
+        lines.append((f"{f.ref} [{f.severity.capitalize()}] {f.name}: {what}.", True))
+        if f.where:
+            lines.append((f"  Where: {section_name(sections, f.where)} ({f.where_why}).", False))
+        who = "Reviewer" if f.remediation_by == "reviewer" else "Recommendation"
+        lines.append((f"  {who}: {xml_safe(f.remediation).strip()}", False))
+        if f.training:
+            names = training_titles(d.framework, f.training) if d.framework else f.training
+            lines.append((f"  Training: {'; '.join(one_line(t) for t in names)}", False))
     return lines
 
 
@@ -572,13 +647,18 @@ def _gap_lines(
 
 
 def annotated_policy(
-    ctx: ReportContext, highlight: bool = True, framework: Framework | None = None
+    ctx: ReportContext, highlight: bool = False, framework: Framework | None = None
 ) -> bytes:
-    """The original .docx with a comment per linked section and one per recorded gap.
+    """The original .docx with the review as Word comments, built from the same decisions view
+    as the review report (:func:`review.reports.decisions.decisions_of`):
 
-    Reviewed contexts comment confirmed and hand-added links with the reviewer's notes (the
-    reviewer is the author); undecided suggestions are listed as "suggested, not reviewed".
-    ``highlight`` marks the evidence phrases of the shown links in yellow.
+    * one summary comment on the first paragraph with text (decision, the reviewer's
+      conclusion, figures, every finding with where it belongs and its remediation) — the only
+      comment on that paragraph;
+    * per linked section, the reviewer's decisions authored by the reviewer who decided them,
+      dated with the decision; the engine's undecided suggestions authored by the product;
+    * ``highlight`` (off by default) shades the exact evidence phrases of confirmed links, in a
+      color Word's highlighter cannot make.
     """
     if not ctx.original:
         raise ValidationFailed(
@@ -592,38 +672,71 @@ def annotated_policy(
             filename=ctx.original_filename,
         ) from exc
     pars = _body_paragraphs(doc)
-    names = _Names(ctx, framework)
-    author = ctx.reviewer if ctx.reviewed and one_line(ctx.reviewer) else SUGGESTER_AUTHOR
-    commenter = _Commenter(doc, author)
+    fw = _framework_for(ctx, framework)
+    d = decisions_of(ctx, fw)
+    sections = {s.id: s for s in ctx.sections}
+    commenter = _Commenter(doc)
+    _define_comment_styles(doc)
 
-    by_section: dict[str, list[ReportLink]] = {}
-    for lk in ctx.links:
-        by_section.setdefault(lk.section_id, []).append(lk)
-
-    for section in ctx.sections:
-        links = by_section.get(section.id)
-        if not links or not 0 <= section.first_par < len(pars):
-            continue
-        lines = _section_lines(links, ctx.reviewed, names)
-        if not lines:
-            continue
-        if highlight:
-            _highlight_section(pars, section, [lk for lk in links if lk.state != "rejected"])
-        commenter.add(pars[section.first_par], lines)
-
-    gaps = [row for row in ctx.coverage if row.status in ("not_addressed", "partial")]
-    target = next(
-        (p for p in pars if "".join(t.text or "" for t in p.iter(_W_T)).strip()),
-        pars[0] if pars else None,
+    first = next(
+        (i for i, p in enumerate(pars) if "".join(t.text or "" for t in p.iter(_W_T)).strip()),
+        0 if pars else None,
     )
-    if target is not None:
-        for row in gaps:
-            commenter.add(target, _gap_lines(row, ctx.reviewed, names, names.items))
+    summary = _summary_lines(d, sections)
+    later: list[tuple[str, bool]] = []
+    for section in ctx.sections:
+        counted = d.counted.get(section.id, [])
+        undecided = d.undecided.get(section.id, [])
+        if not (counted or undecided) or not 0 <= section.first_par < len(pars):
+            continue
+        at = section.first_par
+        if at == first:  # the title keeps only the summary: use the section's next paragraph
+            at = next(
+                (
+                    i
+                    for i in range(first + 1, min(section.last_par, len(pars) - 1) + 1)
+                    if "".join(t.text or "" for t in pars[i].iter(_W_T)).strip()
+                ),
+                -1,
+            )
+        comments = []
+        if counted and ctx.reviewed:
+            last = _latest(counted)
+            comments.append((_decided_lines(counted, d), last.decided_by, last.decided_at))
+        elif counted:
+            comments.append((_suggested_lines(counted, d), PRODUCT_AUTHOR, ctx.created_at))
+        if undecided:
+            suggested_at = str(ctx.extra.get("uploaded_at") or ctx.created_at)
+            comments.append((_suggested_lines(undecided, d), PRODUCT_AUTHOR, suggested_at))
+        for lines, author, when in comments:
+            if at < 0:  # nowhere but the title: fold into the summary
+                later += [(f"On “{shorten(section.title, 60)}”:", True), *lines]
+            else:
+                commenter.add(pars[at], lines, author or PRODUCT_AUTHOR, when)
+        if highlight and ctx.reviewed:
+            confirmed = [lk for lk in counted if lk.state == "confirmed"]
+            _highlight_section(pars, section, confirmed)
+    if first is not None:
+        when = d.decision.when or ctx.updated_at
+        commenter.add(pars[first], summary + later, PRODUCT_AUTHOR, when)
     commenter.flush()
 
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _framework_for(ctx: ReportContext, framework: Framework | None) -> Framework:
+    """The framework the context was checked against; a bare one (the context's own coverage
+    rows, no titles) when it cannot be loaded."""
+    if framework is not None:
+        return framework
+    try:
+        from review.framework import get_framework
+
+        return get_framework(ctx.framework_id)
+    except Exception:  # noqa: BLE001 - names are a nicety; the ids still say it all
+        return Framework(ctx.framework_id, ctx.framework_title, ctx.framework_version, ())
 
 
 def _highlight_section(pars: list, section: Section, links: list[ReportLink]) -> None:

@@ -64,6 +64,7 @@ def analysis_context(
             state="suggested",
             score=s.score,
             evidence=s.evidence,
+            sentences=s.sentences,
         )
         for section, group in zip(parsed.sections, suggestions, strict=True)
         for s in group

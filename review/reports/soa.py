@@ -61,9 +61,11 @@ def _row(ctx: ReportContext, row: CoverageRow, titles: dict[str, str]) -> list[s
 
 def _title(ctx: ReportContext) -> str:
     note = "" if ctx.reviewed else f" – {SUGGESTED_LABEL.lower()}"
+    agency = f"{ctx.agency_name} – " if one_line(ctx.agency_name) else ""
     return one_line(
-        f"Statement of applicability: {ctx.agency_name} – {ctx.document_title} "
-        f"(version {ctx.version_number}) against {ctx.framework_id} {ctx.framework_version}{note}"
+        f"Statement of applicability: {agency}{ctx.document_title} "
+        f"(version {ctx.version_number}) against {ctx.framework_title}, "
+        f"version {ctx.framework_version}{note}"
     )
 
 

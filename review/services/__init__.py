@@ -47,6 +47,13 @@ API summary (``svc = ReviewService(data_dir=...)`` or ``ReviewService(repo, cloc
   reports     svc.review_report / annotated_policy / coverage_csv / coverage_xlsx(actor, doc_id,
               version=None, ...) -> bytes      (download permission checked)
               svc.report_context(actor, doc_id, version=None) -> ReportContext
+                  (.extra["elsewhere"]: what the agency's other documents meet;
+                  .extra["remediations"] / ["plan"]: the reviewer's remediation plan)
+  agency      review.services.agency_coverage: agency_coverage(svc, actor, agency_id=None)
+                  -> AgencyCoverage;  agency_coverage_report(svc, actor, agency_id=None) -> bytes
+                  agency_choices(svc, actor) -> [(id, name)]
+  remediation review.services.remediation.set_remediation(svc, actor, doc_id, competency,
+                  text=None, owner=None, due=None)   same rules as deciding links; in the history
 
 Errors are :mod:`review.errors` types whose ``str()`` is the message to show.
 """

@@ -47,6 +47,7 @@ from review.framework import (
     list_frameworks,
     parse_framework_text,
 )
+from review.labels import AGENCY_KIND_ALIASES
 from review.models import (
     AGENCY_KINDS,
     ROLES,
@@ -449,8 +450,10 @@ class ReviewService(LearningMixin):
         name = " ".join(name.split())
         if not name:
             raise ValidationFailed("an agency needs a name")
+        if isinstance(kind, str):  # "specialized" (what users type) is stored as "specialised"
+            kind = AGENCY_KIND_ALIASES.get(kind.strip().lower(), kind)
         if kind not in AGENCY_KINDS:
-            raise ValidationFailed(f"an agency's kind is general or specialised, not {kind!r}")
+            raise ValidationFailed(f"an agency's kind is general or specialized, not {kind!r}")
         rec = {"id": new_id(), "name": name, "kind": kind, "created_at": self._now()}
         self.repo.add_agency(rec)
         return AgencyView(rec["id"], name, kind, rec["created_at"])
@@ -1555,10 +1558,10 @@ class ReviewService(LearningMixin):
         actor: Actor,
         document_id: str,
         version: int | None = None,
-        highlight: bool = True,
+        highlight: bool = False,
     ) -> bytes:
-        """The agency's own .docx with the review as Word comments (evidence highlighted unless
-        ``highlight`` is False). A .txt/.md upload has no Word file to annotate."""
+        """The agency's own .docx with the review as Word comments (the evidence of confirmed
+        links shaded when ``highlight`` is True). A .txt/.md upload has no Word file to annotate."""
         from review.reports import annotated_policy
 
         ctx = self.report_context(actor, document_id, version)
@@ -1641,6 +1644,9 @@ class ReviewService(LearningMixin):
         """Everything the reports need, after checking the actor may download reports now
         (``with_original=False`` skips reading the uploaded file, for the CSV and the review
         report, which do not need it)."""
+        from review.services.agency_coverage import covered_elsewhere
+        from review.services.remediation import remediation_extra
+
         a = self._current(actor)
         with self.repo.document(document_id) as tx:
             rec = tx.get()
@@ -1667,6 +1673,7 @@ class ReviewService(LearningMixin):
                 state=r["state"],
                 score=r.get("score"),
                 evidence=tuple(Evidence.from_dict(e) for e in r.get("evidence", ())),
+                sentences=tuple(str(x) for x in r.get("sentences") or ()),
                 note=r.get("note", ""),
                 reason=r.get("reason", ""),
                 decided_by=self._display(r.get("decided_by", "")),
@@ -1710,6 +1717,10 @@ class ReviewService(LearningMixin):
                 "format": parsed.format,
                 "uploaded_by": self._display(v["uploaded_by"]),
                 "uploaded_at": v["uploaded_at"],
+                # what the agency's other documents already meet (issue 13)
+                "elsewhere": covered_elsewhere(self, a, rec["agency_id"], rec["id"]),
+                # the reviewer's remediation lines, owners and due dates (issue 13)
+                **remediation_extra(rec, number),
             },
         )
 
