@@ -45,16 +45,17 @@ def test_hidden_runs_and_styles_are_not_read():
     assert "hidden heading" not in words
 
 
-def test_hidden_text_is_never_scored():
-    from review.framework import get_framework
-    from review.matching import Suggester
+def test_hidden_text_is_never_scored(data_dir):
+    """Through the upload service (whatever engine it uses): the concealed sentence alone is
+    suggested; hidden in the attack file, it scores nothing."""
+    from tests.e2e_support import Seed
 
-    sug = Suggester(get_framework())
+    seed = Seed(data_dir)
     concealed = b"<w:p><w:r><w:t>" + hf.CONCEALED.encode() + b"</w:t></w:r></w:p>"
-    plain = parse_bytes(hf._with_body(concealed), "policy.docx")
-    assert any(sug.suggest(plain.sections))  # the concealed sentence alone is suggested ...
-    doc = parse_bytes(hf.hidden_text_docx(), "policy.docx")
-    assert not any(sug.suggest(doc.sections))  # ... and hidden, it scores nothing
+    plain = seed.upload("alice", hf._with_body(concealed))
+    assert plain.suggestion_count > 0
+    hidden = seed.upload("alice", hf.hidden_text_docx())
+    assert hidden.suggestion_count == 0
 
 
 def test_alternate_content_reads_the_branch_readers_render():
