@@ -188,9 +188,9 @@ def _write_snapshot(
             entries[rel] = {"sha256": reader.sha.hexdigest(), "size": reader.size}
             counts["originals"] += 1
 
-    schema = SCHEMA_VERSION
     # 3. directory (agencies, users: never deleted), sign-in attempts and the learning examples,
     #    each under its lock
+    schema = SCHEMA_VERSION
     for name in ("directory.json", "attempts.json", "learning.jsonl", "learning-settings.json"):
         raw = _read_locked(store / name)
         if raw is None:
