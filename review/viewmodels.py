@@ -58,6 +58,7 @@ COVERAGE_COLOURS: dict[str, str] = {
 #: strikethrough, links/images and ``:directive[…]`` (colors, badges, icons; a bare ``:word``
 #: is a directive too, which Streamlit drops), headings, HTML tags and autolinks, math, entities
 _MD_ANYWHERE = re.compile(r"([\\`*_~\[\]#<>$:&])|\.(?=[A-Za-z0-9])")
+_AUTOLINK = re.compile(r"((?:https?|ftp|mailto|xmpp)(?=:)|\bwww(?=\.)|@(?=[\w-]))", re.I)
 #: what starts a block only at the start of the text: list items and ordered-list numbers
 _MD_START = re.compile(r"^([-+]|\d+)([.)]?)(?=\s|$)")
 
@@ -65,8 +66,10 @@ _MD_START = re.compile(r"^([-+]|\d+)([.)]?)(?=\s|$)")
 def md_text(value: object) -> str:
     """User- or document-supplied text as Markdown that renders as exactly that text. ``None``
     → "". Line breaks become spaces; every character that could start a Markdown or Streamlit
-    construct is backslash-escaped (a dot only inside a word, so ``www.x.org`` and
-    ``a@b.org`` are no autolinks while sentences keep their plain full stops).
+    construct is backslash-escaped (a dot only inside a word, so sentences keep their plain full
+    stops), and an invisible word joiner (U+2060) after ``http``/``www``/``@`` keeps bare URLs
+    and e-mail addresses from becoming links (Streamlit's GFM autolinking runs after escapes are
+    resolved; checked in Chromium by tests/test_safe_text_browser.py).
 
     The one way pages put such text (titles, headings, agency and user names, comments, notes,
     reasons, file names, messages) into anything Streamlit renders as Markdown — ``st.title``,
@@ -74,6 +77,10 @@ def md_text(value: object) -> str:
     if value is None:
         return ""
     text = " ".join(str(value).split())
+    # GFM autolink literals (bare URLs, www., e-mail addresses) are found in the text *after*
+    # Markdown escapes are resolved, so escaping cannot stop them: an invisible word joiner
+    # (U+2060) breaks the patterns instead
+    text = _AUTOLINK.sub("\\1\u2060", text)
     text = _MD_ANYWHERE.sub(lambda m: "\\" + m.group(0), text)
     m = _MD_START.match(text)
     if m and (m.group(1) in "-+" or m.group(2)):

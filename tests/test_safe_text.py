@@ -208,4 +208,4 @@ def test_safe_text_renders_as_the_same_text():
         import html as h
 
         inner = html.strip().removeprefix("<p>").removesuffix("</p>")
-        assert h.unescape(inner) == " ".join(text.split())
+        assert h.unescape(inner).replace("\u2060", "") == " ".join(text.split())

@@ -151,3 +151,16 @@ def test_refused_packages_are_read_differently_by_libreoffice(tmp_path):
     texts = _convert(tmp_path, files, "txt:Text")
     for name in files:
         assert hf.CONCEALED in " ".join(_words(texts[name])), name
+
+
+def test_hidden_text_is_never_suggested_by_the_upload_service(data_dir):
+    """Through the upload service (whatever engine it uses): the concealed sentence alone is
+    suggested; hidden in the attack file, it scores nothing."""
+    from tests.e2e_support import Seed
+
+    seed = Seed(data_dir)
+    concealed = b"<w:p><w:r><w:t>" + hf.CONCEALED.encode() + b"</w:t></w:r></w:p>"
+    plain = seed.upload("alice", hf._with_body(concealed))
+    assert plain.suggestion_count > 0
+    hidden = seed.upload("alice", hf.hidden_text_docx())
+    assert hidden.suggestion_count == 0
