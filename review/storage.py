@@ -283,7 +283,9 @@ class Repository(Protocol):
     def put_summary(self, summary: Record) -> None: ...
     def put_summaries(self, summaries: Iterable[Record]) -> None: ...
     def summary(self, document_id: str) -> Record | None: ...
-    def summaries(self, where: Callable[[Record], bool] | None = None) -> list[Record]: ...
+    def summaries(
+        self, where: Callable[[Record], bool] | None = None, *, match: Record | None = None
+    ) -> list[Record]: ...
     # directory
     def add_agency(self, record: Record) -> None: ...
     def agencies(self) -> list[Record]: ...
@@ -547,12 +549,18 @@ class TinyDBRepository:
         with _transaction(self._index, write=False) as snap:
             return _plain(snap.table("documents").get(Q.id == document_id))
 
-    def summaries(self, where: Callable[[Record], bool] | None = None) -> list[Record]:
+    def summaries(
+        self, where: Callable[[Record], bool] | None = None, *, match: Record | None = None
+    ) -> list[Record]:
         """Document summaries, filtered in Python (a plain scan of the cached index is ~1 ms at
-        5,000 documents; TinyDB's Query would add overhead without an index to use)."""
+        5,000 documents; TinyDB's Query would add overhead without an index to use). ``match``
+        (equality on state / agency_id / reviewer_key, the casefolded reviewer) is what a server
+        store answers from an index; here it is one more predicate."""
         with _transaction(self._index, write=False) as snap:
             raw = snap.storage.data.get("documents", {})
         rows = raw.values()
+        if match:
+            rows = [r for r in rows if _matches(r, match)]
         return [dict(r) for r in rows if where is None or where(r)]
 
     def repair_recent(self) -> int:
@@ -709,6 +717,19 @@ class TinyDBRepository:
             raise NotFound("the original file of this version is missing from the store") from None
 
 
+def _matches(summary: Record, match: Record) -> bool:
+    for key, value in match.items():
+        if key == "reviewer_key":
+            if (summary.get("reviewer") or "").casefold() != value:
+                return False
+        elif key in ("state", "agency_id"):
+            if summary.get(key) != value:
+                return False
+        else:
+            raise ValueError(f"cannot match summaries on {key!r}")
+    return True
+
+
 #: the fields of a document record copied into its index summary
 SUMMARY_FIELDS = (
     "id",
@@ -736,8 +757,23 @@ def summary_of(record: Record) -> Record:
     return {k: record.get(k) for k in SUMMARY_FIELDS}
 
 
-def open_repository(data_dir: str | Path | None = None) -> TinyDBRepository:
-    """The default store in ``data_dir`` or :func:`review.config.data_dir`."""
+#: the setting that selects the PostgreSQL store (unset or empty: the embedded TinyDB store)
+DATABASE_URL_ENV = "COMPETENCY_REVIEW_DATABASE_URL"
+
+
+def database_url() -> str:
+    return os.environ.get(DATABASE_URL_ENV, "").strip()
+
+
+def open_repository(data_dir: str | Path | None = None) -> Repository:
+    """The one way services, pages and the CLI open the store: PostgreSQL when
+    ``COMPETENCY_REVIEW_DATABASE_URL`` is set (see :mod:`review.storage_pg`), otherwise the
+    TinyDB store in ``data_dir`` or :func:`review.config.data_dir`."""
+    url = database_url()
+    if url:
+        from review.storage_pg import shared_repository
+
+        return shared_repository(url)
     from review.config import data_dir as default_dir
 
     return TinyDBRepository(Path(data_dir) if data_dir is not None else default_dir())

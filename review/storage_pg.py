@@ -1,0 +1,844 @@
+"""The store on PostgreSQL: :class:`PostgresRepository` behind the same Repository protocol.
+
+Selected by ``COMPETENCY_REVIEW_DATABASE_URL=postgresql://...`` (see
+:func:`review.storage.open_repository`); unset, the embedded TinyDB store is used.
+
+Shape
+-----
+Relational tables (``review/migrations/postgres/*.sql``): agencies, users, framework imports,
+documents, document summaries (the worklist index), versions, sections, links, history
+(append-only: a trigger refuses UPDATE and DELETE), review locks, assessments, sign-in failures,
+originals (content-addressed ``bytea``). Whole records that the protocol hands over are kept as
+JSONB in a ``data`` column; every field a query filters or orders on is also a real, indexed
+column (worklists, the audit trail, sign-in throttling, a document's links by version).
+
+Concurrency
+-----------
+``repo.document(id, write=True)`` is one short transaction (one service call — never held across
+Streamlit reruns): it takes the document row with ``SELECT ... FOR UPDATE``, so two reviewers
+deciding on one document serialize exactly like the TinyDB store's file lock, and other
+documents are not touched. Every document and link row carries a ``row_version``; an update is
+``... WHERE row_version = <the version read>`` and a row changed by someone else in between
+raises :class:`StoreError` instead of silently losing their write. The review lock is a row in
+``review_locks`` read ``FOR UPDATE`` in the same transaction and expires ``touched_at`` + the
+service's lock timeout. Read transactions run ``REPEATABLE READ READ ONLY`` so a document, its
+versions and links are read from one snapshot.
+
+Migrations are numbered SQL files, each applied in one transaction under an advisory lock (two
+replicas starting at once cannot both apply one); ``schema_migrations`` records what ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from review.blobs import check_key, sha256_hex
+from review.errors import NotFound, StoreError, ValidationFailed
+
+Record = dict[str, Any]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations" / "postgres"
+#: pg_advisory_xact_lock key held while migrations run ("CRv1" as an int)
+_MIGRATION_LOCK = 0x43527631
+#: summary fields a caller may filter on in SQL (see :meth:`PostgresRepository.summaries`)
+_MATCH_COLUMNS = {"state": "state", "agency_id": "agency_id", "reviewer_key": "reviewer_key"}
+#: the tables a wipe empties (children first is not needed: TRUNCATE ... CASCADE in one statement)
+TABLES = (
+    "originals",
+    "sign_in_failures",
+    "assessments",
+    "review_locks",
+    "history",
+    "links",
+    "sections",
+    "versions",
+    "document_summaries",
+    "documents",
+    "framework_imports",
+    "users",
+    "agencies",
+)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    out = []
+    for p in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        number = int(p.name.split("_", 1)[0])
+        out.append((number, p.name, p.read_text(encoding="utf-8")))
+    return out
+
+
+#: the newest schema this code knows
+SCHEMA_VERSION = max((n for n, _, _ in _migrations()), default=0)
+
+
+def unavailable(exc: BaseException) -> StoreError:
+    return StoreError(
+        "the database is unavailable right now (connection lost or refused); "
+        "your last action was not saved — try again in a moment"
+    )
+
+
+def migrate(conn: psycopg.Connection) -> int:
+    """Apply every migration not applied yet, each in its own transaction. Returns the schema
+    version. Refuses a database written by a newer version of the application."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+    for number, name, sql in _migrations():
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            done = conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = %s", (number,)
+            ).fetchone()
+            if done:
+                continue
+            conn.execute(sql)  # type: ignore[arg-type]  # a file of statements, no parameters
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (number, name)
+            )
+    row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    found = int(row[0] or 0) if row else 0
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database was written by a newer version of Competency Review (schema {found}; "
+            f"this version reads up to {SCHEMA_VERSION}). Upgrade the application."
+        )
+    return found
+
+
+def _jsonb(value: Any) -> Jsonb:
+    return Jsonb(value)
+
+
+class PostgresBlobStore:
+    """Originals in the ``originals`` table: one row per distinct SHA-256, never overwritten."""
+
+    def __init__(self, repo: PostgresRepository):
+        self._repo = repo
+
+    def put(self, data: bytes, ext: str) -> str:
+        sha = sha256_hex(data)
+        check_key(sha, ext)
+        with self._repo._tx() as cur:
+            cur.execute(
+                "INSERT INTO originals (sha256, size, data) VALUES (%s, %s, %s)"
+                " ON CONFLICT (sha256) DO NOTHING",
+                (sha, len(data), data),
+            )
+        return sha
+
+    def get(self, sha256: str, ext: str) -> bytes:
+        check_key(sha256, ext)
+        with self._repo._tx() as cur:
+            row = cur.execute("SELECT data FROM originals WHERE sha256 = %s", (sha256,)).fetchone()
+        if row is None:
+            raise NotFound("the original file of this version is missing from the store")
+        return bytes(row[0])
+
+    def has(self, sha256: str) -> bool:
+        with self._repo._tx() as cur:
+            return (
+                cur.execute("SELECT 1 FROM originals WHERE sha256 = %s", (sha256,)).fetchone()
+                is not None
+            )
+
+
+def _split_version(record: Record) -> tuple[Record, list[Record] | None]:
+    """A version record without its parsed sections, and the sections (None: kept inline)."""
+    parsed = record.get("parsed")
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("sections"), list):
+        return record, None
+    sections = parsed["sections"]
+    if not all(isinstance(s, dict) for s in sections):
+        return record, None
+    head = {**record, "parsed": {k: v for k, v in parsed.items() if k != "sections"}}
+    return head, sections
+
+
+class PgDocumentTx:
+    """:class:`review.storage.DocumentTx` inside one PostgreSQL transaction."""
+
+    def __init__(
+        self, document_id: str, cur: psycopg.Cursor, record: Record, row_version: int, write: bool
+    ):
+        self.document_id = document_id
+        self._cur = cur
+        self._rec = record
+        self._row_version = row_version
+        self._write = write
+        self._dirty = False
+        self._new = False
+        self._link_versions: dict[str, int] = {}
+
+    def _writable(self) -> None:
+        if not self._write:
+            raise StoreError("internal error: a write inside a read-only store transaction")
+
+    # the document record
+    def get(self) -> Record:
+        return copy.deepcopy(self._rec)
+
+    def put(self, record: Record) -> None:
+        self._writable()
+        self._rec = copy.deepcopy(record)
+        self._dirty = True
+
+    def update(self, fields: Record) -> None:
+        self._writable()
+        self._rec.update(copy.deepcopy(fields))
+        self._dirty = True
+
+    def _flush(self) -> None:
+        if not self._dirty:
+            return
+        rec = self._rec
+        if self._new:
+            self._cur.execute(
+                "UPDATE documents SET data = %s, agency_id = %s, state = %s WHERE id = %s",
+                (_jsonb(rec), rec.get("agency_id"), rec.get("state"), self.document_id),
+            )
+            return
+        self._cur.execute(
+            "UPDATE documents SET data = %s, agency_id = %s, state = %s,"
+            " row_version = row_version + 1 WHERE id = %s AND row_version = %s",
+            (
+                _jsonb(rec),
+                rec.get("agency_id"),
+                rec.get("state"),
+                self.document_id,
+                self._row_version,
+            ),
+        )
+        if self._cur.rowcount != 1:
+            raise StoreError(
+                "this document was changed by someone else at the same moment; reload and try again"
+            )
+
+    # versions
+    def _assemble(self, rows: list[tuple[int, Record, bool]]) -> list[Record]:
+        split = [n for n, _, s in rows if s]
+        sections: dict[int, list[Record]] = {n: [] for n in split}
+        if split:
+            for version, data in self._cur.execute(
+                "SELECT version, data FROM sections WHERE document_id = %s AND version = ANY(%s)"
+                " ORDER BY version, ordinal",
+                (self.document_id, split),
+            ):
+                sections[version].append(data)
+        out = []
+        for number, data, is_split in rows:
+            if is_split:
+                data["parsed"]["sections"] = sections[number]
+            out.append(data)
+        return out
+
+    def versions(self) -> list[Record]:
+        rows = self._cur.execute(
+            "SELECT number, data, sections_split FROM versions WHERE document_id = %s"
+            " ORDER BY number",
+            (self.document_id,),
+        ).fetchall()
+        return self._assemble(rows)
+
+    def version(self, number: int) -> Record:
+        rows = self._cur.execute(
+            "SELECT number, data, sections_split FROM versions"
+            " WHERE document_id = %s AND number = %s",
+            (self.document_id, int(number)),
+        ).fetchall()
+        if not rows:
+            raise NotFound(f"this document has no version {number}")
+        return self._assemble(rows)[0]
+
+    def add_version(self, record: Record) -> None:
+        self._writable()
+        number = int(record["number"])
+        if self._cur.execute(
+            "SELECT 1 FROM versions WHERE document_id = %s AND number = %s",
+            (self.document_id, number),
+        ).fetchone():
+            raise StoreError(f"version {number} already exists")
+        head, sections = _split_version(record)
+        self._cur.execute(
+            "INSERT INTO versions (document_id, number, data, sections_split) VALUES (%s, %s, %s, %s)",
+            (self.document_id, number, _jsonb(head), sections is not None),
+        )
+        if sections:
+            with self._cur.copy(
+                "COPY sections (document_id, version, ordinal, section_id, title, data) FROM STDIN"
+            ) as cp:
+                for i, s in enumerate(sections):
+                    cp.write_row(
+                        (
+                            self.document_id,
+                            number,
+                            i,
+                            str(s.get("id", "")),
+                            str(s.get("title", "")),
+                            _jsonb(s),
+                        )
+                    )
+
+    # links
+    def links(self, version: int) -> list[Record]:
+        out = []
+        for link_id, data, rv in self._cur.execute(
+            "SELECT id, data, row_version FROM links WHERE document_id = %s AND version = %s"
+            " ORDER BY seq",
+            (self.document_id, int(version)),
+        ):
+            self._link_versions[link_id] = rv
+            out.append(data)
+        return out
+
+    def link(self, link_id: str) -> Record | None:
+        row = self._cur.execute(
+            "SELECT data, row_version FROM links WHERE document_id = %s AND id = %s",
+            (self.document_id, link_id),
+        ).fetchone()
+        if row is None:
+            return None
+        self._link_versions[link_id] = row[1]
+        return row[0]
+
+    def add_links(self, records: Iterable[Record]) -> None:
+        self._writable()
+        rows = list(records)
+        if not rows:
+            return
+        versions = sorted({int(r["version"]) for r in rows})
+        existing = {
+            (v, s, c)
+            for v, s, c in self._cur.execute(
+                "SELECT version, section_id, competency FROM links"
+                " WHERE document_id = %s AND version = ANY(%s)",
+                (self.document_id, versions),
+            )
+        }
+        for r in rows:
+            key = (int(r["version"]), r["section_id"], r["competency"])
+            if key in existing:
+                raise StoreError(f"a link {key} already exists")
+            existing.add(key)
+        with self._cur.copy(
+            "COPY links (document_id, id, version, section_id, competency, state, data) FROM STDIN"
+        ) as cp:
+            for r in rows:
+                cp.write_row(
+                    (
+                        self.document_id,
+                        r["id"],
+                        int(r["version"]),
+                        r["section_id"],
+                        r["competency"],
+                        r.get("state") or "",
+                        _jsonb(r),
+                    )
+                )
+
+    def _update_link_sql(self, link_id: str, fields: Record) -> int:
+        expected = self._link_versions.get(link_id)
+        sql = (
+            "UPDATE links SET data = data || %s, state = coalesce(%s, state),"
+            " row_version = row_version + 1 WHERE document_id = %s AND id = %s"
+        )
+        params: list[Any] = [_jsonb(fields), fields.get("state"), self.document_id, link_id]
+        if expected is not None:
+            sql += " AND row_version = %s"
+            params.append(expected)
+        sql += " RETURNING row_version"
+        row = self._cur.execute(sql, params).fetchone()  # type: ignore[arg-type]
+        if row is None:
+            if expected is not None and self.link(link_id) is not None:
+                raise StoreError(
+                    "this link was changed by someone else at the same moment; reload and try again"
+                )
+            return 0
+        self._link_versions[link_id] = row[0]
+        return 1
+
+    def update_link(self, link_id: str, fields: Record) -> None:
+        self._writable()
+        if not self._update_link_sql(link_id, fields):
+            raise NotFound("no such link")
+
+    def update_links(self, fields_by_id: dict[str, Record]) -> int:
+        self._writable()
+        if not fields_by_id:
+            return 0
+        ids = list(fields_by_id)
+        found = {
+            r[0]
+            for r in self._cur.execute(
+                "SELECT id FROM links WHERE document_id = %s AND id = ANY(%s)",
+                (self.document_id, ids),
+            )
+        }
+        if set(ids) - found:
+            raise NotFound("no such link")
+        unversioned = [i for i in ids if i not in self._link_versions]
+        if len(unversioned) == len(ids):
+            # a bulk decision on links not read in this transaction: one pipelined batch
+            self._cur.executemany(
+                "UPDATE links SET data = data || %s, state = coalesce(%s, state),"
+                " row_version = row_version + 1 WHERE document_id = %s AND id = %s",
+                [(_jsonb(f), f.get("state"), self.document_id, i) for i, f in fields_by_id.items()],
+            )
+            self._link_versions.clear()
+        else:
+            for i, f in fields_by_id.items():
+                self._update_link_sql(i, f)
+        return len(ids)
+
+    def remove_link(self, link_id: str) -> None:
+        self._writable()
+        self._cur.execute(
+            "DELETE FROM links WHERE document_id = %s AND id = %s", (self.document_id, link_id)
+        )
+        if self._cur.rowcount != 1:
+            raise NotFound("no such link")
+        self._link_versions.pop(link_id, None)
+
+    # history: append-only
+    def history(self) -> list[Record]:
+        return [
+            r[0]
+            for r in self._cur.execute(
+                "SELECT data FROM history WHERE document_id = %s ORDER BY seq", (self.document_id,)
+            )
+        ]
+
+    def append_history(self, entry: Record) -> None:
+        self._writable()
+        self._cur.execute(
+            "INSERT INTO history (document_id, time, action, actor, data) VALUES (%s, %s, %s, %s, %s)",
+            (
+                self.document_id,
+                str(entry.get("time") or ""),
+                str(entry.get("action") or ""),
+                str(entry.get("actor") or ""),
+                _jsonb(entry),
+            ),
+        )
+
+    # review lock: a row, read FOR UPDATE inside a write transaction
+    def lock(self) -> Record | None:
+        sql = "SELECT data FROM review_locks WHERE document_id = %s"
+        if self._write:
+            sql += " FOR UPDATE"
+        row = self._cur.execute(sql, (self.document_id,)).fetchone()  # type: ignore[arg-type]
+        return row[0] if row else None
+
+    def set_lock(self, lock: Record | None) -> None:
+        self._writable()
+        if lock is None:
+            self._cur.execute(
+                "DELETE FROM review_locks WHERE document_id = %s", (self.document_id,)
+            )
+            return
+        self._cur.execute(
+            "INSERT INTO review_locks (document_id, holder, touched_at, data) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (document_id) DO UPDATE SET holder = EXCLUDED.holder,"
+            " touched_at = EXCLUDED.touched_at, data = EXCLUDED.data",
+            (
+                self.document_id,
+                str(lock.get("holder") or ""),
+                str(lock.get("touched_at") or ""),
+                _jsonb(lock),
+            ),
+        )
+
+    # coverage assessments
+    def assessments(self, version: int) -> list[Record]:
+        return [
+            r[0]
+            for r in self._cur.execute(
+                "SELECT data FROM assessments WHERE document_id = %s AND version = %s"
+                " ORDER BY competency",
+                (self.document_id, int(version)),
+            )
+        ]
+
+    def set_assessment(self, version: int, competency: str, record: Record | None) -> None:
+        self._writable()
+        if record is None:
+            self._cur.execute(
+                "DELETE FROM assessments WHERE document_id = %s AND version = %s AND competency = %s",
+                (self.document_id, int(version), competency),
+            )
+            return
+        data = {**record, "version": version, "competency": competency}
+        self._cur.execute(
+            "INSERT INTO assessments (document_id, version, competency, data) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (document_id, version, competency) DO UPDATE SET data = EXCLUDED.data",
+            (self.document_id, int(version), competency, _jsonb(data)),
+        )
+
+
+def _summary_row(summary: Record) -> tuple:
+    return (
+        summary["id"],
+        summary.get("agency_id"),
+        summary.get("state"),
+        (summary.get("reviewer") or "").casefold(),
+        summary.get("submitted_at") or "",
+        summary.get("updated_at") or "",
+        int(summary.get("rev") or 0),
+        _jsonb(summary),
+    )
+
+
+_PUT_SUMMARY = (
+    "INSERT INTO document_summaries"
+    " (id, agency_id, state, reviewer_key, submitted_at, updated_at, rev, data)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (id) DO UPDATE SET agency_id = EXCLUDED.agency_id, state = EXCLUDED.state,"
+    " reviewer_key = EXCLUDED.reviewer_key, submitted_at = EXCLUDED.submitted_at,"
+    " updated_at = EXCLUDED.updated_at, rev = EXCLUDED.rev, data = EXCLUDED.data"
+    " WHERE document_summaries.rev <= EXCLUDED.rev"
+)
+
+
+def _pool_size() -> int:
+    raw = os.environ.get("COMPETENCY_REVIEW_DB_POOL", "").strip()
+    return max(1, int(raw)) if raw else 10
+
+
+class PostgresRepository:
+    """The Repository protocol on PostgreSQL (see the module docstring)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_size: int | None = None,
+        timeout_s: float = 30.0,
+        blobs: Any | None = None,
+    ):
+        self.url = url
+        self.timeout_s = timeout_s
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_size or _pool_size(),
+            open=False,
+            timeout=timeout_s,
+            check=ConnectionPool.check_connection,  # a connection dropped by a restart is replaced
+            name="competency-review",
+        )
+        try:
+            self.pool.open(wait=True, timeout=timeout_s)
+        except PoolTimeout as exc:
+            self.pool.close()
+            raise StoreError(
+                "cannot connect to the database (COMPETENCY_REVIEW_DATABASE_URL); is it running?"
+            ) from exc
+        try:
+            with self.pool.connection() as conn:
+                self._schema = migrate(conn)
+        except psycopg.OperationalError as exc:
+            self.pool.close()
+            raise unavailable(exc) from exc
+        self.blobs = blobs if blobs is not None else PostgresBlobStore(self)
+
+    # ---------------------------------------------------------------- plumbing
+
+    @contextlib.contextmanager
+    def _tx(self, read_only: bool = False) -> Iterator[psycopg.Cursor]:
+        """One transaction on a pooled connection: committed when the block ends normally,
+        rolled back on an exception. Connection failures become a clear :class:`StoreError`."""
+        try:
+            with self.pool.connection() as conn, conn.cursor() as cur:
+                if read_only:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield cur
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise unavailable(exc) from exc
+        except psycopg.DatabaseError as exc:
+            raise StoreError(
+                f"the database refused the change ({exc.sqlstate}); nothing was saved"
+            ) from exc
+
+    def close(self) -> None:
+        self.pool.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self._tx() as cur:
+            row = cur.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def is_empty(self) -> bool:
+        with self._tx() as cur:
+            for table in ("agencies", "users", "documents", "originals"):
+                if cur.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+                    return False
+        return True
+
+    def wipe(self) -> None:
+        """Empty every table (restore --force, migrate-store --force, tests). TRUNCATE does not
+        fire the history table's row triggers: this is the one way history is ever removed."""
+        with self._tx() as cur:
+            cur.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
+
+    def counts(self) -> dict[str, int]:
+        with self._tx() as cur:
+            return {
+                t: int(cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
+                for t in TABLES
+            }
+
+    # ---------------------------------------------------------------- documents
+
+    @contextlib.contextmanager
+    def document(self, document_id: str, write: bool = False) -> Iterator[PgDocumentTx]:
+        with self._tx(read_only=not write) as cur:
+            sql = "SELECT data, row_version FROM documents WHERE id = %s"
+            if write:
+                sql += " FOR UPDATE"
+            row = cur.execute(sql, (document_id,)).fetchone()  # type: ignore[arg-type]
+            if row is None:
+                raise NotFound("no such document")
+            tx = PgDocumentTx(document_id, cur, row[0], row[1], write)
+            yield tx
+            tx._flush()
+
+    @contextlib.contextmanager
+    def create_document(self, record: Record) -> Iterator[PgDocumentTx]:
+        doc_id = record["id"]
+        if not doc_id or not all(c.isalnum() or c in "-_" for c in doc_id):
+            raise NotFound("no such document")
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO documents (id, agency_id, state, data) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (id) DO NOTHING",
+                (doc_id, record.get("agency_id"), record.get("state"), _jsonb(record)),
+            )
+            if cur.rowcount != 1:
+                raise StoreError(f"document id {doc_id} is already used")
+            tx = PgDocumentTx(doc_id, cur, copy.deepcopy(record), 1, True)
+            tx._new = True
+            yield tx
+            tx._flush()
+
+    def document_ids(self) -> list[str]:
+        with self._tx() as cur:
+            return [r[0] for r in cur.execute("SELECT id FROM documents ORDER BY id")]
+
+    # ---------------------------------------------------------------- index
+
+    def put_summary(self, summary: Record) -> None:
+        """Insert or replace a summary unless the stored one has a higher ``rev``."""
+        with self._tx() as cur:
+            cur.execute(_PUT_SUMMARY, _summary_row(summary))
+
+    def put_summaries(self, summaries: Iterable[Record]) -> None:
+        rows = [_summary_row(s) for s in summaries]
+        if not rows:
+            return
+        with self._tx() as cur:
+            cur.executemany(_PUT_SUMMARY, rows)
+
+    def summary(self, document_id: str) -> Record | None:
+        with self._tx() as cur:
+            row = cur.execute(
+                "SELECT data FROM document_summaries WHERE id = %s", (document_id,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def summaries(
+        self, where: Callable[[Record], bool] | None = None, *, match: Record | None = None
+    ) -> list[Record]:
+        """Summaries, narrowed in SQL by ``match`` (equality on ``state``, ``agency_id``,
+        ``reviewer_key`` — indexed columns) and then by the ``where`` predicate in Python."""
+        sql = "SELECT data FROM document_summaries"
+        params: list[Any] = []
+        conds = []
+        for key, value in (match or {}).items():
+            column = _MATCH_COLUMNS.get(key)
+            if column is None:
+                raise ValueError(f"cannot match summaries on {key!r}")
+            conds.append(f"{column} = %s")
+            params.append(value)
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        with self._tx() as cur:
+            rows = [r[0] for r in cur.execute(sql, params)]  # type: ignore[arg-type]
+        return [r for r in rows if where is None or where(r)]
+
+    def repair_index(self, document_ids: Iterable[str] | None = None) -> int:
+        """Rebuild stale summaries from the document rows (a document and its summary are written
+        in separate transactions, like the TinyDB store's two files)."""
+        from review.storage import summary_of
+
+        ids = list(document_ids) if document_ids is not None else None
+        with self._tx() as cur:
+            sql = (
+                "SELECT d.data, s.data FROM documents d"
+                " LEFT JOIN document_summaries s ON s.id = d.id"
+            )
+            rows = (
+                cur.execute(sql + " WHERE d.id = ANY(%s)", (ids,)).fetchall()
+                if ids is not None
+                else cur.execute(sql).fetchall()
+            )
+        stale = []
+        for rec, current in rows:
+            summary = summary_of(rec)
+            if current != summary:
+                rev = max(int(summary.get("rev") or 0), int((current or {}).get("rev") or 0))
+                stale.append({**summary, "rev": rev})
+        self.put_summaries(stale)
+        return len(stale)
+
+    def repair_recent(self) -> int:
+        return self.repair_index()
+
+    # ---------------------------------------------------------------- directory
+
+    def add_agency(self, record: Record) -> None:
+        with self._tx() as cur:
+            if cur.execute("SELECT 1 FROM agencies WHERE id = %s", (record["id"],)).fetchone():
+                raise StoreError(f"agency id {record['id']} is already used")
+            cur.execute(
+                "INSERT INTO agencies (id, name_key, data) VALUES (%s, %s, %s)"
+                " ON CONFLICT (name_key) DO NOTHING",
+                (record["id"], record["name"].casefold(), _jsonb(record)),
+            )
+            if cur.rowcount != 1:
+                raise ValidationFailed(f"an agency named {record['name']!r} already exists")
+
+    def agencies(self) -> list[Record]:
+        with self._tx() as cur:
+            return [r[0] for r in cur.execute("SELECT data FROM agencies ORDER BY seq")]
+
+    def agency(self, agency_id: str) -> Record | None:
+        with self._tx() as cur:
+            row = cur.execute("SELECT data FROM agencies WHERE id = %s", (agency_id,)).fetchone()
+        return row[0] if row else None
+
+    def add_user(self, record: Record) -> None:
+        key = record["username"].casefold()
+        data = {**record, "key": key}
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO users (key, username, role, agency_id, active, data)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING",
+                (
+                    key,
+                    record["username"],
+                    record.get("role") or "",
+                    record.get("agency_id"),
+                    bool(record.get("active", True)),
+                    _jsonb(data),
+                ),
+            )
+            if cur.rowcount != 1:
+                raise ValidationFailed(f"the username {record['username']!r} is already taken")
+
+    def user(self, username: str) -> Record | None:
+        with self._tx() as cur:
+            row = cur.execute(
+                "SELECT data FROM users WHERE key = %s", (username.casefold(),)
+            ).fetchone()
+        return row[0] if row else None
+
+    def users(self) -> list[Record]:
+        with self._tx() as cur:
+            return [r[0] for r in cur.execute("SELECT data FROM users ORDER BY seq")]
+
+    def update_user(self, username: str, fields: Record) -> None:
+        key = username.casefold()
+        with self._tx() as cur:
+            row = cur.execute("SELECT data FROM users WHERE key = %s FOR UPDATE", (key,)).fetchone()
+            if row is None:
+                raise NotFound(f"no user named {username!r}")
+            data = {**row[0], **copy.deepcopy(fields)}
+            cur.execute(
+                "UPDATE users SET role = %s, agency_id = %s, active = %s, data = %s WHERE key = %s",
+                (
+                    data.get("role") or "",
+                    data.get("agency_id"),
+                    bool(data.get("active", True)),
+                    _jsonb(data),
+                    key,
+                ),
+            )
+
+    def add_import(self, record: Record) -> None:
+        with self._tx() as cur:
+            cur.execute("INSERT INTO framework_imports (data) VALUES (%s)", (_jsonb(record),))
+
+    def imports(self) -> list[Record]:
+        with self._tx() as cur:
+            return [r[0] for r in cur.execute("SELECT data FROM framework_imports ORDER BY seq")]
+
+    # ---------------------------------------------------------------- sign-in attempts
+
+    def record_failure(self, keys: Iterable[str], time: str, keep_after: str) -> None:
+        rows = [(k, time) for k in keys]
+        with self._tx() as cur:
+            cur.execute("DELETE FROM sign_in_failures WHERE time < %s", (keep_after,))
+            if rows:
+                cur.executemany("INSERT INTO sign_in_failures (key, time) VALUES (%s, %s)", rows)
+
+    def failures(self, key: str, since: str) -> list[str]:
+        with self._tx() as cur:
+            return [
+                r[0]
+                for r in cur.execute(
+                    "SELECT time FROM sign_in_failures WHERE key = %s AND time >= %s ORDER BY time",
+                    (key, since),
+                )
+            ]
+
+    def clear_failures(self, key: str) -> None:
+        with self._tx() as cur:
+            cur.execute("DELETE FROM sign_in_failures WHERE key = %s", (key,))
+
+    def all_failures(self) -> list[Record]:
+        with self._tx() as cur:
+            return [
+                {"key": k, "time": t}
+                for k, t in cur.execute("SELECT key, time FROM sign_in_failures ORDER BY seq")
+            ]
+
+    # ---------------------------------------------------------------- originals
+
+    def put_original(self, data: bytes, ext: str) -> str:
+        return self.blobs.put(data, ext)
+
+    def read_original(self, sha256: str, ext: str) -> bytes:
+        return self.blobs.get(sha256, ext)
+
+
+_SHARED: dict[tuple[str, int], PostgresRepository] = {}
+_SHARED_GUARD = threading.Lock()
+
+
+def shared_repository(url: str) -> PostgresRepository:
+    """One repository (one connection pool) per database URL per process: services, pages and
+    CLI commands opened in one process share it instead of each opening connections. Keyed by
+    process id too, so a forked child never uses its parent's sockets."""
+    key = (url, os.getpid())
+    with _SHARED_GUARD:
+        repo = _SHARED.get(key)
+        if repo is None or repo.pool.closed:
+            repo = PostgresRepository(url)
+            _SHARED[key] = repo
+        return repo
