@@ -1,0 +1,115 @@
+"""What only the PostgreSQL store promises: append-only history in the database, row versions,
+writers of one document serialized on its row (FOR UPDATE), numbered migrations, a clear error
+when the server is unreachable. (The protocol itself: tests/test_repository_both.py.)"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from review.errors import StoreError
+from tests.test_storage import doc_record, link
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg(pg_server, monkeypatch: pytest.MonkeyPatch):
+    from review.storage_pg import shared_repository
+
+    repo = shared_repository(pg_server.url)
+    repo.wipe()
+    monkeypatch.setenv("COMPETENCY_REVIEW_DATABASE_URL", pg_server.url)
+    return repo
+
+
+def test_history_is_append_only_in_the_database(pg):
+    import psycopg
+
+    with pg.create_document(doc_record("d1")) as tx:
+        tx.append_history({"action": "upload", "actor": "u", "time": "t"})
+    for sql in ("UPDATE history SET actor = 'x'", "DELETE FROM history"):
+        with (
+            pytest.raises(psycopg.errors.RaiseException, match="append-only"),
+            psycopg.connect(pg.url) as conn,
+        ):
+            conn.execute(sql)
+    with pg.document("d1") as tx:
+        assert tx.history() == [{"action": "upload", "actor": "u", "time": "t"}]
+
+
+def test_a_row_changed_behind_the_transaction_is_a_conflict_not_a_lost_write(pg):
+    """The row version: a write by someone who bypassed the row lock (here: raw SQL between the
+    read and the update) makes the transaction fail instead of overwriting it."""
+    import psycopg
+
+    with pg.create_document(doc_record("d1")) as tx:
+        tx.add_links([link(1)])
+    with pg.document("d1", write=True) as tx:
+        tx.link("l1")
+        # a concurrent writer that did not take the document row lock bumps the link's version
+        with psycopg.connect(pg.url, autocommit=True) as other:
+            other.execute("UPDATE links SET row_version = row_version + 1 WHERE id = 'l1'")
+        with pytest.raises(StoreError, match="changed by someone else"):
+            tx.update_link("l1", {"state": "confirmed"})
+    with pg.document("d1") as tx:
+        assert tx.link("l1")["state"] == "suggested"
+
+
+def test_two_writers_of_one_document_serialize_on_its_row(pg):
+    """The second writer waits for the first (SELECT ... FOR UPDATE) and then sees its lock row."""
+    with pg.create_document(doc_record("d1")):
+        pass
+    seen: list = []
+    first_in = threading.Event()
+
+    def first():
+        with pg.document("d1", write=True) as tx:
+            first_in.set()
+            tx.set_lock({"holder": "rita", "since": "t", "touched_at": "t"})
+            time.sleep(0.3)
+
+    def second():
+        first_in.wait(5)
+        t0 = time.monotonic()
+        with pg.document("d1", write=True) as tx:
+            seen.append((tx.lock(), time.monotonic() - t0))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    (lock, waited) = seen[0]
+    assert lock["holder"] == "rita"
+    assert waited >= 0.2  # it waited for the first transaction to commit
+
+
+def test_migrations_are_recorded_idempotent_and_a_newer_schema_is_refused(pg):
+    import psycopg
+
+    from review.storage_pg import SCHEMA_VERSION, PostgresRepository
+
+    assert pg.schema_version == SCHEMA_VERSION >= 1
+    again = PostgresRepository(pg.url, max_size=1)  # re-opening applies nothing twice
+    again.close()
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (%s, 'future')",
+            (SCHEMA_VERSION + 1,),
+        )
+        try:
+            with pytest.raises(StoreError, match="newer version"):
+                PostgresRepository(pg.url, max_size=1)
+        finally:
+            conn.execute("DELETE FROM schema_migrations WHERE version = %s", (SCHEMA_VERSION + 1,))
+
+
+def test_an_unreachable_server_is_a_clear_store_error(pg, tmp_path: Path):
+    from review.storage_pg import PostgresRepository
+
+    with pytest.raises(StoreError, match="cannot connect"):
+        PostgresRepository(f"postgresql://postgres@/nope?host={tmp_path}", timeout_s=1)
