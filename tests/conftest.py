@@ -97,6 +97,44 @@ def _tools_required() -> bool:
     )
 
 
+def pg_snapshot(url: str, name: str) -> None:
+    """Copy every store table into schema ``name`` (a module's template store, see pg_restore)."""
+    from review.storage_pg import TABLES, shared_repository
+
+    with shared_repository(url)._tx() as cur:
+        cur.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")  # type: ignore[arg-type]
+        cur.execute(f"CREATE SCHEMA {name}")  # type: ignore[arg-type]
+        for t in TABLES:
+            cur.execute(f"CREATE TABLE {name}.{t} AS SELECT * FROM public.{t}")  # type: ignore[arg-type]
+
+
+def pg_restore(url: str, name: str) -> None:
+    """Put the store back to the snapshot ``name`` in one transaction (a few ms for a small
+    store, where a copy of a whole database would take a few hundred)."""
+    from review.storage_pg import TABLES, shared_repository
+
+    with shared_repository(url)._tx() as cur:
+        cur.execute(f"TRUNCATE {', '.join(TABLES)}")  # type: ignore[arg-type]
+        for t in reversed(TABLES):  # parents first, for the foreign keys
+            cur.execute(f"INSERT INTO public.{t} SELECT * FROM {name}.{t}")  # type: ignore[arg-type]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``tinydb_only`` (it reads or counts the TinyDB files themselves) runs only in
+    the TinyDB half of a both-stores module."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("store_backend") if callspec else None
+        if backend == "postgres" and item.get_closest_marker("tinydb_only"):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """One throwaway PostgreSQL server for the session (skip without one; fail in CI)."""

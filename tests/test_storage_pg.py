@@ -113,3 +113,22 @@ def test_an_unreachable_server_is_a_clear_store_error(pg, tmp_path: Path):
 
     with pytest.raises(StoreError, match="cannot connect"):
         PostgresRepository(f"postgresql://postgres@/nope?host={tmp_path}", timeout_s=1)
+
+
+def test_the_store_fingerprint_sees_every_table(pg, tmp_path: Path):
+    """tests.conftest.store_hash is what the refusal tests compare: it must notice a change to
+    any table, a lock row or a history entry included."""
+    from tests.conftest import store_hash
+
+    with pg.create_document(doc_record("d1")):
+        pass
+    before = store_hash(tmp_path)
+    with pg.document("d1", write=True) as tx:
+        tx.set_lock({"holder": "rita", "since": "t", "touched_at": "t"})
+    locked = store_hash(tmp_path)
+    assert locked != before
+    with pg.document("d1", write=True) as tx:
+        tx.append_history({"action": "comment"})
+    assert store_hash(tmp_path) != locked
+    pg.put_original(b"x", ".txt")
+    assert store_hash(tmp_path)["postgresql:originals"] != locked["postgresql:originals"]
