@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA ?= $(CURDIR)/runtime
 PORT ?= 8501
 
-.PHONY: venv run demo test test-fast e2e bench lint format clean
+.PHONY: venv run demo test test-fast test-postgres e2e bench lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+## make test-postgres: the PostgreSQL half of the both-stores tests alone (starts its own server)
+test-postgres: $(STAMP)
+	$(BIN)/python -m pytest -q -m postgres
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not e2e and not office and not slow"

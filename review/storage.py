@@ -683,6 +683,10 @@ class TinyDBRepository:
         with _transaction(self._attempts, write=True) as snap:
             snap.table("failures").remove(Q.key == key)
 
+    def all_failures(self) -> list[Record]:
+        """Every recorded failure ``{key, time}`` (store copies: migrate-store, backups)."""
+        return [{"key": r["key"], "time": r["time"]} for r in self._failure_rows()]
+
     def _failure_rows(self) -> list[Record]:
         with _transaction(self._attempts, write=False) as snap:
             return list(snap.storage.data.get("failures", {}).values())
