@@ -442,10 +442,11 @@ def check_consistency(data_dir: Path, log: Log) -> list[str]:
     """Problems found in the reopened store (an empty list: consistent)."""
     import hashlib
 
-    from review.storage import TinyDBRepository, summary_of
+    from review.storage import open_repository, summary_of
     from review.workflow import WORKFLOW
 
-    repo = TinyDBRepository(data_dir)  # a fresh repository: nothing cached from the run
+    # a fresh TinyDB repository (nothing cached from the run), or the PostgreSQL store (no cache)
+    repo = open_repository(data_dir)
     problems: list[str] = []
     ids = set(repo.document_ids())
 
@@ -587,8 +588,12 @@ def print_figures(title: str, log: Log, seconds: float, problems: list[str]) -> 
         print("  error:", lines[0], "|", " | ".join(x.strip() for x in lines[-5:]))
 
 
-def run(mode: str, args: argparse.Namespace) -> bool:
+def run(mode: str, args: argparse.Namespace, pg_server: Any = None) -> bool:
     policies = make_policies()
+    if pg_server is not None:  # a fresh database per run; spawned workers inherit the setting
+        import os
+
+        os.environ["COMPETENCY_REVIEW_DATABASE_URL"] = pg_server.create_database(f"load_{mode}")
     with tempfile.TemporaryDirectory(prefix="cr-load-") as tmp:
         data_dir = Path(args.data) / mode if args.data else Path(tmp) / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -611,6 +616,8 @@ def run(mode: str, args: argparse.Namespace) -> bool:
         seconds = max(0.001, time.perf_counter() - t0)
         log.merge(seed_log)
         problems = check_consistency(data_dir, log)
+        if pg_server is not None:
+            title += ", PostgreSQL"
         print_figures(title, log, seconds, problems)
         return not problems and not log.errors
 
@@ -624,11 +631,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads-per-process", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--data", help="keep the store here (default: a temporary directory)")
+    p.add_argument(
+        "--store",
+        choices=("tinydb", "postgres"),
+        default="tinydb",
+        help="postgres: a throwaway PostgreSQL server (fsync on) started for the run",
+    )
     args = p.parse_args(argv)
     modes = ("threads", "processes") if args.mode == "both" else (args.mode,)
     ok = True
-    for mode in modes:
-        ok = run(mode, args) and ok
+    server = None
+    if args.store == "postgres":
+        from tests.pg_server import start_server
+
+        server = start_server(durable=True)
+    try:
+        for mode in modes:
+            ok = run(mode, args, server) and ok
+    finally:
+        if server is not None:
+            server.cleanup()
     return 0 if ok else 1
 
 
