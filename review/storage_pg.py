@@ -519,6 +519,13 @@ def _pool_size() -> int:
     return max(1, int(raw)) if raw else 10
 
 
+def _timeout_s() -> float:
+    """How long a call waits for a pooled connection before reporting the database unavailable
+    (during an outage: a clear message after this many seconds, not a hang)."""
+    raw = os.environ.get("COMPETENCY_REVIEW_DB_TIMEOUT", "").strip()
+    return max(0.5, float(raw)) if raw else 10.0
+
+
 class PostgresRepository:
     """The Repository protocol on PostgreSQL (see the module docstring)."""
 
@@ -527,11 +534,11 @@ class PostgresRepository:
         url: str,
         *,
         max_size: int | None = None,
-        timeout_s: float = 30.0,
+        timeout_s: float | None = None,
         blobs: Any | None = None,
     ):
         self.url = url
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s = timeout_s if timeout_s is not None else _timeout_s()
         self.pool = ConnectionPool(
             url,
             min_size=1,

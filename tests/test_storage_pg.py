@@ -132,3 +132,54 @@ def test_the_store_fingerprint_sees_every_table(pg, tmp_path: Path):
     assert store_hash(tmp_path) != locked
     pg.put_original(b"x", ".txt")
     assert store_hash(tmp_path)["postgresql:originals"] != locked["postgresql:originals"]
+
+
+@pytest.fixture
+def durable_server():
+    """A server of its own with the default durability (the session's runs with fsync off, so
+    a crash of it may lose commits by design)."""
+    from tests.pg_server import start_server
+
+    server = start_server(durable=True)
+    yield server
+    server.cleanup()
+
+
+def test_a_server_crash_is_reported_clearly_and_recovered_from_by_itself(pg, durable_server):
+    """The server dies mid-run (immediate stop: no clean shutdown): calls fail with a plain
+    StoreError (no hang, no traceback for the user), nothing half-written and nothing that
+    returned lost; once it is back the same repository works again by itself."""
+    from review.storage_pg import PostgresRepository
+
+    pg_server = durable_server
+    repo = PostgresRepository(pg_server.url, max_size=2, timeout_s=2)
+    try:
+        with repo.create_document(doc_record("d1")) as tx:
+            tx.add_links([link(1)])
+        pg_server.stop(mode="immediate")  # like a crash: no clean shutdown
+        try:
+            t0 = time.monotonic()
+            with (
+                pytest.raises(StoreError, match="database is unavailable"),
+                repo.document("d1", write=True) as tx,
+            ):
+                tx.update_link("l1", {"state": "confirmed"})
+            assert time.monotonic() - t0 < 10
+        finally:
+            pg_server._start()
+        deadline = time.monotonic() + 20
+        while True:  # the pool replaces its dead connections by itself
+            try:
+                with repo.document("d1") as tx:
+                    assert tx.link("l1")["state"] == "suggested"  # the failed write left nothing
+                break
+            except StoreError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        with repo.document("d1", write=True) as tx:
+            tx.update_link("l1", {"state": "confirmed"})
+        with repo.document("d1") as tx:
+            assert tx.link("l1")["state"] == "confirmed"
+    finally:
+        repo.close()
