@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA ?= $(CURDIR)/runtime
 PORT ?= 8501
 
-.PHONY: venv run demo test test-fast test-postgres e2e bench lint format clean
+.PHONY: venv run run-cluster demo test test-fast test-postgres e2e bench lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ venv: $(STAMP)
 run: $(STAMP)
 	COMPETENCY_REVIEW_DATA=$(DATA) $(BIN)/competency-review demo --if-empty
 	COMPETENCY_REVIEW_DATA=$(DATA) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+
+## make run-cluster: PostgreSQL + two Streamlit replicas behind nginx (session affinity) on http://127.0.0.1:8500
+run-cluster: $(STAMP)
+	$(BIN)/python scripts/run_cluster.py --data $(DATA)/cluster
 
 demo: $(STAMP)
 	COMPETENCY_REVIEW_DATA=$(DATA) $(BIN)/competency-review demo --if-empty

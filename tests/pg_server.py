@@ -109,14 +109,19 @@ class PgServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_server(*, durable: bool = False, dbname: str = "review") -> PgServer:
+def start_server(
+    *, durable: bool = False, dbname: str = "review", root: Path | None = None
+) -> PgServer:
     """Start a fresh server; ``durable=False`` turns fsync off (tests), ``True`` keeps the
-    defaults (benchmarks compare against a store that fsyncs every write)."""
+    defaults (benchmarks compare against a store that fsyncs every write). With ``root`` (e.g.
+    ``make run-cluster``'s directory) the cluster lives there and the next start reuses it."""
     initdb = find_tool("initdb")
     if initdb is None or find_tool("pg_ctl") is None:
         raise FileNotFoundError("initdb/pg_ctl not found (Debian: apt-get install postgresql)")
     as_postgres = os.geteuid() == 0
-    root = Path(tempfile.mkdtemp(prefix="cr-pg-"))
+    keep = root is not None
+    root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="cr-pg-"))
+    root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     if as_postgres:
         pw = pwd.getpwnam("postgres")
@@ -125,6 +130,9 @@ def start_server(*, durable: bool = False, dbname: str = "review") -> PgServer:
     server._durability = (
         "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
+    if keep and (root / "data" / "PG_VERSION").exists():
+        server._start()
+        return server
     try:
         r = subprocess.run(
             server._cmd(
