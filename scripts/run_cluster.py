@@ -99,8 +99,11 @@ class Cluster:
         replicas: int = 2,
         first_port: int = 8601,
         replica_ports: list[int] | None = None,
+        pg_root: Path | None = None,
     ):
         self.data = data
+        #: the PostgreSQL cluster's directory: the postgres user must be able to reach it
+        self.pg_root = pg_root or data / "pg"
         self.port = port
         self.replica_ports = replica_ports or [first_port + i for i in range(replicas)]
         self.procs: list[subprocess.Popen] = []
@@ -112,7 +115,7 @@ class Cluster:
         if not Path(nginx).exists():
             raise FileNotFoundError("nginx not found (Debian: apt-get install nginx-light)")
         self.data.mkdir(parents=True, exist_ok=True)
-        self.server = start_server(durable=True, root=self.data / "pg")
+        self.server = start_server(durable=True, root=self.pg_root)
         self.url = self.server.url
         env = {**os.environ, "COMPETENCY_REVIEW_DATABASE_URL": self.url}
         env["COMPETENCY_REVIEW_DATA"] = str(self.data / "app")

@@ -39,7 +39,16 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
     from run_cluster import Cluster
 
-    c = Cluster(tmp_path / "cluster", port=free_port(), replica_ports=[free_port(), free_port()])
+    import shutil
+    import tempfile
+
+    pg_root = Path(tempfile.mkdtemp(prefix="cr-cluster-pg-"))  # pytest's tmp dirs are 0700
+    c = Cluster(
+        tmp_path / "cluster",
+        port=free_port(),
+        replica_ports=[free_port(), free_port()],
+        pg_root=pg_root,
+    )
     try:
         c.start(seed_demo=False)
         monkeypatch.setenv("COMPETENCY_REVIEW_DATABASE_URL", c.url)
@@ -51,6 +60,7 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
         for key in [k for k in _SHARED if k[0] == c.url]:
             _SHARED.pop(key).close()
+        shutil.rmtree(pg_root, ignore_errors=True)
 
 
 def test_affinity_shared_store_and_a_replica_killed_mid_run(cluster):
