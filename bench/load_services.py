@@ -588,6 +588,39 @@ def print_figures(title: str, log: Log, seconds: float, problems: list[str]) -> 
         print("  error:", lines[0], "|", " | ".join(x.strip() for x in lines[-5:]))
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process and its finished (joined) worker processes."""
+    import os
+
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _server_cpu(pg_server: Any) -> float:
+    """CPU seconds of every process of the PostgreSQL server (postmaster and its backends)."""
+    import os
+
+    if pg_server is None:
+        return 0.0
+    try:
+        master = int((pg_server.root / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError):
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(d.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
 def run(mode: str, args: argparse.Namespace, pg_server: Any = None) -> bool:
     policies = make_policies()
     if pg_server is not None:  # a fresh database per run; spawned workers inherit the setting
@@ -600,15 +633,19 @@ def run(mode: str, args: argparse.Namespace, pg_server: Any = None) -> bool:
         if mode == "threads":
             people, seed_log = setup_store(data_dir, args.threads, policies)
             t0 = time.perf_counter()
+            cpu0 = (_server_cpu(pg_server), _own_cpu())
             log = run_threads(data_dir, people, args.duration, policies, args.seed)
+            cpu1 = (_server_cpu(pg_server), _own_cpu())
             title = f"threads: {len(people)} users in one process, {args.duration:.0f} s"
         else:
             n = args.processes * args.threads_per_process
             people, seed_log = setup_store(data_dir, n, policies)
             t0 = time.perf_counter() + 3.0  # the processes start together 3 s from now
+            cpu0 = (_server_cpu(pg_server), _own_cpu())
             log = run_processes(
                 data_dir, people, args.duration, args.processes, args.seed, Path(tmp)
             )
+            cpu1 = (_server_cpu(pg_server), _own_cpu())
             title = (
                 f"processes: {args.processes} processes x {args.threads_per_process} threads, "
                 f"{args.duration:.0f} s"
@@ -619,6 +656,12 @@ def run(mode: str, args: argparse.Namespace, pg_server: Any = None) -> bool:
         if pg_server is not None:
             title += ", PostgreSQL"
         print_figures(title, log, seconds, problems)
+        app_cpu = cpu1[1] - cpu0[1]
+        line = f"CPU: app {app_cpu:.1f} s ({app_cpu / seconds:.2f} cores)"
+        if pg_server is not None:
+            db_cpu = cpu1[0] - cpu0[0]
+            line += f", database {db_cpu:.1f} s ({db_cpu / seconds:.2f} cores)"
+        print(line + f" over {seconds:.1f} s of load")
         return not problems and not log.errors
 
 
