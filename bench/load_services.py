@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from review.auth import SYSTEM, Actor  # noqa: E402
-from review.errors import ReviewError  # noqa: E402
+from review.errors import ReviewError, StoreError  # noqa: E402
 from review.services import ReviewService  # noqa: E402
 
 PASSWORD = "load test password"  # throwaway users in a temporary store
@@ -139,6 +139,9 @@ class Timer:
         self.ok = False
         try:
             result = fn(*args, **kw)
+        except StoreError:  # the store unavailable (a database restart): reported, not a bug
+            self.log.ops.append((kind, time.perf_counter() - t0, "unavailable"))
+            return None
         except ReviewError:
             self.log.ops.append((kind, time.perf_counter() - t0, "refused"))
             return None
@@ -561,6 +564,7 @@ def print_figures(title: str, log: Log, seconds: float, problems: list[str]) -> 
         f"p50 {_pct([o[1] for o in ok_ops], 50) * 1000:.0f} ms, "
         f"p95 {_pct([o[1] for o in ok_ops], 95) * 1000:.0f} ms; "
         f"refused {sum(1 for o in log.ops if o[2] == 'refused')}, "
+        f"store unavailable {sum(1 for o in log.ops if o[2] == 'unavailable')}, "
         f"errors {sum(1 for o in log.ops if o[2] == 'error') + len([e for e in log.errors if e.startswith('driver')])}"
     )
     print(
@@ -586,6 +590,15 @@ def print_figures(title: str, log: Log, seconds: float, problems: list[str]) -> 
     for e in log.errors[:5]:
         lines = e.strip().splitlines()
         print("  error:", lines[0], "|", " | ".join(x.strip() for x in lines[-5:]))
+
+
+def _restart_server(pg_server: Any, down_s: float) -> None:
+    """Crash the database (immediate stop: no clean shutdown), keep it down, start it again."""
+    t0 = time.perf_counter()
+    pg_server.stop(mode="immediate")
+    time.sleep(down_s)
+    pg_server._start()
+    print(f"(database crashed and restarted: down {time.perf_counter() - t0:.1f} s)", flush=True)
 
 
 def _own_cpu() -> float:
@@ -616,8 +629,10 @@ def _server_cpu(pg_server: Any) -> float:
         except OSError:
             continue
         pid, ppid = int(d.name), int(fields[1])
-        if pid == master or ppid == master:
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if pid == master:  # its own time plus that of backends that already exited
+            total += sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+        elif ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
 
@@ -630,8 +645,17 @@ def run(mode: str, args: argparse.Namespace, pg_server: Any = None) -> bool:
     with tempfile.TemporaryDirectory(prefix="cr-load-") as tmp:
         data_dir = Path(args.data) / mode if args.data else Path(tmp) / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
+        restart = None
+        if pg_server is not None and args.restart_db_at:
+            restart = threading.Timer(
+                args.restart_db_at + (0 if mode == "threads" else 3.0),
+                _restart_server,
+                args=(pg_server, args.restart_db_down),
+            )
         if mode == "threads":
             people, seed_log = setup_store(data_dir, args.threads, policies)
+            if restart:
+                restart.start()
             t0 = time.perf_counter()
             cpu0 = (_server_cpu(pg_server), _own_cpu())
             log = run_threads(data_dir, people, args.duration, policies, args.seed)
@@ -640,6 +664,8 @@ def run(mode: str, args: argparse.Namespace, pg_server: Any = None) -> bool:
         else:
             n = args.processes * args.threads_per_process
             people, seed_log = setup_store(data_dir, n, policies)
+            if restart:
+                restart.start()
             t0 = time.perf_counter() + 3.0  # the processes start together 3 s from now
             cpu0 = (_server_cpu(pg_server), _own_cpu())
             log = run_processes(
@@ -680,6 +706,14 @@ def main(argv: list[str] | None = None) -> int:
         default="tinydb",
         help="postgres: a throwaway PostgreSQL server (fsync on) started for the run",
     )
+    p.add_argument(
+        "--restart-db-at",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="with --store postgres: crash and restart the database S seconds into each run",
+    )
+    p.add_argument("--restart-db-down", type=float, default=3.0, metavar="S")
     args = p.parse_args(argv)
     modes = ("threads", "processes") if args.mode == "both" else (args.mode,)
     ok = True
