@@ -576,6 +576,15 @@ class PostgresRepository:
                 yield cur
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise unavailable(exc) from exc
+        except psycopg.DataError as exc:
+            if exc.sqlstate == "22P05" or "NUL" in str(exc):
+                raise ValidationFailed(
+                    "the text contains a NUL character (U+0000), which the database cannot "
+                    "store; remove it and try again (nothing was saved)"
+                ) from exc
+            raise StoreError(
+                f"the database refused the change ({exc.sqlstate}); nothing was saved"
+            ) from exc
         except psycopg.DatabaseError as exc:
             raise StoreError(
                 f"the database refused the change ({exc.sqlstate}); nothing was saved"

@@ -183,3 +183,23 @@ def test_a_server_crash_is_reported_clearly_and_recovered_from_by_itself(pg, dur
             assert tx.link("l1")["state"] == "confirmed"
     finally:
         repo.close()
+
+
+def test_a_nul_character_is_a_clear_refusal_that_saves_nothing(pg):
+    """PostgreSQL cannot store U+0000 in text or JSONB (TinyDB can): the write is refused with
+    a plain message and the transaction leaves nothing behind."""
+    from review.errors import ValidationFailed
+
+    with pg.create_document(doc_record("d1")):
+        pass
+    with (
+        pytest.raises(ValidationFailed, match="NUL character"),
+        pg.document("d1", write=True) as tx,
+    ):
+        tx.update({"title": "fine"})
+        tx.append_history({"action": "comment", "comment": "a\x00b"})
+    with pytest.raises(ValidationFailed, match="NUL character"):
+        pg.add_agency({"id": "a1", "name": "Ag\x00ency", "kind": "general"})
+    with pg.document("d1") as tx:
+        assert tx.get()["title"] == "Policy" and tx.history() == []
+    assert pg.agencies() == []
