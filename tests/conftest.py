@@ -164,7 +164,7 @@ def _tinydb_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(params=["tinydb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     """``tinydb`` or ``postgres``: with ``postgres`` the session's database is emptied and
     selected through COMPETENCY_REVIEW_DATABASE_URL, so ``open_repository`` (and every
     ``ReviewService(data_dir=...)``) uses it."""
@@ -174,7 +174,12 @@ def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
 
         shared_repository(server.url).wipe()
         monkeypatch.setenv(DATABASE_URL, server.url)
-    return request.param
+    yield request.param
+    if request.param == "postgres":
+        # the PostgreSQL half must really have used the database: no TinyDB document appeared
+        data = os.environ.get("COMPETENCY_REVIEW_DATA")
+        docs = Path(data) / "store" / "documents" if data else None
+        assert docs is None or not any(docs.glob("*.json")), "a TinyDB store was written"
 
 
 @pytest.fixture
