@@ -125,6 +125,14 @@ def _jsonb(value: Any) -> Jsonb:
     return Jsonb(value)
 
 
+def _default_blobs(repo: PostgresRepository) -> Any:
+    """Originals in the database, or in S3 when ``COMPETENCY_REVIEW_ORIGINALS=s3://...``."""
+    from review.blobs_s3 import ENV, S3BlobStore
+
+    url = os.environ.get(ENV, "").strip()
+    return S3BlobStore.from_url(url) if url else PostgresBlobStore(repo)
+
+
 class PostgresBlobStore:
     """Originals in the ``originals`` table: one row per distinct SHA-256, never overwritten."""
 
@@ -561,7 +569,7 @@ class PostgresRepository:
         except psycopg.OperationalError as exc:
             self.pool.close()
             raise unavailable(exc) from exc
-        self.blobs = blobs if blobs is not None else PostgresBlobStore(self)
+        self.blobs = blobs if blobs is not None else _default_blobs(self)
 
     # ---------------------------------------------------------------- plumbing
 
