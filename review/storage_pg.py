@@ -570,6 +570,7 @@ class PostgresRepository:
             self.pool.close()
             raise unavailable(exc) from exc
         self.blobs = blobs if blobs is not None else _default_blobs(self)
+        self.repair_recent()
 
     # ---------------------------------------------------------------- plumbing
 
@@ -731,7 +732,23 @@ class PostgresRepository:
         return len(stale)
 
     def repair_recent(self) -> int:
-        return self.repair_index()
+        """Repair the summaries a crash between a document's commit and its summary's left
+        stale (run when a repository opens, like the TinyDB store's): one query finds the
+        documents whose summary fields differ from their summary row, only those are rewritten."""
+        from review.storage import SUMMARY_FIELDS
+
+        with self._tx() as cur:
+            stale = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT d.id FROM documents d LEFT JOIN document_summaries s ON s.id = d.id"
+                    " WHERE s.id IS NULL OR s.data IS DISTINCT FROM"
+                    " (SELECT jsonb_object_agg(k, coalesce(d.data -> k, 'null'::jsonb))"
+                    "  FROM unnest(%s::text[]) AS k)",
+                    (list(SUMMARY_FIELDS),),
+                )
+            ]
+        return self.repair_index(stale) if stale else 0
 
     # ---------------------------------------------------------------- directory
 

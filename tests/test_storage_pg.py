@@ -203,3 +203,30 @@ def test_a_nul_character_is_a_clear_refusal_that_saves_nothing(pg):
     with pg.document("d1") as tx:
         assert tx.get()["title"] == "Policy" and tx.history() == []
     assert pg.agencies() == []
+
+
+def test_opening_the_store_repairs_summaries_a_crash_left_stale(pg):
+    """A document commits, then its process dies before the summary's own transaction: the next
+    repository opened on the database repairs exactly those rows."""
+    from review.storage import summary_of
+    from review.storage_pg import PostgresRepository
+
+    for i in range(3):
+        with pg.create_document(doc_record(f"d{i}")):
+            pass
+        pg.put_summary(summary_of(doc_record(f"d{i}")))
+    with pg.document("d1", write=True) as tx:
+        tx.update({"state": "submitted", "rev": 2})  # ... and no put_summary: the crash
+    with pg.create_document(doc_record("d9", state="submitted")):
+        pass  # an upload that died before its first summary
+    assert pg.summary("d1")["state"] == "draft" and pg.summary("d9") is None
+    assert pg.repair_recent() == 2
+    assert pg.summary("d1")["state"] == "submitted" and pg.summary("d9")["state"] == "submitted"
+    assert pg.repair_recent() == 0  # nothing left
+    with pg.document("d0", write=True) as tx:
+        tx.update({"title": "renamed"})
+    reopened = PostgresRepository(pg.url, max_size=1)  # opening repairs
+    try:
+        assert reopened.summary("d0")["title"] == "renamed"
+    finally:
+        reopened.close()
