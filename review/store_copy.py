@@ -63,9 +63,7 @@ def _fingerprint(image: Record) -> str:
     norm = {
         **image,
         "links": {str(k): sorted(v, key=lambda r: r["id"]) for k, v in image["links"].items()},
-        "assessments": {
-            str(k): sorted(v, key=_canon) for k, v in image["assessments"].items()
-        },
+        "assessments": {str(k): sorted(v, key=_canon) for k, v in image["assessments"].items()},
     }
     return hashlib.sha256(_canon(norm).encode("utf-8")).hexdigest()
 
@@ -110,9 +108,7 @@ def _check_target(src: Repository, dst: Repository) -> list[str]:
     for doc_id in dst.document_ids():
         if doc_id not in src_ids:
             problems.append(f"document {doc_id}")
-        elif _fingerprint(document_image(dst, doc_id)) != _fingerprint(
-            document_image(src, doc_id)
-        ):
+        elif _fingerprint(document_image(dst, doc_id)) != _fingerprint(document_image(src, doc_id)):
             problems.append(f"document {doc_id} (differs from the source)")
     return problems
 
