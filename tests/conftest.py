@@ -62,7 +62,9 @@ def stored_originals(data_dir: Path) -> dict[str, bytes]:
         from review.storage_pg import shared_repository
 
         with shared_repository(url)._tx() as cur:
-            return {sha: bytes(data) for sha, data in cur.execute("SELECT sha256, data FROM originals")}
+            return {
+                sha: bytes(data) for sha, data in cur.execute("SELECT sha256, data FROM originals")
+            }
     d = data_dir / "originals"
     return {p.name[:64]: p.read_bytes() for p in d.iterdir()} if d.is_dir() else {}
 
