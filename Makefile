@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA ?= $(CURDIR)/runtime
 PORT ?= 8501
 
-.PHONY: venv run demo test test-fast e2e bench lint format clean
+.PHONY: venv run run-cluster demo test test-fast test-postgres e2e bench lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ run: $(STAMP)
 	COMPETENCY_REVIEW_DATA=$(DATA) $(BIN)/competency-review demo --if-empty
 	COMPETENCY_REVIEW_DATA=$(DATA) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
 
+## make run-cluster: PostgreSQL + two Streamlit replicas behind nginx (session affinity) on http://127.0.0.1:8500
+run-cluster: $(STAMP)
+	$(BIN)/python scripts/run_cluster.py --data $(DATA)/cluster
+
 demo: $(STAMP)
 	COMPETENCY_REVIEW_DATA=$(DATA) $(BIN)/competency-review demo --if-empty
 
@@ -28,6 +32,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+## make test-postgres: the PostgreSQL half of the both-stores tests alone (starts its own server)
+test-postgres: $(STAMP)
+	$(BIN)/python -m pytest -q -m postgres
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not e2e and not office and not slow"

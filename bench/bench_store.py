@@ -46,6 +46,11 @@ RITA = Actor("rita", "reviewer")
 def build(root: Path, n_docs: int) -> tuple[TinyDBRepository, str]:
     """A store with ``n_docs`` documents; returns the repository and the id of one in review."""
     repo = TinyDBRepository(root)
+    return repo, populate(repo, n_docs)
+
+
+def populate(repo, n_docs: int) -> str:  # type: ignore[no-untyped-def]
+    """Fill any repository (bench/bench_store_pg.py uses PostgreSQL) with ``n_docs`` documents."""
     seed_people(repo)
     parsed = ParsedDocument("p.docx", "docx", make_sections(SECTIONS, words=50), SECTIONS).to_dict()
     comps = ("C1", "C2", "C3", "C4", "C5", "C6", "C6.i", "C6.ii")
@@ -126,7 +131,7 @@ def build(root: Path, n_docs: int) -> tuple[TinyDBRepository, str]:
             summaries = []
     if summaries:
         repo.put_summaries(summaries)
-    return repo, "d00000"
+    return "d00000"
 
 
 def pct(values: list[float], p: float) -> float:

@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from review.auth import SYSTEM, Actor  # noqa: E402
-from review.errors import ReviewError  # noqa: E402
+from review.errors import ReviewError, StoreError  # noqa: E402
 from review.services import ReviewService  # noqa: E402
 
 PASSWORD = "load test password"  # throwaway users in a temporary store
@@ -139,6 +139,9 @@ class Timer:
         self.ok = False
         try:
             result = fn(*args, **kw)
+        except StoreError:  # the store unavailable (a database restart): reported, not a bug
+            self.log.ops.append((kind, time.perf_counter() - t0, "unavailable"))
+            return None
         except ReviewError:
             self.log.ops.append((kind, time.perf_counter() - t0, "refused"))
             return None
@@ -442,10 +445,11 @@ def check_consistency(data_dir: Path, log: Log) -> list[str]:
     """Problems found in the reopened store (an empty list: consistent)."""
     import hashlib
 
-    from review.storage import TinyDBRepository, summary_of
+    from review.storage import open_repository, summary_of
     from review.workflow import WORKFLOW
 
-    repo = TinyDBRepository(data_dir)  # a fresh repository: nothing cached from the run
+    # a fresh TinyDB repository (nothing cached from the run), or the PostgreSQL store (no cache)
+    repo = open_repository(data_dir)
     problems: list[str] = []
     ids = set(repo.document_ids())
 
@@ -560,6 +564,7 @@ def print_figures(title: str, log: Log, seconds: float, problems: list[str]) -> 
         f"p50 {_pct([o[1] for o in ok_ops], 50) * 1000:.0f} ms, "
         f"p95 {_pct([o[1] for o in ok_ops], 95) * 1000:.0f} ms; "
         f"refused {sum(1 for o in log.ops if o[2] == 'refused')}, "
+        f"store unavailable {sum(1 for o in log.ops if o[2] == 'unavailable')}, "
         f"errors {sum(1 for o in log.ops if o[2] == 'error') + len([e for e in log.errors if e.startswith('driver')])}"
     )
     print(
@@ -587,23 +592,86 @@ def print_figures(title: str, log: Log, seconds: float, problems: list[str]) -> 
         print("  error:", lines[0], "|", " | ".join(x.strip() for x in lines[-5:]))
 
 
-def run(mode: str, args: argparse.Namespace) -> bool:
+def _restart_server(pg_server: Any, down_s: float) -> None:
+    """Crash the database (immediate stop: no clean shutdown), keep it down, start it again."""
+    t0 = time.perf_counter()
+    pg_server.stop(mode="immediate")
+    time.sleep(down_s)
+    pg_server._start()
+    print(f"(database crashed and restarted: down {time.perf_counter() - t0:.1f} s)", flush=True)
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process and its finished (joined) worker processes."""
+    import os
+
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _server_cpu(pg_server: Any) -> float:
+    """CPU seconds of every process of the PostgreSQL server (postmaster and its backends)."""
+    import os
+
+    if pg_server is None:
+        return 0.0
+    try:
+        master = int((pg_server.root / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError):
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(d.name), int(fields[1])
+        if pid == master:  # its own time plus that of backends that already exited
+            total += sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+        elif ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def run(mode: str, args: argparse.Namespace, pg_server: Any = None) -> bool:
     policies = make_policies()
+    if pg_server is not None:  # a fresh database per run; spawned workers inherit the setting
+        import os
+
+        os.environ["COMPETENCY_REVIEW_DATABASE_URL"] = pg_server.create_database(f"load_{mode}")
     with tempfile.TemporaryDirectory(prefix="cr-load-") as tmp:
         data_dir = Path(args.data) / mode if args.data else Path(tmp) / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
+        restart = None
+        if pg_server is not None and args.restart_db_at:
+            restart = threading.Timer(
+                args.restart_db_at + (0 if mode == "threads" else 3.0),
+                _restart_server,
+                args=(pg_server, args.restart_db_down),
+            )
         if mode == "threads":
             people, seed_log = setup_store(data_dir, args.threads, policies)
+            if restart:
+                restart.start()
             t0 = time.perf_counter()
+            cpu0 = (_server_cpu(pg_server), _own_cpu())
             log = run_threads(data_dir, people, args.duration, policies, args.seed)
+            cpu1 = (_server_cpu(pg_server), _own_cpu())
             title = f"threads: {len(people)} users in one process, {args.duration:.0f} s"
         else:
             n = args.processes * args.threads_per_process
             people, seed_log = setup_store(data_dir, n, policies)
+            if restart:
+                restart.start()
             t0 = time.perf_counter() + 3.0  # the processes start together 3 s from now
+            cpu0 = (_server_cpu(pg_server), _own_cpu())
             log = run_processes(
                 data_dir, people, args.duration, args.processes, args.seed, Path(tmp)
             )
+            cpu1 = (_server_cpu(pg_server), _own_cpu())
             title = (
                 f"processes: {args.processes} processes x {args.threads_per_process} threads, "
                 f"{args.duration:.0f} s"
@@ -611,7 +679,15 @@ def run(mode: str, args: argparse.Namespace) -> bool:
         seconds = max(0.001, time.perf_counter() - t0)
         log.merge(seed_log)
         problems = check_consistency(data_dir, log)
+        if pg_server is not None:
+            title += ", PostgreSQL"
         print_figures(title, log, seconds, problems)
+        app_cpu = cpu1[1] - cpu0[1]
+        line = f"CPU: app {app_cpu:.1f} s ({app_cpu / seconds:.2f} cores)"
+        if pg_server is not None:
+            db_cpu = cpu1[0] - cpu0[0]
+            line += f", database {db_cpu:.1f} s ({db_cpu / seconds:.2f} cores)"
+        print(line + f" over {seconds:.1f} s of load")
         return not problems and not log.errors
 
 
@@ -624,11 +700,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads-per-process", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--data", help="keep the store here (default: a temporary directory)")
+    p.add_argument(
+        "--store",
+        choices=("tinydb", "postgres"),
+        default="tinydb",
+        help="postgres: a throwaway PostgreSQL server (fsync on) started for the run",
+    )
+    p.add_argument(
+        "--restart-db-at",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="with --store postgres: crash and restart the database S seconds into each run",
+    )
+    p.add_argument("--restart-db-down", type=float, default=3.0, metavar="S")
     args = p.parse_args(argv)
     modes = ("threads", "processes") if args.mode == "both" else (args.mode,)
     ok = True
-    for mode in modes:
-        ok = run(mode, args) and ok
+    server = None
+    if args.store == "postgres":
+        from tests.pg_server import start_server
+
+        server = start_server(durable=True)
+    try:
+        for mode in modes:
+            ok = run(mode, args, server) and ok
+    finally:
+        if server is not None:
+            server.cleanup()
     return 0 if ok else 1
 
 

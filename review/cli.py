@@ -191,7 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: modules that add sub-commands through a ``register(subparsers)`` function, so this file stays small
-_EXTRA_COMMAND_MODULES = ("review.admin_cli", "review.report_cli", "review.ops_cli")
+_EXTRA_COMMAND_MODULES = (
+    "review.admin_cli",
+    "review.report_cli",
+    "review.ops_cli",
+    "review.store_cli",
+)
 _EXTRA_COMMANDS: list = []
 
 

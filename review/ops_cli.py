@@ -20,11 +20,24 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts.get(k, 0)} {k}" for k in keys)
 
 
+def _database():
+    """The PostgreSQL store when COMPETENCY_REVIEW_DATABASE_URL selects it, else None."""
+    from review.storage import database_url, open_repository
+
+    return open_repository() if database_url() else None
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from review.config import data_dir
     from review.ops import backup
 
-    r = backup(data_dir(), args.out)
+    db = _database()
+    if db is not None:
+        from review.ops_pg import backup_database
+
+        r = backup_database(db, args.out)
+    else:
+        r = backup(data_dir(), args.out)
     print(f"backup written to {r.path} ({r.files} files, {_mb(r.bytes)} before compression)")
     if r.damaged:
         print(
@@ -40,7 +53,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from review.config import data_dir
     from review.ops import restore
 
-    r = restore(args.archive, data_dir(), force=args.force)
+    db = _database()
+    if db is not None:
+        from review.ops_pg import restore_database
+
+        r = restore_database(args.archive, db, data_dir(), force=args.force)
+    else:
+        r = restore(args.archive, data_dir(), force=args.force)
     print(f"restored the backup of {r.created_at} into {r.data_dir} ({r.files} files)")
     print(f"  {_counts(r.counts)}")
     if r.moved_aside is not None:

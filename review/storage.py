@@ -291,7 +291,9 @@ class Repository(Protocol):
     def put_summary(self, summary: Record) -> None: ...
     def put_summaries(self, summaries: Iterable[Record]) -> None: ...
     def summary(self, document_id: str) -> Record | None: ...
-    def summaries(self, where: Callable[[Record], bool] | None = None) -> list[Record]: ...
+    def summaries(
+        self, where: Callable[[Record], bool] | None = None, *, match: Record | None = None
+    ) -> list[Record]: ...
     # directory
     def add_agency(self, record: Record) -> None: ...
     def agencies(self) -> list[Record]: ...
@@ -596,12 +598,18 @@ class TinyDBRepository:
             row.pop(_FILE_SIG, None)
         return row
 
-    def summaries(self, where: Callable[[Record], bool] | None = None) -> list[Record]:
+    def summaries(
+        self, where: Callable[[Record], bool] | None = None, *, match: Record | None = None
+    ) -> list[Record]:
         """Document summaries, filtered in Python (a plain scan of the cached index is ~1 ms at
-        5,000 documents; TinyDB's Query would add overhead without an index to use)."""
+        5,000 documents; TinyDB's Query would add overhead without an index to use). ``match``
+        (equality on state / agency_id / reviewer_key, the casefolded reviewer) is what a server
+        store answers from an index; here it is one more predicate."""
         with _transaction(self._index, write=False) as snap:
             raw = snap.storage.data.get("documents", {})
         rows = raw.values()
+        if match:
+            rows = [r for r in rows if _matches(r, match)]
         out = [dict(r) for r in rows if where is None or where(r)]
         for r in out:
             r.pop(_FILE_SIG, None)
@@ -815,6 +823,10 @@ class TinyDBRepository:
         with _transaction(self._attempts, write=True) as snap:
             snap.table("failures").remove(Q.key == key)
 
+    def all_failures(self) -> list[Record]:
+        """Every recorded failure ``{key, time}`` (store copies: migrate-store, backups)."""
+        return [{"key": r["key"], "time": r["time"]} for r in self._failure_rows()]
+
     def _failure_rows(self) -> list[Record]:
         with _transaction(self._attempts, write=False) as snap:
             return list(snap.storage.data.get("failures", {}).values())
@@ -932,6 +944,19 @@ class TinyDBRepository:
                 t.insert({"framework_id": framework_id, "enabled": True, **fields})
 
 
+def _matches(summary: Record, match: Record) -> bool:
+    for key, value in match.items():
+        if key == "reviewer_key":
+            if (summary.get("reviewer") or "").casefold() != value:
+                return False
+        elif key in ("state", "agency_id"):
+            if summary.get(key) != value:
+                return False
+        else:
+            raise ValueError(f"cannot match summaries on {key!r}")
+    return True
+
+
 #: the fields of a document record copied into its index summary
 SUMMARY_FIELDS = (
     "id",
@@ -959,8 +984,23 @@ def summary_of(record: Record) -> Record:
     return {k: record.get(k) for k in SUMMARY_FIELDS}
 
 
-def open_repository(data_dir: str | Path | None = None) -> TinyDBRepository:
-    """The default store in ``data_dir`` or :func:`review.config.data_dir`."""
+#: the setting that selects the PostgreSQL store (unset or empty: the embedded TinyDB store)
+DATABASE_URL_ENV = "COMPETENCY_REVIEW_DATABASE_URL"
+
+
+def database_url() -> str:
+    return os.environ.get(DATABASE_URL_ENV, "").strip()
+
+
+def open_repository(data_dir: str | Path | None = None) -> Repository:
+    """The one way services, pages and the CLI open the store: PostgreSQL when
+    ``COMPETENCY_REVIEW_DATABASE_URL`` is set (see :mod:`review.storage_pg`), otherwise the
+    TinyDB store in ``data_dir`` or :func:`review.config.data_dir`."""
+    url = database_url()
+    if url:
+        from review.storage_pg import shared_repository
+
+        return shared_repository(url)
     from review.config import data_dir as default_dir
 
     return TinyDBRepository(Path(data_dir) if data_dir is not None else default_dir())

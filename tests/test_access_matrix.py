@@ -20,7 +20,6 @@ format, no secrets in the repository, session expiry in the UI).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -46,7 +45,7 @@ from review.errors import (
 from review.models import STATES
 from review.services import ReviewService
 from review.workflow import GUARDS, PERMISSIONS, WORKFLOW, Transition
-from tests.conftest import store_hash
+from tests.conftest import DATABASE_URL, pg_restore, pg_snapshot, raw_users, store_hash
 from tests.e2e_support import SAMPLE_POLICY, policy_docx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,11 +187,35 @@ def _build_template(root: Path) -> dict[str, Any]:
     return facts
 
 
+@pytest.fixture(
+    scope="module", params=["tinydb", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def matrix_store(request: pytest.FixtureRequest) -> str:
+    """The matrix runs on both stores: "" (TinyDB) or the PostgreSQL URL (tests/conftest.py)."""
+    if request.param == "tinydb":
+        return ""
+    from review.storage_pg import shared_repository
+
+    url = request.getfixturevalue("pg_server").url
+    shared_repository(url).wipe()
+    return url
+
+
+def _use_store(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if url:
+        monkeypatch.setenv(DATABASE_URL, url)
+
+
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+def template(matrix_store: str, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("matrix") / "template"
-    facts = _build_template(root)
-    return root, facts
+    root.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        _use_store(matrix_store, mp)
+        facts = _build_template(root)
+        if matrix_store:
+            pg_snapshot(matrix_store, "matrix_template")
+    return root, facts, matrix_store
 
 
 @cache
@@ -204,11 +227,16 @@ def _suggester():
 
 
 @pytest.fixture
-def world(template, tmp_path: Path) -> tuple[ReviewService, dict[str, Any], Path]:
+def world(
+    template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[ReviewService, dict[str, Any], Path]:
     """A private copy of the template store for one case."""
-    src, facts = template
+    src, facts, url = template
     dst = tmp_path / "data"
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.lock"))
+    if url:
+        _use_store(url, monkeypatch)
+        pg_restore(url, "matrix_template")
     svc = ReviewService(data_dir=dst, suggester_factory=lambda fw: _suggester())
     return svc, facts, dst
 
@@ -283,9 +311,14 @@ def test_transition_matrix(world, action: str, state: str, persona: str):
         assert actions == ["upload", action]
 
 
-def test_the_ui_offers_exactly_the_allowed_manual_transitions(template):
+def test_the_ui_offers_exactly_the_allowed_manual_transitions(
+    template, monkeypatch: pytest.MonkeyPatch
+):
     """``DocumentView.actions`` against the same expectation, for every persona and state."""
-    root, facts = template
+    root, facts, url = template
+    _use_store(url, monkeypatch)
+    if url:
+        pg_restore(url, "matrix_template")
     svc = ReviewService(data_dir=root)
     for state, doc in facts["docs"].items():
         for p in PERSONAS.values():
@@ -425,8 +458,13 @@ def test_action_matrix(world, action: Action, state: str, persona: str):
         assert str(info.value) == str(missing.value)
 
 
-def test_lists_and_worklists_never_show_another_agencys_documents(template):
-    root, facts = template
+def test_lists_and_worklists_never_show_another_agencys_documents(
+    template, monkeypatch: pytest.MonkeyPatch
+):
+    root, facts, url = template
+    _use_store(url, monkeypatch)
+    if url:
+        pg_restore(url, "matrix_template")
     svc = ReviewService(data_dir=root)
     bert = PERSONAS["agency_other"].actor
     theirs = set(facts["docs"].values())
@@ -472,10 +510,15 @@ class Clock:
 
 
 @pytest.fixture
-def signin(template, tmp_path: Path) -> tuple[ReviewService, Clock]:
-    src, _ = template
+def signin(
+    template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[ReviewService, Clock]:
+    src, _, url = template
     dst = tmp_path / "signin"
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.lock"))
+    if url:
+        _use_store(url, monkeypatch)
+        pg_restore(url, "matrix_template")
     clock = Clock()
     return ReviewService(data_dir=dst, clock=clock), clock
 
@@ -522,11 +565,15 @@ def test_deactivated_user_cannot_sign_in_and_is_refused_mid_session(signin):
         svc.list_documents(rob)
 
 
-def test_password_hashes_are_scrypt_with_parameters_and_no_plaintext(template):
-    root, _ = template
-    raw = (root / "store" / "directory.json").read_text()
+def test_password_hashes_are_scrypt_with_parameters_and_no_plaintext(template, monkeypatch):
+    root, _, url = template
+    _use_store(url, monkeypatch)
+    if url:
+        pg_restore(url, "matrix_template")
+    raw, users = raw_users(root)
     assert "matrix password 1" not in raw
-    for user in json.loads(raw)["users"].values():
+    assert users
+    for user in users:
         h = user["password"]
         assert h["algo"] == "scrypt" and h["n"] >= 2**14 and h["r"] >= 8 and h["p"] >= 1
         assert len(h["salt"]) >= 16 and len(h["hash"]) >= 40
@@ -576,9 +623,12 @@ def test_secret_pattern_catches_a_planted_default():
 def test_session_expires_after_inactivity_in_the_ui(template, tmp_path: Path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    src, facts = template
+    src, facts, url = template
     dst = tmp_path / "ui"
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.lock"))
+    if url:
+        _use_store(url, monkeypatch)
+        pg_restore(url, "matrix_template")
     monkeypatch.setenv("COMPETENCY_REVIEW_DATA", str(dst))
     monkeypatch.setenv("COMPETENCY_REVIEW_SESSION_MINUTES", "10")
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)

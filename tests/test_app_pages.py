@@ -11,6 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.e2e_support import Seed, policy_docx
 
+# every test runs on the TinyDB store and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +17,10 @@ from review.auth import (
 )
 from review.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 from review.services import ReviewService
+from tests.conftest import raw_users
+
+# every test runs on the TinyDB store and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
 
 
 class Clock:
@@ -56,10 +59,9 @@ def test_hash_is_scrypt_salted_and_verifies():
 
 
 def test_stored_password_is_not_plain(svc: ReviewService, data_dir: Path):
-    raw = (data_dir / "store" / "directory.json").read_text()
+    raw, users = raw_users(data_dir)
     assert "correct horse" not in raw
-    users = json.loads(raw)["users"]
-    assert all(u["password"]["algo"] == "scrypt" for u in users.values())
+    assert users and all(u["password"]["algo"] == "scrypt" for u in users)
 
 
 def test_password_policy():

@@ -80,9 +80,10 @@ def build_store(data_dir: Path) -> Seed:
     return seed
 
 
-def snapshot_records(data_dir: Path) -> dict:
-    """Every record of a store, read through the repository API, plus every original's bytes."""
-    repo = TinyDBRepository(data_dir)
+def snapshot_records(data_dir: Path, repo=None) -> dict:  # type: ignore[no-untyped-def]
+    """Every record of a store, read through the repository API, plus every original's bytes
+    (``repo``: any store, e.g. PostgreSQL in tests/test_store_migration.py)."""
+    repo = repo if repo is not None else TinyDBRepository(data_dir)
     docs = {}
     originals = {}
     for doc_id in repo.document_ids():

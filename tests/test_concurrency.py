@@ -7,18 +7,22 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from test_storage_support import seed_document, seed_people
 
 from review.auth import Actor
 from review.services import ReviewService
-from review.storage import TinyDBRepository
+from review.storage import open_repository
+
+# both stores: TinyDB (file locks) and PostgreSQL (row locks), see tests/conftest.py
+pytestmark = pytest.mark.usefixtures("store_backend")
 
 ROOT = Path(__file__).resolve().parent.parent
 RITA = Actor("rita", "reviewer")
 
 
 def test_eight_threads_decide_different_links_of_one_document(data_dir: Path):
-    repo = TinyDBRepository(data_dir)
+    repo = open_repository(data_dir)
     seed_people(repo)
     link_ids = seed_document(repo, "doc1", agency_id="ag1", sections=80, reviewer="rita")
     svc = ReviewService(repo)
@@ -27,7 +31,7 @@ def test_eight_threads_decide_different_links_of_one_document(data_dir: Path):
 
     def work(k: int) -> None:
         # each thread its own service and repository object, as separate Streamlit sessions have
-        mine = ReviewService(TinyDBRepository(data_dir))
+        mine = ReviewService(open_repository(data_dir))
         barrier.wait()
         try:
             for i, lid in enumerate(link_ids[k::8]):
@@ -63,10 +67,10 @@ WRITER = r"""
 import sys
 from review.auth import Actor
 from review.services import ReviewService
-from review.storage import TinyDBRepository
+from review.storage import open_repository
 
 data_dir, k, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-repo = TinyDBRepository(data_dir)
+repo = open_repository(data_dir)
 svc = ReviewService(repo)
 rita = Actor("rita", "reviewer")
 links = [l.id for l in svc.links(rita, "doc1")]
@@ -81,7 +85,7 @@ print("done", k)
 
 
 def test_four_processes_write_the_same_store(data_dir: Path):
-    repo = TinyDBRepository(data_dir)
+    repo = open_repository(data_dir)
     seed_people(repo)
     seed_document(repo, "doc1", agency_id="ag1", sections=40, reviewer="rita")
     n = 25
@@ -99,7 +103,7 @@ def test_four_processes_write_the_same_store(data_dir: Path):
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
         assert out.startswith("done")
-    fresh = TinyDBRepository(data_dir)
+    fresh = open_repository(data_dir)
     svc = ReviewService(fresh)
     comments = [h.comment for h in svc.history(RITA, "doc1") if h.action == "comment"]
     assert sorted(comments) == sorted(f"p{k}-{i}" for k in range(4) for i in range(n))

@@ -26,7 +26,8 @@ from tests.e2e_support import (
     sign_out,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# the whole journey on the TinyDB store and on PostgreSQL (tests/conftest.py: store_backend)
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("store_backend")]
 
 
 @pytest.fixture

@@ -18,6 +18,9 @@ from review.learning import as_documents, current_examples, example_record, lear
 from review.model import default_model
 from tests.test_services import World
 
+#: the service-level tests run on both stores (TinyDB and a real PostgreSQL)
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DEV = ROOT.parent / "shared" / "eval-dev"
 
@@ -48,7 +51,7 @@ def test_each_decision_is_an_example_of_features_and_ids_only(w: World, data_dir
         assert len(r["features"]) == len(FEATURES)
         assert all(isinstance(x, float) for x in r["features"])
     # no document text in the learning store: not one word of the sections' bodies
-    raw = (data_dir / "store" / "learning.jsonl").read_text(encoding="utf-8")
+    raw = json.dumps(w.svc.repo.learning_examples("wisconsin-2017"))
     words = {t for s in sections for t in s.text.split() if len(t) > 6 and t.isalpha()}
     assert words and not [t for t in words if t in raw]
 
@@ -102,6 +105,7 @@ def test_the_suggester_adapts_to_decisions_and_admin_can_switch_it_off_and_reset
     assert w.svc._model_for(fw) is base
 
 
+@pytest.mark.tinydb_only
 def test_a_broken_learning_store_never_blocks_a_decision(w: World, data_dir: Path):
     doc, links = _reviewed(w)
     path = data_dir / "store" / "learning.jsonl"
@@ -111,6 +115,7 @@ def test_a_broken_learning_store_never_blocks_a_decision(w: World, data_dir: Pat
     assert w.svc.links(w.rita, doc)[0].state in ("confirmed", "suggested")
 
 
+@pytest.mark.tinydb_only
 def test_latest_decision_per_link_wins_and_torn_lines_are_skipped(data_dir: Path):
     from review.storage import TinyDBRepository
 
@@ -132,6 +137,7 @@ def test_latest_decision_per_link_wins_and_torn_lines_are_skipped(data_dir: Path
     assert learned_model(default_model(type("F", (), {"id": "fw"})()), rows).weights
 
 
+@pytest.mark.tinydb_only
 @pytest.mark.skipif(not EVAL_DEV.is_dir(), reason="needs ../shared/eval-dev")
 def test_eval_learning_curve_json_has_the_documented_shape():
     out = subprocess.run(

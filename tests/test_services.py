@@ -22,6 +22,10 @@ from review.errors import (
     ValidationFailed,
 )
 from review.services import ReviewService
+from tests.conftest import stored_originals
+
+# every test runs on the TinyDB store and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("store_backend")
 
 PASSWORD = "a long enough password"
 _HASH = hash_password(PASSWORD)  # once: scrypt is slow on purpose
@@ -130,7 +134,7 @@ def test_upload_parses_suggests_and_stores(w: World, data_dir: Path):
     assert doc.actions == ("submit",)
     v = doc.versions[0]
     assert v.framework_id == "wisconsin-2017" and v.framework_version and v.uploaded_by == "alice"
-    assert (data_dir / "originals" / f"{v.sha256}.docx").read_bytes() == docx_bytes(STAFF_WELLNESS)
+    assert stored_originals(data_dir)[v.sha256] == docx_bytes(STAFF_WELLNESS)
     links = w.svc.links(w.alice, r.document_id)
     assert {lk.state for lk in links} == {"suggested"}
     assert "C5" in {lk.competency for lk in links}  # vicarious trauma / EAP sections
@@ -150,14 +154,14 @@ def test_specialised_agency_gets_advanced_suggestions(w: World):
 def test_same_original_twice_is_stored_once(w: World, data_dir: Path):
     w.upload(w.alice)
     w.upload(w.amy)
-    assert len(list((data_dir / "originals").iterdir())) == 1
+    assert len(stored_originals(data_dir)) == 1
     assert len(w.svc.list_documents(w.alice)) == 2
 
 
 def test_unreadable_upload_stores_nothing(w: World, data_dir: Path):
     with pytest.raises(UnreadableDocument):
         w.svc.upload(w.alice, b"PK\x03\x04 not really a zip", "broken.docx")
-    assert list((data_dir / "originals").iterdir()) == []
+    assert stored_originals(data_dir) == {}
     assert w.svc.list_documents(w.alice) == []
 
 

@@ -31,6 +31,9 @@ from review.storage import TinyDBRepository, summary_of
 from tests.conftest import store_hash
 from tests.test_services import PASSWORD, World
 
+# both stores (tests/conftest.py); the few tests about TinyDB's files are marked tinydb_only
+pytestmark = pytest.mark.usefixtures("store_backend")
+
 
 @pytest.fixture
 def w(data_dir: Path) -> World:
@@ -44,6 +47,7 @@ def _doc_file(data_dir: Path, doc: str) -> Path:
 # --------------------------------------------------------------------------- 1. bulk confirm
 
 
+@pytest.mark.tinydb_only
 def test_confirm_links_confirms_the_batch_in_one_atomic_write(
     w: World, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -160,6 +164,7 @@ def _v2() -> bytes:
     return docx_bytes(MANDATED_REPORTING)
 
 
+@pytest.mark.tinydb_only
 def test_old_summaries_without_the_last_action_still_load(w: World, data_dir: Path):
     doc = w.upload(w.alice, STAFF_WELLNESS).document_id
     # rewrite the index as a store written before these fields existed
@@ -278,6 +283,7 @@ def _synthetic_store(root: Path, n_docs: int, seed: int) -> list[dict]:
     return every
 
 
+@pytest.mark.tinydb_only
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_audit_trail_equals_every_history_sorted_yet_reads_few_documents(tmp_path: Path, seed: int):
     every = _synthetic_store(tmp_path, 120, seed)

@@ -1040,7 +1040,10 @@ class ReviewService(LearningMixin):
 
         names = self._agency_names()
         users = self._user_names()
-        rows = [self._summary_view(s, names, users) for s in self.repo.summaries(where)]
+        match = {k: v for k, v in (("state", state), ("agency_id", agency_id)) if v is not None}
+        rows = [
+            self._summary_view(s, names, users) for s in self.repo.summaries(where, match=match)
+        ]
         return sorted(rows, key=lambda r: r.updated_at, reverse=True)
 
     def sections(self, actor: Actor, document_id: str, version: int | None = None) -> list[Section]:
@@ -1615,7 +1618,14 @@ class ReviewService(LearningMixin):
             raise PermissionDenied("this worklist is not for your role")
         names = self._agency_names()
         users = self._user_names()
-        rows = [self._summary_view(s, names, users) for s in self.repo.summaries(pred)]
+        # the same filters as equality matches a server store answers from an index
+        match = {
+            "awaiting_review": {"state": "submitted"},
+            "my_reviews": {"state": "in_review", "reviewer_key": me},
+            "changes_requested": {"state": "changes_requested", "agency_id": ag},
+            "my_agency": {"agency_id": ag},
+        }.get(name)
+        rows = [self._summary_view(s, names, users) for s in self.repo.summaries(pred, match=match)]
         if name == "awaiting_review":
             rows.sort(key=lambda r: r.submitted_at)
         else:
