@@ -47,7 +47,8 @@ with users_tab:
         width="stretch",
     )
     new_col, change_col = st.columns(2, gap="large")
-    with new_col, st.form("new_user", clear_on_submit=True):
+    # Not clear_on_submit: a refused password must not wipe what the admin typed.
+    with new_col, st.form("new_user"):
         st.markdown("**New user**")
         username = st.text_input("Username", key="nu_username")
         display = st.text_input("Display name", key="nu_display")
@@ -65,6 +66,8 @@ with users_tab:
             )
             if done:
                 ui.flash("success", f"User {created.username} created.")
+                for key in ("nu_username", "nu_display", "nu_password"):
+                    st.session_state.pop(key, None)
                 st.rerun()
     with change_col:
         if users:

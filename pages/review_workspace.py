@@ -87,21 +87,30 @@ with side:
     if summary.undecided_links:
         st.caption(f"{summary.undecided_links} suggestions still undecided.")
     if can_edit:
-        with st.expander("Assess a competency"), st.form(f"assess_{doc_id}", clear_on_submit=True):
-            comp = st.selectbox("Competency", [it.id for it in review_items], format_func=names.get)
+        # Not clear_on_submit: a refused save (no justification) must keep the chosen
+        # competency, or the retry lands on the first one (issue 12, item 1).
+        with st.expander("Assess a competency"), st.form(f"assess_{doc_id}"):
+            comp = st.selectbox(
+                "Competency",
+                [it.id for it in review_items],
+                format_func=names.get,
+                key=f"as_comp_{doc_id}",
+            )
             status = st.radio(
                 "Assessment",
                 ["partial", "not_applicable", "clear"],
                 format_func=lambda s: {"clear": "Clear assessment"}.get(s, vm.coverage_label(s)),
                 horizontal=True,
+                key=f"as_status_{doc_id}",
             )
-            note = st.text_input("Note / justification")
+            note = st.text_input("Note / justification", key=f"as_note_{doc_id}")
             if st.form_submit_button("Save assessment"):
                 done, _ = ui.attempt(
                     svc.assess, actor, doc_id, comp, None if status == "clear" else status, note
                 )
                 if done:
-                    ui.flash("success", f"{comp}: assessment saved.")
+                    ui.flash("success", f"{names.get(comp, comp)}: assessment saved.")
+                    st.session_state.pop(f"as_note_{doc_id}", None)
                     st.rerun()
 
 # ----------------------------------------------------------------- links table
