@@ -94,6 +94,24 @@ if result is not None:
                     hide_index=True,
                     width="stretch",
                 )
+        kept, redo = result.assessments_carried, result.assessments_dropped
+        st.markdown(
+            f"**Competency assessments carried over: {len(kept)}; to assess again: {len(redo)}**"
+        )
+        if result.assessments:
+            st.dataframe(
+                [
+                    {
+                        "Competency": a.competency,
+                        "Assessment": vm.coverage_label(a.status),
+                        "Now": "carried over" if a.carried else "to assess again",
+                        "Why": a.reason,
+                    }
+                    for a in result.assessments
+                ],
+                hide_index=True,
+                width="stretch",
+            )
 
 st.subheader("Sections and suggested competencies")
 ui.document_preview(actor, doc_id)

@@ -58,3 +58,75 @@ def test_admin_new_user_form_keeps_its_fields_after_a_refused_password(seed: See
     assert at.text_input(key="nu_username").value == "carol"
     assert at.text_input(key="nu_display").value == "Carol Case"
     assert at.selectbox(key="nu_role").value == "reviewer"
+
+
+# --------------------------------------------------------------------------- item 2
+
+
+def _in_review_with_assessments(seed: Seed) -> tuple[str, str, str]:
+    """A claimed document with C5 not applicable, one competency partial on the unchanged
+    "Mandated Reporting" section and one partial on "Trauma-Informed Care" (changed in v2)."""
+    from tests.test_app_pages import _submitted
+
+    doc = _submitted(seed)
+    rita = seed.actor("rita")
+    seed.svc.transition(rita, doc, "claim")
+    sections = {s.title: s.id for s in seed.svc.sections(rita, doc)}
+    links = seed.svc.links(rita, doc)
+    stay = next(lk for lk in links if lk.section_id == sections["Mandated Reporting"])
+    move = next(
+        lk
+        for lk in links
+        if lk.section_id == sections["Trauma-Informed Care"] and lk.competency != stay.competency
+    )
+    seed.svc.confirm_link(rita, doc, stay.id)
+    seed.svc.confirm_link(rita, doc, move.id)
+    seed.svc.assess(rita, doc, "C5", "not_applicable", "No residential program.")
+    seed.svc.assess(rita, doc, stay.competency, "partial", "Names the reporter duty only.")
+    seed.svc.assess(rita, doc, move.competency, "partial", "Interviews only.")
+    seed.svc.transition(rita, doc, "request_changes", "Please expand trauma-informed care.")
+    return doc, stay.competency, move.competency
+
+
+def test_assessments_carry_over_when_their_cited_sections_are_unchanged(seed: Seed):
+    from tests.e2e_support import SAMPLE_POLICY, policy_docx
+
+    doc, stay, move = _in_review_with_assessments(seed)
+    revised = [
+        (
+            h,
+            t + " Staff complete annual refresher training on it."
+            if h == "Trauma-Informed Care"
+            else t,
+        )
+        for h, t in SAMPLE_POLICY
+    ]
+    result = seed.svc.upload(seed.actor("alice"), policy_docx(revised), "v2.docx", document_id=doc)
+    got = _assessments(seed, doc)
+    assert got["C5"] == ("not_applicable", "No residential program.")
+    assert got[stay] == ("partial", "Names the reporter duty only.")
+    assert move not in got  # its cited section changed: assess it again
+    assert {a.competency for a in result.assessments_carried} == {"C5", stay}
+    assert [a.competency for a in result.assessments_dropped] == [move]
+    assert "Assessments: 2 carried over, 1 to assess again." in result.message
+    # the previous version keeps its own assessments (decisions are versioned, never rewritten)
+    with seed.svc.repo.document(doc) as tx:
+        assert len(tx.assessments(1)) == 3
+
+
+def test_the_upload_summary_lists_the_assessments(seed: Seed):
+    from tests.e2e_support import SAMPLE_POLICY, policy_docx
+
+    doc, stay, move = _in_review_with_assessments(seed)
+    agency = app_as(seed, "alice")
+    goto(agency, "pages/agency_document.py", doc=doc)
+    agency.file_uploader(key=f"rev_{doc}").set_value(
+        ("policy-v2.docx", policy_docx(SAMPLE_POLICY), "application/octet-stream")
+    )
+    agency.button(key=f"FormSubmitter:new_version_{doc}-Upload new version").click()
+    agency.run()
+    no_exception(agency)
+    body = texts(agency)
+    assert "Competency assessments carried over: 3; to assess again: 0" in body
+    frames = [d.value for d in agency.dataframe]
+    assert any("Assessment" in f.columns and "C5" in set(f["Competency"]) for f in frames)

@@ -53,6 +53,7 @@ from review.auth import SYSTEM, Actor
 from review.services.core import ReviewService
 from review.services.views import (
     AgencyView,
+    AssessmentChange,
     AuditEntry,
     CoverageSummary,
     DocumentSummary,
@@ -72,6 +73,7 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "AgencyView",
+    "AssessmentChange",
     "AuditEntry",
     "CoverageSummary",
     "DocumentSummary",

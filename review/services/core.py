@@ -57,6 +57,7 @@ from review.models import (
     Suggestion,
 )
 from review.services.logic import (
+    carry_assessments,
     carry_over,
     link_record,
     new_id,
@@ -795,6 +796,15 @@ class ReviewService:
             )
             tx.add_version({**version, "number": number})
             tx.add_links(links)
+            kept, assessment_changes = carry_assessments(
+                tx.assessments(old_no),
+                tx.links(old_no),
+                {s.id for s in parsed.sections},
+                version["items"],
+            )
+            for a_rec in kept:
+                comp = a_rec.pop("competency")
+                tx.set_assessment(number, comp, a_rec)
             to_state = (
                 workflow.WORKFLOW.transitions["revise"].to_state if transition else from_state
             )
@@ -832,6 +842,7 @@ class ReviewService:
             tuple(carried),
             tuple(needs_review),
             tuple(dropped),
+            tuple(assessment_changes),
         )
 
     # ================================================================ documents

@@ -144,6 +144,17 @@ class LinkChange:
 
 
 @dataclass(frozen=True)
+class AssessmentChange:
+    """What happened to one competency assessment (partial / not applicable) on a new version."""
+
+    competency: str
+    status: str  # "partial" or "not_applicable"
+    note: str
+    carried: bool  # True: kept on the new version; False: dropped, to assess again
+    reason: str
+
+
+@dataclass(frozen=True)
 class UploadResult:
     document_id: str
     version: int
@@ -154,15 +165,31 @@ class UploadResult:
     carried: tuple[LinkChange, ...] = ()  # decisions kept (section unchanged)
     needs_review: tuple[LinkChange, ...] = ()  # back to suggested, flagged "changed"
     dropped: tuple[LinkChange, ...] = ()  # section gone: the decision could not be carried
+    #: assessments (partial / not applicable) kept or dropped on the new version
+    assessments: tuple[AssessmentChange, ...] = ()
+
+    @property
+    def assessments_carried(self) -> tuple[AssessmentChange, ...]:
+        return tuple(a for a in self.assessments if a.carried)
+
+    @property
+    def assessments_dropped(self) -> tuple[AssessmentChange, ...]:
+        return tuple(a for a in self.assessments if not a.carried)
 
     @property
     def message(self) -> str:
         if self.version == 1:
             return f"Uploaded: {self.section_count} sections, {self.suggestion_count} suggestions to review."
-        return (
+        text = (
             f"Version {self.version} uploaded: {len(self.carried)} decisions carried over, "
             f"{len(self.needs_review)} links need re-review, {len(self.dropped)} dropped."
         )
+        if self.assessments:
+            text += (
+                f" Assessments: {len(self.assessments_carried)} carried over, "
+                f"{len(self.assessments_dropped)} to assess again."
+            )
+        return text
 
 
 @dataclass(frozen=True)
