@@ -12,6 +12,7 @@ import streamlit as st
 
 from pages import _components as ui
 from review import viewmodels as vm
+from review.table_selection import SelectionState, reconcile
 
 actor = ui.require_actor("reviewer", "admin")
 svc = ui.service()
@@ -151,7 +152,17 @@ with main:
     rows = vm.link_rows(shown, sections, names)
     link_by_key = {vm.link_key(lk): lk for lk in links}
     table_key = f"tbl_{doc_id}"
-    event = st.dataframe(
+    # The selection is kept by link (section × competency), not by row position: when the rows
+    # change (a decision from a card, a filter), a tick stays on the link that was ticked.
+    sel_key = f"tblsel_{doc_id}"
+    row_ids = [r["link_key"] for r in rows]
+    widget = st.session_state.get(table_key)
+    reported = list(widget["selection"]["rows"]) if widget else []
+    sel_state, tick = reconcile(st.session_state.get(sel_key) or SelectionState(), reported, row_ids)
+    st.session_state[sel_key] = sel_state
+    if tick != reported:
+        st.session_state[table_key] = {"selection": {"rows": tick, "columns": [], "cells": []}}
+    st.dataframe(
         rows,
         hide_index=True,
         width="stretch",
@@ -167,7 +178,8 @@ with main:
         selection_mode="multi-row",
         key=table_key,
     )
-    picked = [rows[i] for i in event.selection.rows if i < len(rows)] if event else []
+    by_key = {r["link_key"]: r for r in rows}
+    picked = [by_key[k] for k in sel_state.ids if k in by_key]
     picked_suggested = [r for r in picked if r["state"] == "suggested"]
     if can_edit and picked_suggested:
         bulk = st.button(
@@ -199,6 +211,7 @@ with main:
         if done:
             ui.flash("success", f"Confirmed {done_n} suggestion(s).")
             st.session_state.pop(table_key, None)
+            st.session_state.pop(sel_key, None)
             st.rerun()
 
     # ------------------------------------------------------------- section detail

@@ -130,3 +130,48 @@ def test_the_upload_summary_lists_the_assessments(seed: Seed):
     assert "Competency assessments carried over: 3; to assess again: 0" in body
     frames = [d.value for d in agency.dataframe]
     assert any("Assessment" in f.columns and "C5" in set(f["Competency"]) for f in frames)
+
+
+# --------------------------------------------------------------------------- item 3
+
+
+def test_a_ticked_row_stays_on_its_link_after_a_decision_from_a_card(seed: Seed):
+    doc, at = _claimed(seed)
+    at.multiselect(key=f"f_state_{doc}").set_value(["suggested"])
+    at.run()
+    table = at.dataframe[0].value
+    assert len(table) >= 3
+    links = seed.svc.links(seed.actor("rita"), doc)
+    # the links in table order; tick the third row, then confirm the first from its card
+    keys = [f"{lk.section_id}|{lk.competency}" for lk in links]
+    by_key = {f"{lk.section_id}|{lk.competency}": lk for lk in links}
+    first = by_key[keys[0]]
+    ticked = by_key[keys[2]]
+    at.session_state[f"tbl_{doc}"] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    at.run()
+    assert at.button(key=f"bulk_{doc}").label == "Confirm 1 selected suggestion(s)"
+    at.selectbox(key=f"sec_{doc}").set_value(first.section_id)
+    at.run()
+    at.button(key=f"ok_{first.id}").click()
+    at.run()
+    no_exception(at)
+    # the confirmed row left the "suggested" table; the tick is still on the same link
+    assert at.session_state[f"tbl_{doc}"]["selection"]["rows"] == [1]
+    at.button(key=f"bulk_{doc}").click()
+    at.run()
+    no_exception(at)
+    states = {lk.id: lk.state for lk in seed.svc.links(seed.actor("rita"), doc)}
+    assert states[ticked.id] == "confirmed"
+    assert {i for i, s in states.items() if s == "confirmed"} == {first.id, ticked.id}
+
+
+def test_reconcile_keeps_ids_and_drops_hidden_rows():
+    from review.table_selection import SelectionState, reconcile
+
+    st0 = SelectionState([], ["a", "b", "c", "d"], [])
+    st1, tick = reconcile(st0, [2], ["a", "b", "c", "d"])  # the user ticks "c"
+    assert st1.ids == ["c"] and tick == [2]
+    st2, tick = reconcile(st1, [2], ["b", "c", "d"])  # "a" left the table
+    assert st2.ids == ["c"] and tick == [1]
+    st3, tick = reconcile(st2, [1], ["b", "d"])  # "c" filtered out: never confirmed unseen
+    assert st3.ids == [] and tick == []
