@@ -292,6 +292,7 @@ class Repository(Protocol):
     def user(self, username: str) -> Record | None: ...
     def users(self) -> list[Record]: ...
     def update_user(self, username: str, fields: Record) -> None: ...
+    def update_user_keeping_an_admin(self, username: str, fields: Record) -> None: ...
     # framework imports (who installed which framework file, when)
     def add_import(self, record: Record) -> None: ...
     def imports(self) -> list[Record]: ...
@@ -644,6 +645,23 @@ class TinyDBRepository:
         with _transaction(self._directory, write=True) as snap:
             if not snap.table("users").update(fields, Q.key == username.casefold()):
                 raise NotFound(f"no user named {username!r}")
+
+    def update_user_keeping_an_admin(self, username: str, fields: Record) -> None:
+        """Update a user unless that would take the store from at least one active admin to
+        none (ValidationFailed, nothing written): the check and the write are one transaction, so two admins demoting each other at once cannot
+        both succeed."""
+        def admins(rows: Iterable[Record]) -> int:
+            return sum(1 for u in rows if u.get("role") == "admin" and u.get("active", True))
+
+        with _transaction(self._directory, write=True) as snap:
+            t = snap.table("users")
+            before = admins(t.all())
+            if not t.update(fields, Q.key == username.casefold()):
+                raise NotFound(f"no user named {username!r}")
+            if before and not admins(t.all()):
+                raise ValidationFailed(
+                    "this would leave no active admin; make another user an admin first"
+                )
 
     def add_import(self, record: Record) -> None:
         """Append a framework-import record (append-only, like the review history)."""

@@ -493,6 +493,9 @@ def test_admin_creates_an_agency_and_a_user_and_deactivates_them(seed: Seed):
     at.run()
     at.button(key="ch_active").click()
     at.run()
+    assert {u.username: u for u in seed.svc.list_users(seed.actor("admin"))}["carol"].active
+    at.button(key="ch_confirm").click()  # the confirmation step
+    at.run()
     assert not {u.username: u for u in seed.svc.list_users(seed.actor("admin"))}["carol"].active
 
 
@@ -503,6 +506,9 @@ def test_admin_changes_a_role(seed: Seed):
     at.run()
     at.selectbox(key="ch_role").set_value("admin")
     at.button(key="FormSubmitter:change_role-Change role").click()
+    at.run()
+    assert any("Change the role of rob to administrator?" in w.value for w in at.warning)
+    at.button(key="ch_confirm").click()
     at.run()
     no_exception(at)
     assert {u.username: u.role for u in seed.svc.list_users(seed.actor("admin"))}["rob"] == "admin"

@@ -175,3 +175,43 @@ def test_reconcile_keeps_ids_and_drops_hidden_rows():
     assert st2.ids == ["c"] and tick == [1]
     st3, tick = reconcile(st2, [1], ["b", "d"])  # "c" filtered out: never confirmed unseen
     assert st3.ids == [] and tick == []
+
+
+# --------------------------------------------------------------------------- item 4
+
+
+def test_the_last_admin_cannot_demote_or_deactivate_themselves(seed: Seed):
+    from review.errors import ValidationFailed
+
+    admin = seed.actor("admin")
+    with pytest.raises(ValidationFailed, match="no active admin"):
+        seed.svc.set_role(admin, "admin", "reviewer")
+    assert seed.svc.repo.user("admin")["role"] == "admin"
+    # with a second admin, demoting oneself is allowed; demoting the last one then is not
+    seed.svc.set_role(admin, "rob", "admin")
+    seed.svc.set_role(admin, "admin", "reviewer")
+    rob = seed.actor("rob")
+    with pytest.raises(ValidationFailed, match="no active admin"):
+        seed.svc.set_role(rob, "rob", "reviewer")
+    # deactivating the last other admin is refused too (deactivating oneself always is)
+    seed.svc.set_role(rob, "rita", "admin")
+    seed.svc.set_user_active(seed.actor("rita"), "rob", False)
+    with pytest.raises(ValidationFailed):
+        seed.svc.set_user_active(seed.actor("rita"), "rita", False)
+
+
+def test_demoting_the_last_admin_in_the_page_asks_then_refuses(seed: Seed):
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_users.py")
+    at.selectbox(key="ch_user").set_value("admin")
+    at.run()
+    at.selectbox(key="ch_role").set_value("reviewer")
+    at.button(key="FormSubmitter:change_role-Change role").click()
+    at.run()
+    assert any("You will lose the admin pages." in w.value for w in at.warning)
+    assert seed.svc.repo.user("admin")["role"] == "admin"  # nothing yet: asked first
+    at.button(key="ch_confirm").click()
+    at.run()
+    no_exception(at)
+    assert any("no active admin" in e.value for e in at.error)
+    assert seed.svc.repo.user("admin")["role"] == "admin"

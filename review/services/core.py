@@ -512,7 +512,8 @@ class ReviewService:
         a = self._require_admin(actor)
         if not active and username.casefold() == a.username.casefold():
             raise ValidationFailed("you cannot deactivate your own account")
-        self.repo.update_user(username, {"active": bool(active)})
+        # deactivating the last active admin is refused in the same transaction as the write
+        self.repo.update_user_keeping_an_admin(username, {"active": bool(active)})
 
     def set_role(
         self, actor: Actor, username: str, role: str, agency_id: str | None = None
@@ -524,7 +525,8 @@ class ReviewService:
             if not agency_id:
                 raise ValidationFailed("an agency user needs an agency")
             self._agency(agency_id)
-        self.repo.update_user(
+        # demoting the last active admin (oneself included) is refused atomically
+        self.repo.update_user_keeping_an_admin(
             username, {"role": role, "agency_id": agency_id if role == "agency_user" else None}
         )
 
