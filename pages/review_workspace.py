@@ -74,6 +74,15 @@ with bar_left:
         if done:
             ui.flash("info", "Review lock released.")
             st.rerun()
+    if can_edit and view.lock is None and st.button(
+        "Take the review lock",
+        key=f"take_{doc_id}",
+        help="Approving needs the review lock; deciding a link also takes it.",
+    ):
+        done, _ = ui.attempt(svc.acquire_lock, actor, doc_id)
+        if done:
+            ui.flash("info", "You hold the review lock.")
+            st.rerun()
     if not can_edit:
         st.info(ui.sentence(view.edit_blocked_reason), icon=":material/lock:")
 with bar_right:

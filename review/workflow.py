@@ -129,7 +129,9 @@ WORKFLOW = Workflow(
             ("submitted",),
             "in_review",
             _STAFF,
-            guards=("lock_not_held_by_other",),
+            # whoever uploaded the version under review cannot review it (even if made a
+            # reviewer since): claiming, deciding links and approving are refused
+            guards=("lock_not_held_by_other", "not_uploader"),
         ),
         "request_changes": Transition(
             "request_changes",
@@ -157,7 +159,12 @@ WORKFLOW = Workflow(
             ("in_review",),
             "approved",
             _STAFF,
-            guards=("lock_not_held_by_other", "not_uploader", "all_suggestions_decided"),
+            guards=(
+                "lock_not_held_by_other",
+                "not_uploader",
+                "holds_lock",
+                "all_suggestions_decided",
+            ),
         ),
         "reopen": Transition(
             "reopen", "Reopen", ("approved",), "in_review", (_AD,), requires_comment=True
@@ -215,10 +222,19 @@ def _lock_free(ctx: Context) -> str | None:
     return None
 
 
+@guard("holds_lock")
+def _holds_lock(ctx: Context) -> str | None:
+    """Approving is the act of the reviewer holding the review lock: nobody approves in one click
+    a review someone else did (or that nobody holds)."""
+    if ctx.lock_holder.casefold() != ctx.username.casefold() or not ctx.username:
+        return "take the review lock first (claim the document or take over the lock)"
+    return None
+
+
 @guard("not_uploader")
 def _not_uploader(ctx: Context) -> str | None:
     if ctx.uploaded_by and ctx.uploaded_by.casefold() == ctx.username.casefold():
-        return "you uploaded this version, so someone else must approve it"
+        return "you uploaded this version, so someone else must review it"
     return None
 
 

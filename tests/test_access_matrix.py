@@ -100,6 +100,7 @@ GUARD_FACTS: dict[str, Callable[[Persona, str, bool], bool]] = {
     "has_version": lambda p, s, up: True,  # every document was uploaded
     "lock_not_held_by_other": _lock_free_for,
     "not_uploader": lambda p, s, up: p.actor.username != ALICE.username,  # alice uploaded all
+    "holds_lock": lambda p, s, up: LOCK_HOLDER[s] == p.actor.username,
     "all_suggestions_decided": lambda p, s, up: True,  # the setup decides every suggestion
     "new_version_uploaded": lambda p, s, up: up,  # only an upload carries a new version
 }

@@ -215,3 +215,43 @@ def test_demoting_the_last_admin_in_the_page_asks_then_refuses(seed: Seed):
     no_exception(at)
     assert any("no active admin" in e.value for e in at.error)
     assert seed.svc.repo.user("admin")["role"] == "admin"
+
+
+# --------------------------------------------------------------------------- item 7
+
+
+def test_the_uploader_made_a_reviewer_cannot_claim_or_decide(seed: Seed):
+    from review.errors import PermissionDenied, TransitionRefused
+    from tests.test_app_pages import _submitted
+
+    doc = _submitted(seed)
+    seed.svc.set_role(seed.actor("admin"), "alice", "reviewer")
+    alice = seed.actor("alice")
+    with pytest.raises(TransitionRefused, match="you uploaded this version"):
+        seed.svc.transition(alice, doc, "claim")
+    seed.svc.transition(seed.actor("rita"), doc, "claim")
+    seed.svc.release_lock(seed.actor("rita"), doc)
+    link = seed.svc.links(alice, doc)[0]
+    with pytest.raises(PermissionDenied, match="you uploaded the version under review"):
+        seed.svc.confirm_link(alice, doc, link.id)
+    view = seed.svc.get_document(alice, doc)
+    assert not view.can_edit_links and "you uploaded" in view.edit_blocked_reason
+
+
+def test_approve_needs_the_lock_and_the_workspace_offers_to_take_it(seed: Seed):
+    doc, _ = _claimed(seed)
+    rita, rob = seed.actor("rita"), seed.actor("rob")
+    for lk in seed.svc.links(rita, doc):
+        seed.svc.confirm_link(rita, doc, lk.id)
+    seed.svc.release_lock(rita, doc)
+    at = app_as(seed, "rob")
+    goto(at, "pages/review_workspace.py", doc=doc)
+    no_exception(at)
+    approve = at.button(key=f"tr_approve_{doc}")
+    assert approve.disabled and "Take the review lock first" in approve.help
+    at.button(key=f"take_{doc}").click()
+    at.run()
+    no_exception(at)
+    assert "You hold the review lock" in texts(at)
+    assert not at.button(key=f"tr_approve_{doc}").disabled
+    assert seed.svc.lock_status(rob, doc).holder == "rob"

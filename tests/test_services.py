@@ -262,15 +262,20 @@ def test_approve_needs_every_suggestion_decided(w: World):
 
 
 def test_no_self_approval(w: World, data_dir: Path):
-    """An agency user promoted to reviewer cannot approve the version they uploaded."""
+    """An agency user promoted to reviewer cannot review (decide, approve) the version they
+    uploaded; another reviewer approves only after taking the review lock."""
     doc = w.to_state("in_review")
     w.svc.set_role(w.ada, "alice", "reviewer")
     alice_reviewer = Actor("alice", "reviewer")
     w.svc.release_lock(w.ada, doc)
-    w.decide_all(doc, alice_reviewer)
+    with pytest.raises(PermissionDenied, match="you uploaded the version under review"):
+        w.decide_all(doc, alice_reviewer)
     with pytest.raises(TransitionRefused, match="you uploaded this version"):
         w.svc.transition(alice_reviewer, doc, "approve")
-    w.svc.release_lock(alice_reviewer, doc)
+    with pytest.raises(TransitionRefused, match="take the review lock first"):
+        w.svc.transition(w.rob, doc, "approve")
+    w.svc.acquire_lock(w.rob, doc)
+    w.decide_all(doc, w.rob)
     w.svc.transition(w.rob, doc, "approve")
 
 

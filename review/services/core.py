@@ -131,6 +131,15 @@ _EDIT_REFUSALS = {
     "approved": "the review is approved; an admin must reopen it before links can change",
 }
 
+_UPLOADER_REFUSAL = "you uploaded the version under review, so someone else must review it"
+
+
+def _is_uploader(actor: Actor, rec: Record) -> bool:
+    """Whether ``actor`` uploaded the document's current version (the record keeps its
+    uploader in ``uploaded_by``)."""
+    return (rec.get("uploaded_by") or "").casefold() == actor.username.casefold()
+
+
 _FRAMEWORK_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 _FRAMEWORK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _MAX_FRAMEWORK_BYTES = 5 * 1024 * 1024
@@ -303,6 +312,8 @@ class ReviewService:
             if actor.role == "agency_user":
                 raise PermissionDenied("only a reviewer can change links")
             raise PermissionDenied(_EDIT_REFUSALS.get(state, "links cannot be changed now"))
+        if _is_uploader(actor, rec):
+            raise PermissionDenied(_UPLOADER_REFUSAL)
         self._take_lock(actor, tx)
 
     def _history(
@@ -868,7 +879,9 @@ class ReviewService:
         current = next((v for v in versions if v["number"] == rec["current_version"]), None)
         perms = {p: workflow.permits(rec["state"], p, a.role) for p in workflow.PERMISSIONS}
         lock_info = self._lock_info(a, lock)
-        blocked = self._edit_blocker(a, rec["state"], lock_info)
+        blocked = self._edit_blocker(
+            a, rec["state"], lock_info, current["uploaded_by"] if current else ""
+        )
         return DocumentView(
             summary=self._summary_view(rec, {agency["id"]: agency["name"]}),
             agency_kind=agency["kind"],
@@ -896,13 +909,17 @@ class ReviewService:
             and (current.get("ext") or Path(current["filename"]).suffix).lower() == ".docx",
         )
 
-    def _edit_blocker(self, a: Actor, state: str, lock: LockInfo | None) -> str | None:
+    def _edit_blocker(
+        self, a: Actor, state: str, lock: LockInfo | None, uploader: str = ""
+    ) -> str | None:
         """Why ``a`` cannot decide links now (``None``: they can). The same rules as
         :meth:`_require_edit`, which enforces them on every change; this only reports them."""
         if not workflow.permits(state, "edit_links", a.role):
             if a.role == "agency_user":
                 return "only a reviewer can change links"
             return _EDIT_REFUSALS.get(state, "links cannot be changed now")
+        if uploader and uploader.casefold() == a.username.casefold():
+            return _UPLOADER_REFUSAL
         if lock is not None and not lock.mine:
             return (
                 f"{lock.holder_name or lock.holder} holds the review lock on this document "
