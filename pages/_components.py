@@ -250,14 +250,15 @@ def transition_buttons(actor: Any, view: Any, *, exclude: tuple[str, ...] = ()) 
     if not options:
         st.caption("No workflow action is available to you in this state.")
         return
-    plain = [o for o in options if not (o.allowed and o.requires_comment)]
-    commented = [o for o in options if o.allowed and o.requires_comment]
+    gated = [o for o in options if o.allowed and o.action == "approve" and o.open_findings]
+    plain = [o for o in options if not (o.allowed and o.requires_comment) and o not in gated]
+    commented = [o for o in options if o.allowed and o.requires_comment and o not in gated]
     if plain:
         cols = st.columns(len(plain))
         for col, o in zip(cols, plain, strict=True):
             kind = "primary" if o.action in ("submit", "approve", "claim") else "secondary"
             if col.button(
-                o.label,
+                _option_label(o),
                 key=f"tr_{o.action}_{view.id}",
                 type=kind,
                 width="stretch",
@@ -278,6 +279,34 @@ def transition_buttons(actor: Any, view: Any, *, exclude: tuple[str, ...] = ()) 
             )
             if st.form_submit_button(o.label):
                 _do_transition(actor, view, o.action, comment)
+    for o in gated:
+        _approve_with_findings_form(actor, view, o)
+
+
+def _option_label(o: Any) -> str:
+    if o.action == "approve" and o.four_eyes:
+        return "Approve (second approval)" if o.first_approver else "Approve (first of two)"
+    return o.label
+
+
+def _approve_with_findings_form(actor: Any, view: Any, o: Any) -> None:
+    """Approving with open gaps: the reviewer's conclusion and an explicit acceptance of exactly
+    these findings (the service refuses a count that no longer matches)."""
+    n = len(o.open_findings)
+    findings = "1 open finding" if n == 1 else f"{n} open findings"
+    with st.form(f"tr_form_approve_{view.id}", clear_on_submit=False):
+        st.markdown(
+            f"**{_option_label(o)} with {findings}** — required competencies no section "
+            f"addresses: {', '.join(o.open_findings)}"
+        )
+        comment = st.text_area(
+            "Your conclusion (required; it goes into the history and the review report)",
+            key=f"tr_comment_approve_{view.id}",
+            placeholder="Why the policy can be approved although these competencies are not addressed",
+        )
+        accept = st.checkbox(f"I accept the {findings}", key=f"tr_accept_{view.id}")
+        if st.form_submit_button(f"Approve with {findings}", type="primary"):
+            _do_transition(actor, view, "approve", comment, n if accept else 0)
 
 
 def sentence(text: str) -> str:
@@ -286,14 +315,29 @@ def sentence(text: str) -> str:
     return (text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")) if text else ""
 
 
-def _do_transition(actor: Any, view: Any, action: str, comment: str) -> None:
-    ok, result = attempt(service().transition, actor, view.id, action, comment)
+#: what a transition leaves the document as, in words ("The document is now changes
+#: requested." read badly)
+_STATE_SENTENCES = {
+    "draft": "The document is a draft again.",
+    "submitted": "The document is waiting in the review queue.",
+    "in_review": "The document is in review.",
+    "changes_requested": "Changes were requested of the agency.",
+    "approved": "The document is approved.",
+}
+
+
+def _do_transition(
+    actor: Any, view: Any, action: str, comment: str, accept: int | None = None
+) -> None:
+    ok, result = attempt(
+        service().transition, actor, view.id, action, comment, accept_open_findings=accept
+    )
     if ok:
-        flash(
-            "success",
-            f"{vm.transition_label(action)}: done. The document is now "
-            f"{vm.state_label(result.state).lower()}.",
-        )
+        if action == "approve" and result.state != "approved":
+            message = "First approval recorded; a second reviewer must approve (four-eyes rule)."
+        else:
+            message = f"{vm.transition_label(action)}: done. {_STATE_SENTENCES.get(result.state, '')}"
+        flash("success", message)
         st.rerun()
 
 

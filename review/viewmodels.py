@@ -73,6 +73,7 @@ TRANSITION_LABELS: dict[str, str] = {
     "revise": "Start a revision",
     "approve": "Approve",
     "reopen": "Reopen review",
+    "first_approval": "First approval (four-eyes)",
 }
 
 

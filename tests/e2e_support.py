@@ -300,3 +300,10 @@ class Seed:
 
     def upload(self, username: str = "alice", data: bytes | None = None, name: str = "policy.docx"):  # type: ignore[no-untyped-def]
         return self.svc.upload(self.actor(username), data or policy_docx(), name)
+
+
+def approve(svc, actor, doc: str, conclusion: str = "Approved; the open findings are accepted."):  # type: ignore[no-untyped-def]
+    """Approve as a reviewer does when competencies are still not addressed: with a conclusion
+    and an explicit acceptance of exactly the open findings (issue 12)."""
+    gaps = svc.coverage_summary(actor, doc).gaps
+    return svc.transition(actor, doc, "approve", conclusion, accept_open_findings=gaps)

@@ -253,5 +253,93 @@ def test_approve_needs_the_lock_and_the_workspace_offers_to_take_it(seed: Seed):
     at.run()
     no_exception(at)
     assert "You hold the review lock" in texts(at)
-    assert not at.button(key=f"tr_approve_{doc}").disabled
+    n = seed.svc.coverage_summary(rob, doc).gaps
+    assert at.button(key=f"FormSubmitter:tr_form_approve_{doc}-Approve with {n} open findings")
     assert seed.svc.lock_status(rob, doc).holder == "rob"
+
+
+# --------------------------------------------------------------------------- item 5
+
+
+def _decided(seed: Seed) -> str:
+    doc, _ = _claimed(seed)
+    rita = seed.actor("rita")
+    for lk in seed.svc.links(rita, doc):
+        seed.svc.confirm_link(rita, doc, lk.id)
+    return doc
+
+
+def test_approve_with_open_gaps_needs_a_conclusion_and_the_acceptance(seed: Seed):
+    from review.errors import TransitionRefused
+
+    doc = _decided(seed)
+    rita = seed.actor("rita")
+    gaps = [r.competency for r in seed.svc.coverage(rita, doc) if r.status == "not_addressed"]
+    assert len(gaps) >= 2
+    n = len(gaps)
+    with pytest.raises(TransitionRefused, match="write your conclusion"):
+        seed.svc.transition(rita, doc, "approve")
+    with pytest.raises(TransitionRefused, match=f"accept the {n} open findings"):
+        seed.svc.transition(rita, doc, "approve", "Good enough.")
+    with pytest.raises(TransitionRefused, match=f"accept the {n} open findings"):
+        seed.svc.transition(rita, doc, "approve", "Good enough.", accept_open_findings=n - 1)
+    assert seed.svc.get_document(rita, doc).state == "in_review"
+    seed.svc.transition(
+        rita, doc, "approve", "Sound on reporting; the gaps are accepted.", accept_open_findings=n
+    )
+    last = seed.svc.history(rita, doc)[-1]
+    assert last.action == "approve" and last.comment == "Sound on reporting; the gaps are accepted."
+    assert list(last.accepted_findings) == gaps and last.accepted_count == n
+    with seed.svc.repo.document(doc) as tx:  # stored on the history entry itself
+        raw = tx.history()[-1]
+    assert raw["accepted_findings"] == gaps and raw["accepted_count"] == n
+
+
+def test_the_approve_form_asks_for_the_conclusion_and_the_acceptance(seed: Seed):
+    doc = _decided(seed)
+    at = app_as(seed, "rita")
+    goto(at, "pages/review_workspace.py", doc=doc)
+    n = seed.svc.coverage_summary(seed.actor("rita"), doc).gaps
+    submit = f"FormSubmitter:tr_form_approve_{doc}-Approve with {n} open findings"
+    at.text_area(key=f"tr_comment_approve_{doc}").input("Approved; training gaps accepted.")
+    at.button(key=submit).click()
+    at.run()
+    assert any(f"accept the {n} open findings" in e.value for e in at.error), texts(at)
+    assert seed.svc.get_document(seed.actor("rita"), doc).state == "in_review"
+    at.checkbox(key=f"tr_accept_{doc}").check()
+    at.button(key=submit).click()
+    at.run()
+    no_exception(at)
+    assert seed.svc.get_document(seed.actor("rita"), doc).state == "approved"
+    assert "The document is approved." in texts(at)
+
+
+def test_four_eyes_rule_needs_a_second_reviewer(seed: Seed, monkeypatch: pytest.MonkeyPatch):
+    from review.errors import TransitionRefused
+    from tests.e2e_support import approve
+
+    monkeypatch.setenv("COMPETENCY_REVIEW_FOUR_EYES", "Northwoods Youth Services")
+    doc = _decided(seed)
+    rita, rob = seed.actor("rita"), seed.actor("rob")
+    view = approve(seed.svc, rita, doc, "First look: fine.")
+    assert view.state == "in_review" and view.lock is None
+    assert seed.svc.history(rita, doc)[-1].action == "first_approval"
+    seed.svc.acquire_lock(rita, doc)
+    with pytest.raises(TransitionRefused, match="a second reviewer must approve"):
+        approve(seed.svc, rita, doc)
+    seed.svc.release_lock(rita, doc)
+    seed.svc.acquire_lock(rob, doc)
+    assert approve(seed.svc, rob, doc, "Second look: agreed.").state == "approved"
+    # another agency is not under the rule
+    monkeypatch.setenv("COMPETENCY_REVIEW_FOUR_EYES", "Lakeshore Safe Harbor")
+    doc2 = _decided(seed)
+    assert approve(seed.svc, rita, doc2).state == "approved"
+
+
+def test_four_eyes_is_declared_in_the_workflow_data():
+    from review.workflow import WORKFLOW, FourEyes
+
+    assert WORKFLOW.four_eyes == FourEyes()  # off by default
+    rule = FourEyes(agencies=("agency-1",))
+    assert rule.applies("agency-1") and not rule.applies("agency-2")
+    assert FourEyes(everywhere=True).applies("any")

@@ -22,6 +22,7 @@ from review.errors import (
     ValidationFailed,
 )
 from review.services import ReviewService
+from tests.e2e_support import approve
 
 PASSWORD = "a long enough password"
 _HASH = hash_password(PASSWORD)  # once: scrypt is slow on purpose
@@ -102,7 +103,7 @@ class World:
             s.transition(self.rita, doc, "request_changes", "please add a section on training")
             return doc
         self.decide_all(doc)
-        s.transition(self.rita, doc, "approve")
+        approve(s, self.rita, doc)
         assert state == "approved"
         return doc
 
@@ -240,7 +241,7 @@ def test_request_changes_and_reopen_need_a_comment(w: World):
     with pytest.raises(TransitionRefused, match="a comment is required to request changes"):
         w.svc.transition(w.rita, doc, "request_changes", "  ")
     w.decide_all(doc)
-    w.svc.transition(w.rita, doc, "approve")
+    approve(w.svc, w.rita, doc)
     with pytest.raises(TransitionRefused, match="a comment is required to reopen"):
         w.svc.transition(w.ada, doc, "reopen")
 
@@ -251,7 +252,7 @@ def test_approve_needs_every_suggestion_decided(w: World):
     assert len(links) >= 2
     w.svc.confirm_link(w.rita, doc, links[0].id)
     with pytest.raises(TransitionRefused) as exc:
-        w.svc.transition(w.rita, doc, "approve")
+        approve(w.svc, w.rita, doc)
     n = len(links) - 1
     assert str(exc.value) == (
         f"{n} suggestions are still undecided" if n > 1 else "1 suggestion is still undecided"
@@ -271,12 +272,12 @@ def test_no_self_approval(w: World, data_dir: Path):
     with pytest.raises(PermissionDenied, match="you uploaded the version under review"):
         w.decide_all(doc, alice_reviewer)
     with pytest.raises(TransitionRefused, match="you uploaded this version"):
-        w.svc.transition(alice_reviewer, doc, "approve")
+        approve(w.svc, alice_reviewer, doc)
     with pytest.raises(TransitionRefused, match="take the review lock first"):
-        w.svc.transition(w.rob, doc, "approve")
+        approve(w.svc, w.rob, doc)
     w.svc.acquire_lock(w.rob, doc)
     w.decide_all(doc, w.rob)
-    w.svc.transition(w.rob, doc, "approve")
+    approve(w.svc, w.rob, doc)
 
 
 def test_revise_by_uploading_a_new_version(w: World):
@@ -439,7 +440,7 @@ def test_review_lock_blocks_others_until_it_expires(w: World):
         w.svc.release_lock(w.rob, doc)
     w.decide_all(doc)
     with pytest.raises(TransitionRefused, match="Rita holds the review lock"):
-        w.svc.transition(w.rob, doc, "approve")
+        approve(w.svc, w.rob, doc)
     # a decision refreshes the lock; 31 minutes of inactivity later it has expired
     w.clock.advance(minutes=31)
     assert w.svc.lock_status(w.rob, doc) is None
@@ -582,7 +583,7 @@ def test_report_context_and_download_permissions(w: World):
     assert {lk.section_id for lk in ctx.links} <= {s.id for s in ctx.sections}
     assert ctx.history[-1].actor == "Rita"
     w.decide_all(doc)
-    w.svc.transition(w.rita, doc, "approve")
+    approve(w.svc, w.rita, doc)
     ctx = w.svc.report_context(w.alice, doc)
     assert ctx.approver == "Rita" and ctx.approved_at and ctx.state == "approved"
     name, data = w.svc.original(w.alice, doc)

@@ -327,6 +327,7 @@ class ReviewService:
         comment: str = "",
         *,
         time: str | None = None,
+        accepted_findings: tuple[str, ...] = (),
     ) -> None:
         """Append a history entry and stamp the document record with it: ``updated_at`` is never
         older than any history entry (the audit trail relies on that to stop reading early) and
@@ -335,7 +336,14 @@ class ReviewService:
         when = time or self._now()
         tx.append_history(
             HistoryEntry(
-                action, actor.username, from_state, to_state, when, comment.strip()
+                action,
+                actor.username,
+                from_state,
+                to_state,
+                when,
+                comment.strip(),
+                tuple(accepted_findings),
+                len(accepted_findings),
             ).to_dict()
         )
         stamp = {
@@ -940,14 +948,21 @@ class ReviewService:
             undecided = sum(
                 1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
             )
-        ctx = self._context(a, rec, versions, lock, undecided)
+            agency = self._agency(rec["agency_id"])
+            findings = self._open_findings(tx, rec, agency)
+        ctx = self._context(
+            a, rec, versions, lock, undecided, open_findings=findings, agency=agency
+        )
         return [
             TransitionOption(
                 action=t.id,
                 label=t.title,
                 allowed=reason is None,
                 reason=reason or "",
-                requires_comment=t.requires_comment,
+                requires_comment=t.requires_comment or (t.id == "approve" and bool(findings)),
+                open_findings=findings if t.id == "approve" else (),
+                four_eyes=ctx.four_eyes and t.id == "approve",
+                first_approver=ctx.first_approver if t.id == "approve" else "",
             )
             for t, reason in workflow.options(ctx)
         ]
@@ -976,9 +991,19 @@ class ReviewService:
         lock: Record | None,
         undecided: int,
         comment: str = "",
+        *,
+        open_findings: tuple[str, ...] = (),
+        accepted_findings: int | None = None,
+        agency: Record | None = None,
     ) -> workflow.Context:
         current = next((v for v in versions if v["number"] == rec["current_version"]), None)
         live = self._live_lock(lock)
+        first = rec.get("first_approval") or {}
+        if int(first.get("version") or 0) != int(rec["current_version"]):
+            first = {}
+        four_eyes = agency is not None and workflow.WORKFLOW.four_eyes.applies(
+            agency["id"], agency.get("name", "")
+        )
         return workflow.Context(
             role=a.role,
             username=a.username,
@@ -989,7 +1014,18 @@ class ReviewService:
             undecided=undecided,
             lock_holder=live["holder"] if live else "",
             lock_holder_name=self._display(live["holder"]) if live else "",
+            open_findings=open_findings,
+            accepted_findings=accepted_findings,
+            four_eyes=four_eyes,
+            first_approver=first.get("by", "") if four_eyes else "",
         )
+
+    def _open_findings(self, tx: Any, rec: Record, agency: Record) -> tuple[str, ...]:
+        """Required competencies of the current version that no section addresses (gaps)."""
+        if rec["state"] != "in_review":
+            return ()
+        rows, _, _ = self._coverage_rows(tx, rec, agency)
+        return tuple(r.competency for r in rows if r.status == "not_addressed")
 
     def list_documents(
         self, actor: Actor, *, state: str | None = None, agency_id: str | None = None
@@ -1217,9 +1253,22 @@ class ReviewService:
     # ================================================================ workflow
 
     def transition(
-        self, actor: Actor, document_id: str, action: str, comment: str = ""
+        self,
+        actor: Actor,
+        document_id: str,
+        action: str,
+        comment: str = "",
+        *,
+        accept_open_findings: int | None = None,
     ) -> DocumentView:
-        """Apply a workflow transition; :class:`TransitionRefused` names the reason when a guard fails."""
+        """Apply a workflow transition; :class:`TransitionRefused` names the reason when a guard fails.
+
+        ``approve`` while required competencies are not addressed needs ``comment`` (the
+        reviewer's conclusion) and ``accept_open_findings`` equal to the number of those open
+        findings; the approve history entry records the conclusion as its comment and the
+        accepted findings (ids and count). Under the four-eyes rule the first ``approve`` of a
+        version is recorded as ``first_approval`` (the document stays in review, the lock is
+        released) and a second reviewer's ``approve`` completes it."""
         a = self._current(actor)
         if action == "revise":
             raise TransitionRefused("upload a revised version to revise the document")
@@ -1231,26 +1280,89 @@ class ReviewService:
             undecided = sum(
                 1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
             )
-            ctx = self._context(a, rec, versions, lock, undecided, comment)
+            agency = self._agency(rec["agency_id"])
+            findings = self._open_findings(tx, rec, agency) if action == "approve" else ()
+            ctx = self._context(
+                a,
+                rec,
+                versions,
+                lock,
+                undecided,
+                comment,
+                open_findings=findings,
+                accepted_findings=accept_open_findings,
+                agency=agency,
+            )
             t = workflow.check(action, ctx)
             from_state = rec["state"]
             now = self._now()
-            rec.update(state=t.to_state, updated_at=now, rev=int(rec.get("rev", 0)) + 1)
-            if action == "submit":
-                rec["submitted_at"] = now
-            elif action == "claim":
-                rec["reviewer"] = a.username
-                tx.set_lock({"holder": a.username, "since": now, "touched_at": now})
-            elif action in ("request_changes", "approve"):
+            if action == "approve" and ctx.four_eyes and not ctx.first_approver:
+                # four-eyes: record the first approval; a second reviewer completes it
+                rec.update(
+                    first_approval={
+                        "by": a.username,
+                        "at": now,
+                        "version": int(rec["current_version"]),
+                    },
+                    rev=int(rec.get("rev", 0)) + 1,
+                )
                 tx.set_lock(None)
-                if action == "approve":
-                    rec.update(approved_by=a.username, approved_at=now)
-            elif action == "reopen":
-                rec.update(approved_by="", approved_at="")
-            tx.update(rec)
-            self._history(tx, rec, action, a, from_state, t.to_state, comment, time=now)
+                tx.update(rec)
+                self._history(
+                    tx,
+                    rec,
+                    "first_approval",
+                    a,
+                    from_state,
+                    from_state,
+                    comment,
+                    time=now,
+                    accepted_findings=findings,
+                )
+            else:
+                self._apply_transition(tx, rec, a, action, t, comment, now, findings)
         self._save_summary(rec)
         return self.get_document(a, document_id)
+
+    def _apply_transition(
+        self,
+        tx: Any,
+        rec: Record,
+        a: Actor,
+        action: str,
+        t: workflow.Transition,
+        comment: str,
+        now: str,
+        findings: tuple[str, ...],
+    ) -> None:
+        """The state change of a checked transition, with its history entry."""
+        from_state = rec["state"]
+        rec.update(state=t.to_state, updated_at=now, rev=int(rec.get("rev", 0)) + 1)
+        if action == "submit":
+            rec["submitted_at"] = now
+        elif action == "claim":
+            rec["reviewer"] = a.username
+            tx.set_lock({"holder": a.username, "since": now, "touched_at": now})
+        elif action in ("request_changes", "approve"):
+            tx.set_lock(None)
+            if action == "approve":
+                rec.update(approved_by=a.username, approved_at=now)
+        elif action == "reopen":
+            rec.update(approved_by="", approved_at="")
+        if action in ("request_changes", "reopen"):
+            rec["first_approval"] = None  # a new round of review needs a new first approval
+        tx.update(rec)
+        self._history(
+            tx,
+            rec,
+            action,
+            a,
+            from_state,
+            t.to_state,
+            comment,
+            time=now,
+            accepted_findings=findings,
+        )
 
     def comment(self, actor: Actor, document_id: str, text: str) -> None:
         """A note in the history without a state change (e.g. a reviewer's question)."""
@@ -1274,10 +1386,7 @@ class ReviewService:
             rec = tx.get()
             self._visible(a, rec)
             rows = tx.history()
-        return [
-            HistoryEntry(**{k: r.get(k, "") for k in HistoryEntry.__dataclass_fields__})
-            for r in rows
-        ]
+        return [HistoryEntry.from_dict(r) for r in rows]
 
     def audit_trail(
         self,

@@ -234,6 +234,13 @@ class TransitionOption:
     allowed: bool
     reason: str  # "" when allowed
     requires_comment: bool
+    #: approve: required competencies not addressed; the UI asks for a conclusion and an
+    #: explicit "accept N open findings" (``transition(..., accept_open_findings=N)``)
+    open_findings: tuple[str, ...] = ()
+    #: approve under the four-eyes rule: "" (a first approval is recorded, the review waits for
+    #: a second reviewer) or the username of the first approver (this approval completes it)
+    four_eyes: bool = False
+    first_approver: str = ""
 
 
 @dataclass(frozen=True)
