@@ -12,10 +12,13 @@ import time
 import streamlit as st
 
 from pages import _components as ui
+from review import audit
 from review import viewmodels as vm
 from review.errors import ReviewError
 
 st.set_page_config(page_title="Competency Review", page_icon="📋", layout="wide")
+# every audit event of this run names the client it came from
+audit.set_client(f"web {st.context.ip_address or 'local'}")
 
 #: page file, title, url path, icon; one place so tests and the deep-link logic agree
 PAGES: dict[str, tuple[str, str, str, str]] = {
@@ -83,6 +86,7 @@ def _sidebar(actor) -> None:  # type: ignore[no-untyped-def]
             vm.role_label(actor.role) + (f" · {actor.agency_name}" if actor.agency_name else "")
         )
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            ui.attempt(ui.service().sign_out, actor)
             ui.sign_out("You are signed out.")
             st.rerun()
 

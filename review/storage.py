@@ -303,6 +303,19 @@ class Repository(Protocol):
     # originals
     def put_original(self, data: bytes, ext: str) -> str: ...
     def read_original(self, sha256: str, ext: str) -> bytes: ...
+    # audit trail (append-only: no method changes or deletes an event)
+    def append_audit(self, events: Iterable[Record]) -> None: ...
+    def audit_events(
+        self,
+        *,
+        since: str = "",
+        until: str = "",
+        actor: str | None = None,
+        document_id: str | None = None,
+        agency_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> list[Record]: ...
 
 
 # --------------------------------------------------------------------------- TinyDB implementation
@@ -437,6 +450,7 @@ class TinyDBRepository:
         self._directory = JsonFile(self.store_dir / "directory.json")
         self._index = JsonFile(self.store_dir / "index.json")
         self._attempts = JsonFile(self.store_dir / "attempts.json")
+        self._audit = AuditLog(self.store_dir / "audit")
         self._doc_files: dict[str, JsonFile] = {}
         self._doc_files_guard = threading.Lock()
         self._init_schema()
@@ -725,6 +739,147 @@ class TinyDBRepository:
             return path.read_bytes()
         except FileNotFoundError:
             raise NotFound("the original file of this version is missing from the store") from None
+
+    # ---------------------------------------------------------------- audit trail
+
+    def append_audit(self, events: Iterable[Record]) -> None:
+        """Append events to the audit trail (``store/audit/<month>.jsonl``); never rewritten."""
+        self._audit.append(events)
+
+    def audit_events(
+        self,
+        *,
+        since: str = "",
+        until: str = "",
+        actor: str | None = None,
+        document_id: str | None = None,
+        agency_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> list[Record]:
+        """Audit events, newest first, filtered by time range, actor, document, agency, action."""
+        return self._audit.events(
+            since=since,
+            until=until,
+            actor=actor,
+            document_id=document_id,
+            agency_id=agency_id,
+            action=action,
+            limit=limit,
+        )
+
+
+class AuditLog:
+    """The audit trail as append-only JSON Lines, one file a month (``store/audit/2026-05.jsonl``).
+
+    An append is one ``write`` of whole lines to a file opened with ``O_APPEND``, then ``fsync``,
+    under the file's lock (threads and processes): it costs the same at the millionth event as at
+    the first, and nothing is ever rewritten. A writer killed mid-append can leave a partial last
+    line; readers skip a line that does not parse (and the next append starts on a new line).
+    Reads parse a month's file once per change of its (inode, size, mtime) signature."""
+
+    def __init__(self, directory: Path):
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._cache: dict[str, tuple[tuple[int, int, int], list[Record]]] = {}
+        self._guard = threading.Lock()
+
+    def _path(self, month: str) -> Path:
+        return self.dir / f"{month}.jsonl"
+
+    def append(self, events: Iterable[Record]) -> None:
+        by_month: dict[str, list[Record]] = {}
+        for e in events:
+            when = str(e.get("time") or "")
+            month = when[:7] if len(when) >= 7 and when[4] == "-" else "undated"
+            by_month.setdefault(month, []).append(e)
+        for month, rows in by_month.items():
+            path = self._path(month)
+            rlock, flock = _locks_for(path)
+            blob = "".join(
+                json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows
+            ).encode("utf-8")
+            with rlock:
+                try:
+                    flock.acquire(timeout=LOCK_TIMEOUT_S)
+                except Timeout as exc:
+                    raise StoreError("the audit trail is busy; try again") from exc
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                    try:
+                        size = os.fstat(fd).st_size
+                        if size:  # a torn last line from a killed writer: start a new line
+                            with open(path, "rb") as fh:
+                                fh.seek(size - 1)
+                                if fh.read(1) != b"\n":
+                                    blob = b"\n" + blob
+                        os.write(fd, blob)
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+                finally:
+                    flock.release()
+
+    def _rows(self, path: Path) -> list[Record]:
+        sig = _signature(path)
+        if sig is None:
+            return []
+        with self._guard:
+            cached = self._cache.get(path.name)
+        if cached is not None and cached[0] == sig:
+            return cached[1]
+        rows: list[Record] = []
+        for line in path.read_bytes().splitlines():
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue  # a torn line of a killed writer
+            if isinstance(row, dict):
+                rows.append(row)
+        with self._guard:
+            self._cache[path.name] = (sig, rows)
+        return rows
+
+    def events(
+        self,
+        *,
+        since: str = "",
+        until: str = "",
+        actor: str | None = None,
+        document_id: str | None = None,
+        agency_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> list[Record]:
+        """Events newest first, filtered; ``until`` is inclusive of its whole prefix
+        (``until="2026-05-31"`` keeps that day). Reads only the months in range."""
+        months = sorted((p.stem for p in self.dir.glob("*.jsonl")), reverse=True)
+        actor_key = actor.casefold() if actor else None
+        out: list[Record] = []
+        for month in months:
+            if month != "undated":
+                if since and month < since[:7]:
+                    continue
+                if until and month > until[:7]:
+                    continue
+            rows = [
+                r
+                for r in self._rows(self._path(month))
+                if (not since or str(r.get("time", "")) >= since)
+                and (not until or str(r.get("time", ""))[: len(until)] <= until)
+                and (actor_key is None or str(r.get("actor", "")).casefold() == actor_key)
+                and (document_id is None or r.get("document_id") == document_id)
+                and (agency_id is None or r.get("agency_id") == agency_id)
+                and (action is None or r.get("action") == action)
+            ]
+            rows.reverse()  # appended in time order; newest first
+            out.extend(rows)
+            if limit is not None and len(out) >= limit and month != "undated":
+                break
+        out.sort(key=lambda r: str(r.get("time", "")), reverse=True)  # stable: same-second order kept
+        return [dict(r) for r in (out if limit is None else out[:limit])]
 
 
 #: the fields of a document record copied into its index summary

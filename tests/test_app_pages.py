@@ -566,7 +566,7 @@ def test_admin_audit_trail_shows_every_transition(seed: Seed):
     at = app_as(seed, "admin")
     goto(at, "pages/admin_audit.py")
     no_exception(at)
-    trail = at.dataframe[0].value
+    trail = at.dataframe[1].value
     assert list(trail["Action"]) == ["Claim for review", "Submit for review", "Upload"]
     assert set(trail["Document"]) == {"Youth Services Policy"}
 
@@ -734,26 +734,26 @@ def test_audit_trail_filters_by_agency_and_loads_more(seed: Seed):
     at = app_as(seed, "admin")
     goto(at, "pages/admin_audit.py")
     no_exception(at)
-    trail = at.dataframe[0].value
+    trail = at.dataframe[1].value
     assert len(trail) == 200
     assert list(trail["Action"])[:1] == ["Comment"]
     assert "the newest; load more below" in texts(at)
     at.button(key="audit_more").click()
     at.run()
     no_exception(at)
-    trail = at.dataframe[0].value
+    trail = at.dataframe[1].value
     assert len(trail) == 207  # 205 comments and two uploads
     assert "audit_more" not in [b.key for b in at.button]
     at.selectbox(key="audit_agency").set_value(seed.agency_b.id)
     at.run()
-    trail = at.dataframe[0].value
+    trail = at.dataframe[1].value
     assert list(trail["Document"]) == ["Youth Services Policy"]
     assert list(trail["Agency"]) == ["Lakeshore Safe Harbor"]
     assert list(trail["By"]) == ["Bert Other-Agency"]
     at.selectbox(key="audit_agency").set_value("")
     at.selectbox(key="audit_action").set_value("upload")
     at.run()
-    assert list(at.dataframe[0].value["Action"]) == ["Upload", "Upload"]
+    assert list(at.dataframe[1].value["Action"]) == ["Upload", "Upload"]
     assert b and a
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from review import workflow
+from review.audit import AuditEvent, current_client
 from review.auth import (
     RESERVED_USERNAMES,
     SYSTEM,
@@ -201,6 +202,19 @@ class ReviewService:
 
     def _now(self) -> str:
         return iso(self.clock())
+
+    def _audit(self, actor: str, action: str, **fields: Any) -> None:
+        """Append one event to the audit trail (see :mod:`review.audit`), after the change it
+        records was written."""
+        self._audit_many([{"actor": actor, "action": action, **fields}])
+
+    def _audit_many(self, events: Iterable[Record]) -> None:
+        now, client = self._now(), current_client()
+        rows = [
+            AuditEvent(**{"time": now, "client": client, **e}).to_dict() for e in events
+        ]
+        if rows:
+            self.repo.append_audit(rows)
 
     def framework(
         self, actor_or_id: Actor | str | None = None, framework_id: str | None = None
@@ -408,21 +422,35 @@ class ReviewService:
         since = iso(now_dt - WINDOW)
         user_key = f"user:{username.strip().casefold()}"
         keys = [user_key] + ([f"client:{client_id}"] if client_id else [])
+        rec = self.repo.user(username.strip()) if username.strip() else None
+        # a failed sign-in names the username only when that user exists: people type their
+        # password into the username box, and the trail never holds a password
+        who = rec["username"] if rec else ""
         for key in keys:
             times = [parse_iso(t) for t in self.repo.failures(key, since)]
             msg = throttle_message(times, now_dt)
             if msg:
+                self._audit(who, "sign_in_failed", detail="throttled")
                 raise AuthenticationFailed(msg)
-        rec = self.repo.user(username.strip()) if username.strip() else None
         ok = verify_password(password, rec.get("password") if rec else None)
         if not ok:
             self.repo.record_failure(keys, iso(now_dt), keep_after=since)
+            self._audit(
+                who, "sign_in_failed", detail="wrong password" if rec else "unknown username"
+            )
             raise AuthenticationFailed("wrong username or password")
         assert rec is not None
         if not rec.get("active", True):
+            self._audit(who, "sign_in_failed", detail="account deactivated")
             raise AuthenticationFailed("this account is deactivated; ask an admin")
         self.repo.clear_failures(user_key)
+        self._audit(who, "sign_in", target=who)
         return self._actor_of(rec)
+
+    def sign_out(self, actor: Actor) -> None:
+        """Record a sign-out (the UI forgets the session itself)."""
+        if isinstance(actor, Actor) and actor != SYSTEM:
+            self._audit(actor.username, "sign_out", target=actor.username)
 
     def actor(self, username: str) -> Actor:
         """Re-load a signed-in user (e.g. at the start of each page run)."""
@@ -439,6 +467,9 @@ class ReviewService:
             raise ValidationFailed(f"an agency's kind is general or specialised, not {kind!r}")
         rec = {"id": new_id(), "name": name, "kind": kind, "created_at": self._now()}
         self.repo.add_agency(rec)
+        self._audit(
+            actor.username, "agency_create", agency_id=rec["id"], after={"name": name, "kind": kind}
+        )
         return AgencyView(rec["id"], name, kind, rec["created_at"])
 
     def list_agencies(self, actor: Actor) -> list[AgencyView]:
@@ -501,6 +532,13 @@ class ReviewService:
             "created_at": self._now(),
         }
         self.repo.add_user(rec)
+        self._audit(
+            actor.username,
+            "user_create",
+            target=username,
+            agency_id=rec["agency_id"] or "",
+            after={"role": role, "agency_id": rec["agency_id"], "active": True},
+        )
         return self._user_view(rec, self._agency_names())
 
     @staticmethod
@@ -531,22 +569,43 @@ class ReviewService:
         a = self._require_admin(actor)
         if not active and username.casefold() == a.username.casefold():
             raise ValidationFailed("you cannot deactivate your own account")
+        old = self.repo.user(username)
+        if old is None:
+            raise NotFound(f"no user named {username!r}")
         # deactivating the last active admin is refused in the same transaction as the write
         self.repo.update_user_keeping_an_admin(username, {"active": bool(active)})
+        self._audit(
+            a.username,
+            "user_active",
+            target=old["username"],
+            agency_id=old.get("agency_id") or "",
+            before={"active": bool(old.get("active", True))},
+            after={"active": bool(active)},
+        )
 
     def set_role(
         self, actor: Actor, username: str, role: str, agency_id: str | None = None
     ) -> None:
-        self._require_admin(actor)
+        a = self._require_admin(actor)
+        old = self.repo.user(username)
+        if old is None:
+            raise NotFound(f"no user named {username!r}")
         if role not in ROLES:
             raise ValidationFailed(f"a role is one of {', '.join(ROLES)}, not {role!r}")
         if role == "agency_user":
             if not agency_id:
                 raise ValidationFailed("an agency user needs an agency")
             self._agency(agency_id)
+        new = {"role": role, "agency_id": agency_id if role == "agency_user" else None}
         # demoting the last active admin (oneself included) is refused atomically
-        self.repo.update_user_keeping_an_admin(
-            username, {"role": role, "agency_id": agency_id if role == "agency_user" else None}
+        self.repo.update_user_keeping_an_admin(username, new)
+        self._audit(
+            a.username,
+            "user_role",
+            target=old["username"],
+            agency_id=new["agency_id"] or old.get("agency_id") or "",
+            before={"role": old.get("role"), "agency_id": old.get("agency_id")},
+            after=new,
         )
 
     def set_password(
@@ -564,6 +623,8 @@ class ReviewService:
                 raise AuthenticationFailed("the current password is wrong")
         check_password_policy(new_password)
         self.repo.update_user(username, {"password": hash_password(new_password)})
+        # that it changed, never the password or its hash
+        self._audit(a.username, "password_change" if own else "password_reset", target=username)
 
     def reset_password(self, actor: Actor, username: str) -> str:
         """Admin only: give another user a new random password (``secrets``), returned once to
@@ -579,6 +640,7 @@ class ReviewService:
         new = secrets.token_urlsafe(12)  # 16 characters, ~72 bits
         check_password_policy(new)
         self.repo.update_user(username, {"password": hash_password(new)})
+        self._audit(a.username, "password_reset", target=username, detail="random password")
         return new
 
     # ================================================================ frameworks
@@ -640,6 +702,9 @@ class ReviewService:
                 "imported_by": a.username,
                 "imported_at": self._now(),
             }
+        )
+        self._audit(
+            a.username, "framework_import", target=fw.id, after={"version": fw.version}
         )
         return self.framework(fw.id)
 
@@ -785,6 +850,15 @@ class ReviewService:
                 time=now,
             )
         self._save_summary(rec)
+        self._audit(
+            a.username,
+            "upload",
+            document_id=doc_id,
+            agency_id=agency["id"],
+            version=1,
+            after={"state": rec["state"], "sha256": version["sha256"]},
+            detail=version["filename"],
+        )
         return UploadResult(doc_id, 1, rec["state"], None, len(parsed.sections), len(links))
 
     def _add_version(
@@ -852,6 +926,34 @@ class ReviewService:
                 rec["title"] = title.strip()[:200]
             tx.update(rec)
         self._save_summary(rec)
+        self._audit_many(
+            [
+                {
+                    "actor": a.username,
+                    "action": "upload",
+                    "document_id": document_id,
+                    "agency_id": rec["agency_id"],
+                    "version": number,
+                    "before": {"state": from_state, "version": old_no},
+                    "after": {"state": to_state, "sha256": version["sha256"]},
+                    "detail": version["filename"],
+                },
+                *[
+                    {
+                        "actor": a.username,
+                        "action": "assessment",
+                        "document_id": document_id,
+                        "agency_id": rec["agency_id"],
+                        "version": number,
+                        "target": ch.competency,
+                        "before": {"status": ch.status},
+                        "after": {"status": ch.status if ch.carried else None},
+                        "detail": f"new version: {ch.reason}",
+                    }
+                    for ch in assessment_changes
+                ],
+            ]
+        )
         suggested = sum(1 for link in links if link["state"] == "suggested")
         return UploadResult(
             document_id,
@@ -1124,8 +1226,19 @@ class ReviewService:
                 fields["flag"] = ""
             if note is not None:
                 fields["note"] = note.strip()
+            before = {"state": link["state"], "reason": link.get("reason", "")}
             tx.update_link(link_id, fields)
             link.update(fields)
+        self._audit(
+            a.username,
+            "link_decide",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(link["version"]),
+            target=f"{link['section_id']}|{link['competency']}",
+            before=before,
+            after={"state": decision, "reason": fields["reason"], "link_id": link_id},
+        )
         return _link_view(link)
 
     def confirm_link(
@@ -1176,6 +1289,20 @@ class ReviewService:
                 fields["note"] = note.strip()
             changes = {i: fields for i in ids if current[i]["state"] != "confirmed"}
             tx.update_links(changes)
+        self._audit_many(
+            {
+                "actor": a.username,
+                "action": "link_confirm_bulk",
+                "document_id": document_id,
+                "agency_id": rec["agency_id"],
+                "version": int(current[i]["version"]),
+                "target": f"{current[i]['section_id']}|{current[i]['competency']}",
+                "before": {"state": current[i]["state"]},
+                "after": {"state": "confirmed", "link_id": i},
+                "detail": f"{len(changes)} confirmed at once",
+            }
+            for i in changes
+        )
         return len(changes)
 
     def reject_link(
@@ -1195,8 +1322,19 @@ class ReviewService:
             if link is None or link["version"] != rec["current_version"]:
                 raise NotFound("no such link on the current version")
             self._require_edit(a, tx, rec)
+            before = {"note": link.get("note", "")}
             tx.update_link(link_id, {"note": note.strip()})
             link["note"] = note.strip()
+        self._audit(
+            a.username,
+            "link_note",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(link["version"]),
+            target=f"{link['section_id']}|{link['competency']}",
+            before=before,
+            after={"note": note.strip(), "link_id": link_id},
+        )
         return _link_view(link)
 
     def add_link(
@@ -1232,6 +1370,15 @@ class ReviewService:
                 origin="hand",
             )
             tx.add_links([link])
+        self._audit(
+            a.username,
+            "link_add",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=number,
+            target=f"{section_id}|{competency}",
+            after={"state": "added", "note": note.strip(), "link_id": link["id"]},
+        )
         return _link_view(link)
 
     def remove_link(self, actor: Actor, document_id: str, link_id: str) -> None:
@@ -1249,6 +1396,15 @@ class ReviewService:
                     "only links added by hand can be removed; reject a suggestion instead"
                 )
             tx.remove_link(link_id)
+        self._audit(
+            a.username,
+            "link_remove",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(link["version"]),
+            target=f"{link['section_id']}|{link['competency']}",
+            before={"state": "added", "note": link.get("note", ""), "link_id": link_id},
+        )
 
     # ================================================================ workflow
 
@@ -1322,6 +1478,21 @@ class ReviewService:
             else:
                 self._apply_transition(tx, rec, a, action, t, comment, now, findings)
         self._save_summary(rec)
+        after: Record = {"state": rec["state"], "comment": comment.strip()}
+        if findings:
+            after.update(accepted_findings=list(findings), accepted_count=len(findings))
+        self._audit(
+            a.username,
+            "transition",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(rec["current_version"]),
+            target="first_approval"
+            if action == "approve" and rec["state"] == from_state
+            else action,
+            before={"state": from_state},
+            after=after,
+        )
         return self.get_document(a, document_id)
 
     def _apply_transition(
@@ -1378,6 +1549,14 @@ class ReviewService:
             tx.update({"rev": rec["rev"]})
             self._history(tx, rec, "comment", a, rec["state"], rec["state"], text)
         self._save_summary(rec)
+        self._audit(
+            a.username,
+            "comment",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(rec["current_version"]),
+            after={"comment": text.strip()},
+        )
 
     def history(self, actor: Actor, document_id: str) -> list[HistoryEntry]:
         """The document's review history, oldest first; never rewritten."""
@@ -1458,6 +1637,39 @@ class ReviewService:
                     heapq.heappush(best, (key, entry))
         best.sort(key=lambda pair: pair[0], reverse=True)
         return [entry for _, entry in best]
+
+    def audit_events(
+        self,
+        actor: Actor,
+        *,
+        document_id: str | None = None,
+        username: str | None = None,
+        agency_id: str | None = None,
+        action: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int | None = 500,
+    ) -> list[AuditEvent]:
+        """Admin only: the audit trail of every change to a decision or an account (see
+        :mod:`review.audit`), newest first, filtered by document, user (the actor), agency,
+        action and date (``since``/``until``: ISO dates or times, both inclusive)."""
+        self._require_admin(actor)
+        rows = self.repo.audit_events(
+            since=since or "",
+            until=until or "",
+            actor=username or None,
+            document_id=document_id or None,
+            agency_id=agency_id or None,
+            action=action or None,
+            limit=limit,
+        )
+        return [AuditEvent.from_dict(r) for r in rows]
+
+    def audit_csv(self, actor: Actor, **filters: Any) -> bytes:
+        """The filtered audit trail as CSV (every matching event, no limit)."""
+        from review.audit import to_csv
+
+        return to_csv(self.audit_events(actor, **{**filters, "limit": None}))
 
     # ================================================================ review lock
 
@@ -1560,7 +1772,18 @@ class ReviewService:
                     "by": a.username,
                     "at": self._now(),
                 }
+            old = next((x for x in tx.assessments(number) if x["competency"] == competency), None)
             tx.set_assessment(number, competency, record)
+        self._audit(
+            a.username,
+            "assessment",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=number,
+            target=competency,
+            before={"status": old["status"], "note": old.get("note", "")} if old else {},
+            after={"status": status, "note": note.strip()} if status else {},
+        )
 
     # ---------------------------------------------------------------- report files
     # Each checks the download permission (through report_context) and returns the file's bytes;
