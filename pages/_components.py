@@ -425,7 +425,13 @@ def coverage_panel(summary: Any, coverage: list[Any], names: dict[str, str] | No
         alt.Chart(alt.Data(values=rows))
         .mark_bar()
         .encode(
-            x=alt.X("count:Q", title="Required competencies", axis=alt.Axis(tickMinStep=1)),
+            # the axis ends at the number of required competencies, so no bar runs past it
+            x=alt.X(
+                "count:Q",
+                title="Required competencies",
+                axis=alt.Axis(tickMinStep=1),
+                scale=alt.Scale(domain=[0, total], nice=False, clamp=True),
+            ),
             y=alt.Y("status:N", sort=statuses, title=None),
             color=alt.Color(
                 "status:N", scale=alt.Scale(domain=statuses, range=colours), legend=None

@@ -13,6 +13,7 @@ import streamlit as st
 from pages import _components as ui
 from review import viewmodels as vm
 from review.table_selection import SelectionState, reconcile
+from review.wording import numbered
 
 actor = ui.require_actor("reviewer", "admin")
 svc = ui.service()
@@ -74,10 +75,14 @@ with bar_left:
         if done:
             ui.flash("info", "Review lock released.")
             st.rerun()
-    if can_edit and view.lock is None and st.button(
-        "Take the review lock",
-        key=f"take_{doc_id}",
-        help="Approving needs the review lock; deciding a link also takes it.",
+    if (
+        can_edit
+        and view.lock is None
+        and st.button(
+            "Take the review lock",
+            key=f"take_{doc_id}",
+            help="Approving needs the review lock; deciding a link also takes it.",
+        )
     ):
         done, _ = ui.attempt(svc.acquire_lock, actor, doc_id)
         if done:
@@ -146,7 +151,7 @@ with main:
         "Section",
         [""] + [s.id for s in sections],
         format_func=lambda sid: (
-            "All sections" if not sid else f"{order[sid] + 1}. {vm.section_label(by_id[sid])}"
+            "All sections" if not sid else numbered(order[sid], vm.section_label(by_id[sid]))
         ),
         key=f"f_sec_{doc_id}",
     )
@@ -167,7 +172,9 @@ with main:
     row_ids = [r["link_key"] for r in rows]
     widget = st.session_state.get(table_key)
     reported = list(widget["selection"]["rows"]) if widget else []
-    sel_state, tick = reconcile(st.session_state.get(sel_key) or SelectionState(), reported, row_ids)
+    sel_state, tick = reconcile(
+        st.session_state.get(sel_key) or SelectionState(), reported, row_ids
+    )
     st.session_state[sel_key] = sel_state
     if tick != reported:
         st.session_state[table_key] = {"selection": {"rows": tick, "columns": [], "cells": []}}
@@ -176,7 +183,8 @@ with main:
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * max(len(rows), 1), 420),
-        column_order=["#", "Section", "Competency", "Score", "State", "Evidence", "Note"],
+        # what a decision needs first: at 1280 px the wide Section/Evidence columns scroll
+        column_order=["#", "Competency", "State", "Score", "Section", "Evidence", "Note"],
         column_config={
             "#": st.column_config.NumberColumn("#", width="small"),
             "Score": st.column_config.ProgressColumn(
@@ -240,7 +248,7 @@ with main:
     sid = st.selectbox(
         "Section",
         [s.id for s in sections],
-        format_func=lambda s: f"{order[s] + 1}. {vm.section_label(by_id[s])}",
+        format_func=lambda s: numbered(order[s], vm.section_label(by_id[s])),
         key=sec_key,
     )
     section = by_id[sid]
@@ -256,6 +264,11 @@ with main:
     with act_col:
         if not sec_links:
             st.caption("No suggestions for this section.")
+            if view.agency_kind == "general":
+                st.caption(
+                    "Only the Core Competencies are reviewed for a general agency; the Advanced "
+                    "Competencies (A1–A12) apply to specialised agencies, so none is suggested."
+                )
         for lk in sec_links:
             with st.container(border=True):
                 score = "" if lk.score is None else f" · score {lk.score:.0f}"
@@ -274,8 +287,8 @@ with main:
                 if not can_edit:
                     continue
                 if lk.state == "suggested":
-                    b1, b2 = st.columns([1, 2], vertical_alignment="bottom")
-                    if b1.button("Confirm", key=f"ok_{lk.id}", type="primary"):
+                    b1 = b2 = st.container()
+                    if b1.button("Confirm", key=f"ok_{lk.id}", type="primary", width="stretch"):
                         done, _ = ui.attempt(svc.confirm_link, actor, doc_id, lk.id)
                         if done:
                             ui.flash("success", f"Confirmed {lk.competency}.")
@@ -291,10 +304,22 @@ with main:
                             ui.flash("success", f"Rejected {lk.competency}.")
                             st.rerun()
                 elif lk.state == "added":
-                    if st.button("Remove", key=f"rm_{lk.id}"):
-                        done, _ = ui.attempt(svc.remove_link, actor, doc_id, lk.id)
-                        if done:
-                            ui.flash("success", f"Removed {lk.competency}.")
+                    confirm_key = f"rm_ask_{lk.id}"
+                    if not st.session_state.get(confirm_key):
+                        if st.button("Remove", key=f"rm_{lk.id}"):
+                            st.session_state[confirm_key] = True
+                            st.rerun()
+                    else:
+                        st.warning(f"Remove the link to {lk.competency}? It was added by hand.")
+                        y, n = st.columns(2)
+                        if y.button("Yes, remove", key=f"rm_yes_{lk.id}", type="primary"):
+                            st.session_state.pop(confirm_key, None)
+                            done, _ = ui.attempt(svc.remove_link, actor, doc_id, lk.id)
+                            if done:
+                                ui.flash("success", f"Removed {lk.competency}.")
+                                st.rerun()
+                        if n.button("Keep it", key=f"rm_no_{lk.id}"):
+                            st.session_state.pop(confirm_key, None)
                             st.rerun()
                 elif st.button("Undo decision", key=f"undo_{lk.id}"):
                     done, _ = ui.attempt(svc.undo_link, actor, doc_id, lk.id)
@@ -309,13 +334,18 @@ with main:
                     [it.id for it in review_items],
                     format_func=names.get,
                     key=f"addc_{sid}",
+                    index=None,  # no preset: one stray click must not add a false link
+                    placeholder="Choose a competency",
                 )
                 note = st.text_input("Note", key=f"addn_{sid}")
                 if st.form_submit_button("Add link"):
-                    done, _ = ui.attempt(svc.add_link, actor, doc_id, sid, comp, note)
-                    if done:
-                        ui.flash("success", f"Linked this section to {comp}.")
-                        st.rerun()
+                    if comp is None:
+                        st.error("Choose the competency this section addresses.")
+                    else:
+                        done, _ = ui.attempt(svc.add_link, actor, doc_id, sid, comp, note)
+                        if done:
+                            ui.flash("success", f"Linked this section to {comp}.")
+                            st.rerun()
 
 # ----------------------------------------------------------------- history and downloads
 with st.expander("History", expanded=False):

@@ -401,7 +401,8 @@ def test_request_changes_needs_a_comment_then_agency_revises(seed: Seed):
     agency = app_as(seed, "alice")
     assert any("Changes requested of my agency (1)" in w.value for w in agency.warning)
     goto(agency, "pages/agency_document.py", doc=doc)
-    assert any("Please add a section on safety planning." in w.value for w in agency.warning)
+    # the request, in full-contrast text escaped as HTML (issue 12)
+    assert any("Please add a section on safety planning." in h.value for h in agency.get("html"))
     sections = [
         *[
             (h, t)

@@ -343,3 +343,101 @@ def test_four_eyes_is_declared_in_the_workflow_data():
     rule = FourEyes(agencies=("agency-1",))
     assert rule.applies("agency-1") and not rule.applies("agency-2")
     assert FourEyes(everywhere=True).applies("any")
+
+
+# --------------------------------------------------------------------------- item 11
+
+
+def test_numbered_headings_are_not_numbered_twice():
+    from review.wording import numbered
+
+    assert numbered(749, "750. Procedure 750") == "750. Procedure 750"
+    assert numbered(2, "Purpose") == "3. Purpose"
+    assert numbered(0, "4.2 Training") == "4.2 Training"
+
+
+def test_add_link_has_no_preset_and_remove_asks_first(seed: Seed):
+    doc, at = _claimed(seed)
+    section = at.selectbox(key=f"sec_{doc}").value
+    assert at.selectbox(key=f"addc_{section}").value is None
+    at.button(key=f"FormSubmitter:add_{doc}_{section}-Add link").click()
+    at.run()
+    assert any("Choose the competency" in e.value for e in at.error)
+    assert not [lk for lk in seed.svc.links(seed.actor("rita"), doc) if lk.state == "added"]
+    taken = {
+        lk.competency for lk in seed.svc.links(seed.actor("rita"), doc) if lk.section_id == section
+    }
+    comp = next(c for c in ("C2", "C4", "C1", "C3") if c not in taken)
+    at.selectbox(key=f"addc_{section}").set_value(comp)
+    at.button(key=f"FormSubmitter:add_{doc}_{section}-Add link").click()
+    at.run()
+    added = next(lk for lk in seed.svc.links(seed.actor("rita"), doc) if lk.state == "added")
+    at.button(key=f"rm_{added.id}").click()
+    at.run()
+    assert any("Remove the link to" in w.value for w in at.warning)
+    assert added.id in {lk.id for lk in seed.svc.links(seed.actor("rita"), doc)}  # asked first
+    at.button(key=f"rm_yes_{added.id}").click()
+    at.run()
+    no_exception(at)
+    assert added.id not in {lk.id for lk in seed.svc.links(seed.actor("rita"), doc)}
+
+
+def test_lock_notice_shows_readable_times(seed: Seed):
+    import re
+
+    doc, _ = _claimed(seed)
+    view = seed.svc.get_document(seed.actor("rob"), doc)
+    assert re.search(r"since \d{4}-\d\d-\d\d \d\d:\d\d UTC", view.edit_blocked_reason)
+    assert "T" not in view.edit_blocked_reason.split("since ")[1][:16]
+
+
+def test_transition_message_reads_well(seed: Seed):
+    doc, at = _claimed(seed)
+    at.text_area(key=f"tr_comment_request_changes_{doc}").input("Add safety planning.")
+    at.button(key=f"FormSubmitter:tr_form_request_changes_{doc}-Request changes").click()
+    at.run()
+    msgs = [s.value for s in at.success]
+    assert any("Changes were requested of the agency." in m for m in msgs), msgs
+    assert not any("is now changes requested" in m for m in msgs)
+
+
+def test_resubmission_is_marked_and_the_agency_replies(seed: Seed):
+    from tests.e2e_support import SAMPLE_POLICY, policy_docx
+
+    doc, _ = _claimed(seed)
+    rita, alice = seed.actor("rita"), seed.actor("alice")
+    seed.svc.transition(rita, doc, "request_changes", "Please add safety planning.")
+    seed.svc.upload(alice, policy_docx(SAMPLE_POLICY[:-1]), "v2.docx", document_id=doc)
+    agency = app_as(seed, "alice")
+    goto(agency, "pages/agency_document.py", doc=doc)
+    no_exception(agency)
+    assert any("last change request" in h.value for h in agency.get("html"))
+    agency.text_area(key=f"reply_{doc}").input("Added a safety-planning paragraph.")
+    agency.button(key=f"FormSubmitter:resubmit_{doc}-Submit the revision for review").click()
+    agency.run()
+    no_exception(agency)
+    last = seed.svc.history(alice, doc)[-1]
+    assert (last.action, last.comment) == ("submit", "Added a safety-planning paragraph.")
+    queue = app_as(seed, "rita")
+    assert any("resubmission · v2" in m.value for m in queue.markdown)
+
+
+def test_the_agency_sees_the_outcome_of_an_approved_review(seed: Seed):
+    from tests.e2e_support import approve
+
+    doc, _ = _claimed(seed)
+    rita = seed.actor("rita")
+    links = seed.svc.links(rita, doc)
+    seed.svc.reject_link(rita, doc, links[0].id, "Mentions it only in passing")
+    for lk in links[1:]:
+        seed.svc.confirm_link(rita, doc, lk.id)
+    approve(seed.svc, rita, doc)
+    agency = app_as(seed, "alice")
+    goto(agency, "pages/agency_document.py", doc=doc)
+    no_exception(agency)
+    assert "Review outcome" in [h.value for h in agency.subheader]
+    assert "Gaps" in texts(agency)
+    frames = [d.value for d in agency.dataframe]
+    assert any(
+        "Reason" in f.columns and "Mentions it only in passing" in set(f["Reason"]) for f in frames
+    )

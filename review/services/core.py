@@ -103,6 +103,14 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def _when(text: str) -> str:
+    """An ISO time as a reader writes it: ``2026-05-01 14:03 UTC``."""
+    try:
+        return parse_iso(text).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError):
+        return text
+
+
 def _default_lock_timeout() -> timedelta:
     raw = os.environ.get("COMPETENCY_REVIEW_LOCK_MINUTES", "").strip()
     return timedelta(minutes=int(raw)) if raw else timedelta(minutes=30)
@@ -314,8 +322,8 @@ class ReviewService:
         if live and live["holder"].casefold() != actor.username.casefold():
             exp = iso(parse_iso(live["touched_at"]) + self.lock_timeout)
             raise LockHeld(
-                f"{self._display(live['holder'])} is reviewing this document (since {live['since']}); "
-                f"the lock expires at {exp} unless they keep working"
+                f"{self._display(live['holder'])} is reviewing this document (since "
+                f"{_when(live['since'])}); the lock expires at {_when(exp)} unless they keep working"
             )
         since = live["since"] if live else now
         tx.set_lock({"holder": actor.username, "since": since, "touched_at": now})
@@ -1033,7 +1041,8 @@ class ReviewService:
         if lock is not None and not lock.mine:
             return (
                 f"{lock.holder_name or lock.holder} holds the review lock on this document "
-                f"(since {lock.since}; it expires at {lock.expires_at} unless they keep working)"
+                f"(since {_when(lock.since)}; it expires at {_when(lock.expires_at)} unless they "
+                "keep working)"
             )
         return None
 
