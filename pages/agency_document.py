@@ -9,6 +9,8 @@ import streamlit as st
 
 from pages import _components as ui
 from review import viewmodels as vm
+from review.config import UploadLimits
+from review.upload_rules import ACCEPTED_TYPES
 
 actor = ui.require_actor("agency_user")
 svc = ui.service()
@@ -73,11 +75,16 @@ with right:
     if view.permissions.get("upload_version"):
         st.subheader("Upload a new version")
         with st.form(f"new_version_{doc_id}", clear_on_submit=True):
-            file = st.file_uploader("Revised policy (.docx)", type=["docx"], key=f"rev_{doc_id}")
+            file = st.file_uploader(
+                "Revised policy",
+                type=list(ACCEPTED_TYPES),
+                key=f"rev_{doc_id}",
+                max_upload_size=UploadLimits().max_upload_bytes // (1024 * 1024),
+            )
             go = st.form_submit_button("Upload new version")
         if go:
             if file is None:
-                st.error("Choose a .docx file to upload.")
+                st.error("Choose the revised policy file to upload.")
             else:
                 with st.status("Analysing the new version…") as status:
                     ok, result = ui.attempt(

@@ -429,6 +429,8 @@ def _cover(r: _Report) -> None:
     ]
     if ctx.approved_at or ctx.approver:
         fields.append(("Approved", f"{human_time(ctx.approved_at)} by {ctx.approver}".strip()))
+    if ctx.extra.get("annotated_copy_note"):  # a PDF or .doc upload (issue 12)
+        fields.append(("Annotated copy", str(ctx.extra["annotated_copy_note"])))
     fields.append(("Report generated", human_time(datetime.now(UTC).isoformat(timespec="seconds"))))
     table = r.doc.add_table(rows=0, cols=2)
     table.autofit = False

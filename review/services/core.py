@@ -790,6 +790,12 @@ class ReviewService:
         # named by the format the parser detected, never by the extension the upload claims
         ext = f".{parsed.format}"
         sha = self.repo.put_original(data, ext)
+        # a PDF or a legacy .doc gets a Word copy (the extracted text / the conversion) for the
+        # annotated report; its paragraphs are the ones the sections index
+        copy = _word_copy(data, filename, parsed.format)
+        word_copy = (
+            {"sha256": self.repo.put_original(copy, ".docx"), "ext": ".docx"} if copy else None
+        )
         now = self._now()
         version = {
             "filename": _display_filename(filename),
@@ -803,6 +809,8 @@ class ReviewService:
             "items": item_ids,
             "parsed": parsed.to_dict(),
         }
+        if word_copy:
+            version["word_copy"] = word_copy
         if document_id is None:
             return self._create_document(a, agency, parsed, suggestions, version, title)
         return self._add_version(a, document_id, parsed, suggestions, version, title)
@@ -1024,7 +1032,10 @@ class ReviewService:
             if request
             else None,
             annotatable=current is not None
-            and (current.get("ext") or Path(current["filename"]).suffix).lower() == ".docx",
+            and (
+                (current.get("ext") or Path(current["filename"]).suffix).lower() == ".docx"
+                or bool(current.get("word_copy"))
+            ),
         )
 
     def _edit_blocker(
@@ -1837,9 +1848,10 @@ class ReviewService:
 
         ctx = self.report_context(actor, document_id, version)
         fmt = ctx.extra.get("format", "docx")
-        if fmt != "docx" or not ctx.original:
+        if fmt not in ("docx", "pdf", "doc") or not ctx.original:
             raise ValidationFailed(
-                f"only a Word (.docx) upload can be annotated; this version is a .{fmt} file"
+                "only a Word (.docx, .doc) or PDF upload can be annotated; this version is a "
+                f".{fmt} file"
             )
         return annotated_policy(
             ctx, highlight=highlight, framework=self.framework(ctx.framework_id)
@@ -1971,7 +1983,14 @@ class ReviewService:
                 )
                 for h in history
             ],
-            original=self.repo.read_original(v["sha256"], v["ext"]) if with_original else None,
+            # for a PDF or a .doc, the Word copy the sections index (see ``upload``)
+            original=(
+                self.repo.read_original(
+                    (v.get("word_copy") or v)["sha256"], (v.get("word_copy") or v)["ext"]
+                )
+                if with_original
+                else None
+            ),
             approver=self._display(rec.get("approved_by", "")),
             approved_at=rec.get("approved_at", ""),
             reviewed=rec["state"] in ("in_review", "changes_requested", "approved"),
@@ -1979,11 +1998,25 @@ class ReviewService:
                 "format": parsed.format,
                 "uploaded_by": self._display(v["uploaded_by"]),
                 "uploaded_at": v["uploaded_at"],
+                # what the annotated copy is written into: "" (the upload itself) or a note
+                "annotated_copy_note": {
+                    "pdf": "a Word copy of the text extracted from the PDF (layout, images and "
+                    "tables of the PDF are not reproduced)",
+                    "doc": "a .docx converted from the uploaded Word 97-2003 (.doc) file",
+                }.get(parsed.format, ""),
             },
         )
 
 
 # ---------------------------------------------------------------------------- record → view
+
+
+def _word_copy(data: bytes, filename: str, fmt: str) -> bytes | None:
+    if fmt not in ("pdf", "doc"):
+        return None
+    from review.parsing import word_copy
+
+    return word_copy(data, filename, fmt)
 
 
 def _display_filename(filename: str) -> str:
