@@ -68,6 +68,67 @@ def sign_out(message: str | None = None) -> None:
         flash("info", message)
 
 
+# --------------------------------------------------------------------------- cookie sessions
+# ``serve.py`` adds two HTTP routes that set and clear the session cookie; these helpers are
+# the script's side (see review/services/sessions.py for the design).
+
+
+def cookie_sessions() -> bool:
+    """Whether the server runs with the cookie routes (``streamlit run serve.py``)."""
+    import os
+
+    return os.environ.get("COMPETENCY_REVIEW_COOKIE_ROUTES") == "1"
+
+
+def session_token() -> str:
+    from review.services.sessions import COOKIE_NAME
+
+    if not cookie_sessions():
+        return ""
+    try:
+        value = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no request context (bare mode)
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def browser_redirect(url: str) -> None:
+    """Send the browser to ``url`` (a path on this site) as a full page load: the message
+    Streamlit's own ``st.login`` uses, so no JavaScript of ours runs in the page."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    msg = ForwardMsg()
+    msg.auth_redirect.url = url
+    ctx.enqueue(msg)
+
+
+def current_path() -> str:
+    """This page's path and query (where to come back after the cookie is set)."""
+    from urllib.parse import urlencode, urlsplit
+
+    try:
+        path = urlsplit(st.context.url or "").path or "/"
+    except Exception:
+        path = "/"
+    query = urlencode({k: st.query_params.get(k) for k in st.query_params})
+    return path + (f"?{query}" if query else "")
+
+
+def start_cookie_session(actor: Any) -> None:
+    """After a password sign-in: have the browser trade a one-time code for the cookie."""
+    from urllib.parse import quote
+
+    if not cookie_sessions():
+        return
+    ok, code = attempt(service().grant_sign_in, actor)
+    if ok:
+        browser_redirect(f"/_cr/session?code={quote(code)}&next={quote(current_path(), safe='')}")
+
+
 def require_actor(*roles: str) -> Any:
     """The signed-in actor, or stop the page. The services re-check every permission anyway;
     this only keeps a page from rendering half-way for someone it is not meant for."""

@@ -303,6 +303,15 @@ class Repository(Protocol):
     # originals
     def put_original(self, data: bytes, ext: str) -> str: ...
     def read_original(self, sha256: str, ext: str) -> bytes: ...
+    # browser sessions (ids are hashes of the cookie tokens; the tokens are never stored)
+    def put_session(self, record: Record, prune_before: str) -> None: ...
+    def session(self, session_id: str) -> Record | None: ...
+    def update_session(self, session_id: str, fields: Record) -> None: ...
+    def revoke_sessions(
+        self, at: str, *, username: str | None = None, session_id: str | None = None
+    ) -> int: ...
+    def put_sign_in_grant(self, record: Record, prune_before: str) -> None: ...
+    def take_sign_in_grant(self, grant_id: str) -> Record | None: ...
     # audit trail (append-only: no method changes or deletes an event)
     def append_audit(self, events: Iterable[Record]) -> None: ...
     def audit_events(
@@ -451,6 +460,7 @@ class TinyDBRepository:
         self._index = JsonFile(self.store_dir / "index.json")
         self._attempts = JsonFile(self.store_dir / "attempts.json")
         self._audit = AuditLog(self.store_dir / "audit")
+        self._sessions = JsonFile(self.store_dir / "sessions.json")
         self._doc_files: dict[str, JsonFile] = {}
         self._doc_files_guard = threading.Lock()
         self._init_schema()
@@ -739,6 +749,64 @@ class TinyDBRepository:
             return path.read_bytes()
         except FileNotFoundError:
             raise NotFound("the original file of this version is missing from the store") from None
+
+    # ---------------------------------------------------------------- browser sessions
+
+    def put_session(self, record: Record, prune_before: str) -> None:
+        """Store a new session (``record["id"]`` is the hash of its token) and drop sessions
+        whose ``expires_at`` is before ``prune_before``."""
+        with _transaction(self._sessions, write=True) as snap:
+            t = snap.table("sessions")
+            t.remove(Q.expires_at < prune_before)
+            t.insert(record)
+
+    def session(self, session_id: str) -> Record | None:
+        with _transaction(self._sessions, write=False) as snap:
+            for row in snap.storage.data.get("sessions", {}).values():
+                if row.get("id") == session_id:
+                    return _plain(row)
+        return None
+
+    def update_session(self, session_id: str, fields: Record) -> None:
+        with _transaction(self._sessions, write=True) as snap:
+            snap.table("sessions").update(fields, Q.id == session_id)
+
+    def revoke_sessions(
+        self, at: str, *, username: str | None = None, session_id: str | None = None
+    ) -> int:
+        """Mark sessions revoked (one by id, or all of a user's); returns how many."""
+        if username is None and session_id is None:
+            return 0
+        key = username.casefold() if username else None
+        with _transaction(self._sessions, write=True) as snap:
+            t = snap.table("sessions")
+            ids = [
+                r.doc_id
+                for r in t.all()
+                if not r.get("revoked_at")
+                and (session_id is None or r.get("id") == session_id)
+                and (key is None or str(r.get("username", "")).casefold() == key)
+            ]
+            if ids:
+                t.update({"revoked_at": at}, doc_ids=ids)
+        return len(ids)
+
+    def put_sign_in_grant(self, record: Record, prune_before: str) -> None:
+        """A one-time code exchanged for a session cookie (``record["id"]``: its hash)."""
+        with _transaction(self._sessions, write=True) as snap:
+            t = snap.table("grants")
+            t.remove(Q.expires_at < prune_before)
+            t.insert(record)
+
+    def take_sign_in_grant(self, grant_id: str) -> Record | None:
+        """The grant, removed in the same transaction: a code works once."""
+        with _transaction(self._sessions, write=True) as snap:
+            t = snap.table("grants")
+            row = t.get(Q.id == grant_id)
+            if row is None:
+                return None
+            t.remove(doc_ids=[row.doc_id])
+            return _plain(row)
 
     # ---------------------------------------------------------------- audit trail
 

@@ -159,3 +159,41 @@ def test_admin_page_filters_and_exports(seed: Seed):
     assert len(table) == 2 and set(table["By"]) == {"rita"}
     assert any("suggested → " in c for c in table["Change"])
     assert [d.label for d in at.get("download_button")] == ["Export the filtered trail (.csv)"]
+
+
+# --------------------------------------------------------------------------- item 8 (services)
+
+
+def test_sessions_are_revoked_on_password_role_and_deactivation(seed: Seed):
+    from review.errors import AuthenticationFailed as Refused
+
+    svc = seed.svc
+
+    def session(username: str) -> str:
+        token, max_age = svc.open_session(svc.grant_sign_in(seed.actor(username)), "t")
+        assert max_age == 12 * 3600
+        assert svc.resume_session(token).username == username
+        return token
+
+    t = session("rob")
+    svc.set_role(seed.actor("admin"), "rob", "admin")
+    with pytest.raises(Refused, match="ended"):
+        svc.resume_session(t)
+    t = session("alice")
+    svc.reset_password(seed.actor("admin"), "alice")
+    with pytest.raises(Refused):
+        svc.resume_session(t)
+    t = session("bert")
+    svc.set_user_active(seed.actor("admin"), "bert", False)
+    with pytest.raises(Refused):
+        svc.resume_session(t)
+    t = session("rita")
+    svc.end_session(t)
+    with pytest.raises(Refused):
+        svc.resume_session(t)
+    with pytest.raises(Refused):
+        svc.resume_session("forged")
+    code = svc.grant_sign_in(seed.actor("rita"))
+    svc.open_session(code)
+    with pytest.raises(Refused, match="expired"):
+        svc.open_session(code)  # a code works once

@@ -64,6 +64,7 @@ from review.services.logic import (
     new_id,
     suggestion_links,
 )
+from review.services.sessions import SessionMixin
 from review.services.views import (
     AgencyView,
     AuditEntry,
@@ -177,7 +178,7 @@ _UPLOAD_REFUSALS = {
 }
 
 
-class ReviewService:
+class ReviewService(SessionMixin):
     """The application's use cases on top of a :class:`~review.storage.Repository`.
 
     ``clock`` is injectable so tests control lock expiry and throttling windows; ``parse`` and
@@ -582,6 +583,8 @@ class ReviewService:
             raise NotFound(f"no user named {username!r}")
         # deactivating the last active admin is refused in the same transaction as the write
         self.repo.update_user_keeping_an_admin(username, {"active": bool(active)})
+        if not active:
+            self._revoke_user_sessions(old["username"])
         self._audit(
             a.username,
             "user_active",
@@ -607,6 +610,7 @@ class ReviewService:
         new = {"role": role, "agency_id": agency_id if role == "agency_user" else None}
         # demoting the last active admin (oneself included) is refused atomically
         self.repo.update_user_keeping_an_admin(username, new)
+        self._revoke_user_sessions(old["username"])
         self._audit(
             a.username,
             "user_role",
@@ -631,6 +635,7 @@ class ReviewService:
                 raise AuthenticationFailed("the current password is wrong")
         check_password_policy(new_password)
         self.repo.update_user(username, {"password": hash_password(new_password)})
+        self._revoke_user_sessions(username)
         # that it changed, never the password or its hash
         self._audit(a.username, "password_change" if own else "password_reset", target=username)
 
@@ -648,6 +653,7 @@ class ReviewService:
         new = secrets.token_urlsafe(12)  # 16 characters, ~72 bits
         check_password_policy(new)
         self.repo.update_user(username, {"password": hash_password(new)})
+        self._revoke_user_sessions(username)
         self._audit(a.username, "password_reset", target=username, detail="random password")
         return new
 
