@@ -47,8 +47,7 @@ try:
     review_items = svc.review_items(actor, doc_id)
     sections = svc.sections(actor, doc_id)
     links = svc.links(actor, doc_id)
-    coverage = svc.coverage(actor, doc_id)
-    summary = svc.coverage_summary(actor, doc_id)
+    coverage, summary = svc.coverage_overview(actor, doc_id)  # one read for both
 except Exception as err:  # noqa: BLE001 - shown calmly, logged with the traceback
     from review.errors import ReviewError
 

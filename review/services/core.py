@@ -206,6 +206,9 @@ class ReviewService(SessionMixin):
         self._parse = parse or _default_parse
         self._suggester_factory = suggester_factory
         self._suggesters: dict[tuple[str, str], Any] = {}
+        #: (document id, version number) → framework id; a version never changes once stored,
+        #: so coverage need not copy its parsed sections to learn which framework it used
+        self._version_frameworks: dict[tuple[str, int], str] = {}
 
     # ================================================================ helpers
 
@@ -1073,11 +1076,10 @@ class ReviewService(SessionMixin):
             self._visible(a, rec)
             versions = tx.versions()
             lock = tx.lock()
-            undecided = sum(
-                1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
-            )
+            current_links = tx.links(int(rec["current_version"]))
+            undecided = sum(1 for link in current_links if link["state"] == "suggested")
             agency = self._agency(rec["agency_id"])
-            findings = self._open_findings(tx, rec, agency)
+            findings = self._open_findings(tx, rec, agency, current_links)
         ctx = self._context(
             a, rec, versions, lock, undecided, open_findings=findings, agency=agency
         )
@@ -1148,11 +1150,13 @@ class ReviewService(SessionMixin):
             first_approver=first.get("by", "") if four_eyes else "",
         )
 
-    def _open_findings(self, tx: Any, rec: Record, agency: Record) -> tuple[str, ...]:
+    def _open_findings(
+        self, tx: Any, rec: Record, agency: Record, links: list[Record] | None = None
+    ) -> tuple[str, ...]:
         """Required competencies of the current version that no section addresses (gaps)."""
         if rec["state"] != "in_review":
             return ()
-        rows, _, _ = self._coverage_rows(tx, rec, agency)
+        rows, _, _ = self._coverage_rows(tx, rec, agency, links)
         return tuple(r.competency for r in rows if r.status == "not_addressed")
 
     def list_documents(
@@ -1459,11 +1463,12 @@ class ReviewService(SessionMixin):
             self._visible(a, rec)
             versions = tx.versions()
             lock = tx.lock()
-            undecided = sum(
-                1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
-            )
+            current_links = tx.links(int(rec["current_version"]))
+            undecided = sum(1 for link in current_links if link["state"] == "suggested")
             agency = self._agency(rec["agency_id"])
-            findings = self._open_findings(tx, rec, agency) if action == "approve" else ()
+            findings = (
+                self._open_findings(tx, rec, agency, current_links) if action == "approve" else ()
+            )
             ctx = self._context(
                 a,
                 rec,
@@ -1733,16 +1738,23 @@ class ReviewService(SessionMixin):
     # ================================================================ coverage
 
     def _coverage_rows(
-        self, tx: Any, rec: Record, agency: Record
-    ) -> tuple[list[CoverageRow], int, Record]:
+        self, tx: Any, rec: Record, agency: Record, links: list[Record] | None = None
+    ) -> tuple[list[CoverageRow], int, str]:
+        """Coverage of the current version, its undecided links and its framework id
+        (``links``: the current version's links when the caller already read them)."""
         number = int(rec["current_version"])
-        v = tx.version(number)
-        fw = self.framework(v["framework_id"])
+        key = (rec["id"], number)
+        fw_id = self._version_frameworks.get(key)
+        if fw_id is None:
+            fw_id = tx.version(number)["framework_id"]
+            self._version_frameworks[key] = fw_id
+        fw = self.framework(fw_id)
         required = fw.required_items(agency["kind"])
-        links = tx.links(number)
+        if links is None:
+            links = tx.links(number)
         rows = compute_coverage(fw, required, links, tx.assessments(number))
         undecided = sum(1 for link in links if link["state"] == "suggested")
-        return rows, undecided, v
+        return rows, undecided, fw_id
 
     def coverage(self, actor: Actor, document_id: str) -> list[CoverageRow]:
         """Each required competency of the agency's kind: met / partial / not addressed / not
@@ -1754,17 +1766,25 @@ class ReviewService(SessionMixin):
             rows, _, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
         return rows
 
+    def coverage_overview(
+        self, actor: Actor, document_id: str
+    ) -> tuple[list[CoverageRow], CoverageSummary]:
+        """:meth:`coverage` and :meth:`coverage_summary` from one read (the workspace shows
+        both on every run)."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            rows, undecided, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
+        return rows, _summary_of(rows, undecided)
+
     def coverage_summary(self, actor: Actor, document_id: str) -> CoverageSummary:
         a = self._current(actor)
         with self.repo.document(document_id) as tx:
             rec = tx.get()
             self._visible(a, rec)
             rows, undecided, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]))
-        counts = {s: 0 for s in ("met", "partial", "not_addressed", "not_applicable")}
-        for r in rows:
-            counts[r.status] += 1
-        decided = counts["met"] + counts["partial"] + counts["not_applicable"]
-        return CoverageSummary(len(rows), counts, decided, undecided)
+        return _summary_of(rows, undecided)
 
     def assess(
         self, actor: Actor, document_id: str, competency: str, status: str | None, note: str = ""
@@ -2015,6 +2035,14 @@ class ReviewService(SessionMixin):
 
 
 # ---------------------------------------------------------------------------- record → view
+
+
+def _summary_of(rows: list[CoverageRow], undecided: int) -> CoverageSummary:
+    counts = {s: 0 for s in ("met", "partial", "not_addressed", "not_applicable")}
+    for r in rows:
+        counts[r.status] += 1
+    decided = counts["met"] + counts["partial"] + counts["not_applicable"]
+    return CoverageSummary(len(rows), counts, decided, undecided)
 
 
 def _word_copy(data: bytes, filename: str, fmt: str) -> bytes | None:
