@@ -65,6 +65,25 @@ names = {it.id: it.short for it in fw.items}
 by_id = {s.id: s for s in sections}
 order = {s.id: i for i, s in enumerate(sections)}
 
+
+def decide(fn, link_id: str, done_message: str, with_reason: str = "") -> None:  # type: ignore[no-untyped-def]
+    """A card's decision, as a button callback: the outcome is a flash shown at the top."""
+    from review.errors import ReviewError
+
+    args = [actor, doc_id, link_id]
+    if with_reason:
+        args.append(st.session_state.get(f"reason_{link_id}", ""))
+    try:
+        fn(*args)
+    except ReviewError as err:
+        ui.flash("error", str(err))
+    except Exception:
+        ui.log.exception("a link decision failed")
+        ui.flash("error", ui.GENERIC_ERROR)
+    else:
+        ui.flash("success", done_message)
+
+
 # ----------------------------------------------------------------- lock and workflow
 bar_left, bar_right = st.columns([2, 3])
 with bar_left:
@@ -287,21 +306,27 @@ with main:
                     continue
                 if lk.state == "suggested":
                     b1 = b2 = st.container()
-                    if b1.button("Confirm", key=f"ok_{lk.id}", type="primary", width="stretch"):
-                        done, _ = ui.attempt(svc.confirm_link, actor, doc_id, lk.id)
-                        if done:
-                            ui.flash("success", f"Confirmed {lk.competency}.")
-                            st.rerun()
-                    reason = b2.text_input(
+                    # decisions run as callbacks, before the page is drawn: one run per click
+                    # (not a run plus an st.rerun), with the decision already in what is drawn
+                    b1.button(
+                        "Confirm",
+                        key=f"ok_{lk.id}",
+                        type="primary",
+                        width="stretch",
+                        on_click=decide,
+                        args=(svc.confirm_link, lk.id, f"Confirmed {lk.competency}."),
+                    )
+                    b2.text_input(
                         "Reason to reject",
                         key=f"reason_{lk.id}",
                         placeholder="Why it does not apply",
                     )
-                    if b2.button("Reject", key=f"rej_{lk.id}"):
-                        done, _ = ui.attempt(svc.reject_link, actor, doc_id, lk.id, reason)
-                        if done:
-                            ui.flash("success", f"Rejected {lk.competency}.")
-                            st.rerun()
+                    b2.button(
+                        "Reject",
+                        key=f"rej_{lk.id}",
+                        on_click=decide,
+                        args=(svc.reject_link, lk.id, f"Rejected {lk.competency}.", "reason"),
+                    )
                 elif lk.state == "added":
                     confirm_key = f"rm_ask_{lk.id}"
                     if not st.session_state.get(confirm_key):
@@ -320,11 +345,13 @@ with main:
                         if n.button("Keep it", key=f"rm_no_{lk.id}"):
                             st.session_state.pop(confirm_key, None)
                             st.rerun()
-                elif st.button("Undo decision", key=f"undo_{lk.id}"):
-                    done, _ = ui.attempt(svc.undo_link, actor, doc_id, lk.id)
-                    if done:
-                        ui.flash("info", f"{lk.competency} is undecided again.")
-                        st.rerun()
+                else:
+                    st.button(
+                        "Undo decision",
+                        key=f"undo_{lk.id}",
+                        on_click=decide,
+                        args=(svc.undo_link, lk.id, f"{lk.competency} is undecided again."),
+                    )
         if can_edit:
             with st.form(f"add_{doc_id}_{sid}", clear_on_submit=True):
                 st.markdown("**Add a link to this section**")
