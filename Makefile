@@ -19,7 +19,7 @@ venv: $(STAMP)
 ## make run: install, seed the demo on first start, start the app on the embedded TinyDB store
 run: $(STAMP)
 	COMPETENCY_REVIEW_DATA=$(DATA) $(BIN)/competency-review demo --if-empty
-	COMPETENCY_REVIEW_DATA=$(DATA) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+	COMPETENCY_REVIEW_DATA=$(DATA) $(BIN)/streamlit run serve.py --server.port $(PORT)
 
 ## make run-cluster: PostgreSQL + two Streamlit replicas behind nginx (session affinity) on http://127.0.0.1:8500
 run-cluster: $(STAMP)

@@ -8,14 +8,18 @@ re-checks the actor, and the services re-check every permission.
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 import streamlit as st
 
 from pages import _components as ui
+from review import audit
 from review import viewmodels as vm
 from review.errors import ReviewError
 
 st.set_page_config(page_title="Competency Review", page_icon="📋", layout="wide")
+# every audit event of this run names the client it came from
+audit.set_client(f"web {st.context.ip_address or 'local'}")
 
 #: page file, title, url path, icon; one place so tests and the deep-link logic agree
 PAGES: dict[str, tuple[str, str, str, str]] = {
@@ -77,6 +81,28 @@ def _page(key: str, default: bool = False) -> st.Page:
     return st.Page(path, title=title, url_path=url, icon=icon, default=default)
 
 
+def _cookie_session() -> bool:
+    """With the cookie routes (serve.py): the session cookie decides who is signed in, on every
+    run — a reload, a new tab or a deep link resumes it; a sign-out elsewhere, an expired,
+    revoked or forged token ends it. Returns True when it decided."""
+    token = ui.session_token()
+    if not token:
+        return False
+    try:
+        actor = ui.service().resume_session(token)
+    except ReviewError as err:
+        # expired, revoked or forged: forget the session and have the browser drop the cookie
+        # (then it lands on the sign-in form of the same URL)
+        ui.sign_out(f"You were signed out: {err}.")
+        ui.browser_redirect(f"/_cr/sign-out?next={quote(ui.current_path(), safe='')}")
+        st.stop()
+    if ui.current_actor() is None or ui.current_actor().username != actor.username:
+        ui.sign_in_actor(actor)
+    st.session_state[ui.ACTOR_KEY] = actor
+    st.session_state[ui.ACTIVITY_KEY] = time.time()
+    return True
+
+
 def _expire_idle_session() -> None:
     actor = ui.current_actor()
     if actor is None:
@@ -104,11 +130,19 @@ def _sidebar(actor) -> None:  # type: ignore[no-untyped-def]
             + (f" · {ui.safe(actor.agency_name)}" if actor.agency_name else "")
         )
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            ui.attempt(ui.service().sign_out, actor)
+            token = ui.session_token()
+            if token:  # ends the session in every tab, then the cookie is cleared
+                ui.attempt(ui.service().end_session, token)
+                ui.sign_out()
+                ui.browser_redirect("/_cr/sign-out")
+                st.stop()
             ui.sign_out("You are signed out.")
             st.rerun()
 
 
-_expire_idle_session()
+if not _cookie_session():
+    _expire_idle_session()
 actor = ui.current_actor()
 if actor is None:
     # Every known URL shows the sign-in form while signed out, so a bookmarked link

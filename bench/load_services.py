@@ -243,7 +243,12 @@ def _transition(svc, actor, doc, action, timed, log, comment=""):  # type: ignor
     from review.workflow import WORKFLOW
 
     t = WORKFLOW.transitions[action]
-    view = timed(f"t:{action}", svc.transition, actor, doc, action, comment)
+    extra = {}
+    if action == "approve":  # a reviewer approving with open gaps concludes and accepts them
+        comment = comment or "approved with the open findings accepted"
+        summary = timed("coverage", svc.coverage_summary, actor, doc)
+        extra["accept_open_findings"] = summary.gaps if summary else 0
+    view = timed(f"t:{action}", svc.transition, actor, doc, action, comment, **extra)
     if timed.ok:  # each transition has one from-state, so the returned move is known exactly
         log.transitions.append((doc, action, t.from_states[0], t.to_state, actor.username))
     return view

@@ -68,6 +68,67 @@ def sign_out(message: str | None = None) -> None:
         flash("info", message)
 
 
+# --------------------------------------------------------------------------- cookie sessions
+# ``serve.py`` adds two HTTP routes that set and clear the session cookie; these helpers are
+# the script's side (see review/services/sessions.py for the design).
+
+
+def cookie_sessions() -> bool:
+    """Whether the server runs with the cookie routes (``streamlit run serve.py``)."""
+    import os
+
+    return os.environ.get("COMPETENCY_REVIEW_COOKIE_ROUTES") == "1"
+
+
+def session_token() -> str:
+    from review.services.sessions import COOKIE_NAME
+
+    if not cookie_sessions():
+        return ""
+    try:
+        value = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no request context (bare mode)
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def browser_redirect(url: str) -> None:
+    """Send the browser to ``url`` (a path on this site) as a full page load: the message
+    Streamlit's own ``st.login`` uses, so no JavaScript of ours runs in the page."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    msg = ForwardMsg()
+    msg.auth_redirect.url = url
+    ctx.enqueue(msg)
+
+
+def current_path() -> str:
+    """This page's path and query (where to come back after the cookie is set)."""
+    from urllib.parse import urlencode, urlsplit
+
+    try:
+        path = urlsplit(st.context.url or "").path or "/"
+    except Exception:
+        path = "/"
+    query = urlencode({k: st.query_params.get(k) for k in st.query_params})
+    return path + (f"?{query}" if query else "")
+
+
+def start_cookie_session(actor: Any) -> None:
+    """After a password sign-in: have the browser trade a one-time code for the cookie."""
+    from urllib.parse import quote
+
+    if not cookie_sessions():
+        return
+    ok, code = attempt(service().grant_sign_in, actor)
+    if ok:
+        browser_redirect(f"/_cr/session?code={quote(code)}&next={quote(current_path(), safe='')}")
+
+
 def require_actor(*roles: str) -> Any:
     """The signed-in actor, or stop the page. The services re-check every permission anyway;
     this only keeps a page from rendering half-way for someone it is not meant for."""
@@ -258,14 +319,15 @@ def transition_buttons(actor: Any, view: Any, *, exclude: tuple[str, ...] = ()) 
     if not options:
         st.caption("No workflow action is available to you in this state.")
         return
-    plain = [o for o in options if not (o.allowed and o.requires_comment)]
-    commented = [o for o in options if o.allowed and o.requires_comment]
+    gated = [o for o in options if o.allowed and o.action == "approve" and o.open_findings]
+    plain = [o for o in options if not (o.allowed and o.requires_comment) and o not in gated]
+    commented = [o for o in options if o.allowed and o.requires_comment and o not in gated]
     if plain:
         cols = st.columns(len(plain))
         for col, o in zip(cols, plain, strict=True):
             kind = "primary" if o.action in ("submit", "approve", "claim") else "secondary"
             if col.button(
-                o.label,
+                _option_label(o),
                 key=f"tr_{o.action}_{view.id}",
                 type=kind,
                 width="stretch",
@@ -286,6 +348,34 @@ def transition_buttons(actor: Any, view: Any, *, exclude: tuple[str, ...] = ()) 
             )
             if st.form_submit_button(o.label):
                 _do_transition(actor, view, o.action, comment)
+    for o in gated:
+        _approve_with_findings_form(actor, view, o)
+
+
+def _option_label(o: Any) -> str:
+    if o.action == "approve" and o.four_eyes:
+        return "Approve (second approval)" if o.first_approver else "Approve (first of two)"
+    return o.label
+
+
+def _approve_with_findings_form(actor: Any, view: Any, o: Any) -> None:
+    """Approving with open gaps: the reviewer's conclusion and an explicit acceptance of exactly
+    these findings (the service refuses a count that no longer matches)."""
+    n = len(o.open_findings)
+    findings = "1 open finding" if n == 1 else f"{n} open findings"
+    with st.form(f"tr_form_approve_{view.id}", clear_on_submit=False):
+        st.markdown(
+            f"**{_option_label(o)} with {findings}** — required competencies no section "
+            f"addresses: {', '.join(o.open_findings)}"
+        )
+        comment = st.text_area(
+            "Your conclusion (required; it goes into the history and the review report)",
+            key=f"tr_comment_approve_{view.id}",
+            placeholder="Why the policy can be approved although these competencies are not addressed",
+        )
+        accept = st.checkbox(f"I accept the {findings}", key=f"tr_accept_{view.id}")
+        if st.form_submit_button(f"Approve with {findings}", type="primary"):
+            _do_transition(actor, view, "approve", comment, n if accept else 0)
 
 
 def sentence(text: str) -> str:
@@ -294,14 +384,29 @@ def sentence(text: str) -> str:
     return (text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")) if text else ""
 
 
-def _do_transition(actor: Any, view: Any, action: str, comment: str) -> None:
-    ok, result = attempt(service().transition, actor, view.id, action, comment)
+#: what a transition leaves the document as, in words ("The document is now changes
+#: requested." read badly)
+_STATE_SENTENCES = {
+    "draft": "The document is a draft again.",
+    "submitted": "The document is waiting in the review queue.",
+    "in_review": "The document is in review.",
+    "changes_requested": "Changes were requested of the agency.",
+    "approved": "The document is approved.",
+}
+
+
+def _do_transition(
+    actor: Any, view: Any, action: str, comment: str, accept: int | None = None
+) -> None:
+    ok, result = attempt(
+        service().transition, actor, view.id, action, comment, accept_open_findings=accept
+    )
     if ok:
-        flash(
-            "success",
-            f"{vm.transition_label(action)}: done. The document is now "
-            f"{vm.state_label(result.state).lower()}.",
-        )
+        if action == "approve" and result.state != "approved":
+            message = "First approval recorded; a second reviewer must approve (four-eyes rule)."
+        else:
+            message = f"{vm.transition_label(action)}: done. {_STATE_SENTENCES.get(result.state, '')}"
+        flash("success", message)
         st.rerun()
 
 
@@ -386,7 +491,13 @@ def coverage_panel(summary: Any, coverage: list[Any], names: dict[str, str] | No
         alt.Chart(alt.Data(values=rows))
         .mark_bar()
         .encode(
-            x=alt.X("count:Q", title="Required competencies", axis=alt.Axis(tickMinStep=1)),
+            # the axis ends at the number of required competencies, so no bar runs past it
+            x=alt.X(
+                "count:Q",
+                title="Required competencies",
+                axis=alt.Axis(tickMinStep=1),
+                scale=alt.Scale(domain=[0, total], nice=False, clamp=True),
+            ),
             y=alt.Y("status:N", sort=statuses, title=None),
             color=alt.Color(
                 "status:N", scale=alt.Scale(domain=statuses, range=colours), legend=None

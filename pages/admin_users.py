@@ -47,7 +47,8 @@ with users_tab:
         width="stretch",
     )
     new_col, change_col = st.columns(2, gap="large")
-    with new_col, st.form("new_user", clear_on_submit=True):
+    # Not clear_on_submit: a refused password must not wipe what the admin typed.
+    with new_col, st.form("new_user"):
         st.markdown("**New user**")
         username = st.text_input("Username", key="nu_username")
         display = st.text_input("Display name", key="nu_display")
@@ -65,6 +66,8 @@ with users_tab:
             )
             if done:
                 ui.flash("success", f"User {created.username} created.")
+                for key in ("nu_username", "nu_display", "nu_password"):
+                    st.session_state.pop(key, None)
                 st.rerun()
     with change_col:
         if users:
@@ -100,15 +103,13 @@ with users_tab:
                     key="ch_agency",
                 )
                 if st.form_submit_button("Change role"):
-                    done, _ = ui.attempt(
-                        svc.set_role, actor, current.username, new_role, new_agency or None
+                    # a confirmation step first: a role change takes effect at once
+                    st.session_state["pending_user_change"] = (
+                        "role",
+                        current.username,
+                        new_role,
+                        new_agency or None,
                     )
-                    if done:
-                        ui.flash(
-                            "success",
-                            f"{current.username} is now {vm.role_label(new_role).lower()}.",
-                        )
-                        st.rerun()
             if current.username.casefold() != actor.username.casefold() and st.button(
                 f"Reset the password of {ui.safe(current.username)}",
                 key="ch_reset",
@@ -120,14 +121,40 @@ with users_tab:
                     st.rerun()
             label = "Deactivate" if current.active else "Reactivate"
             if st.button(f"{label} {ui.safe(current.username)}", key="ch_active"):
-                done, _ = ui.attempt(
-                    svc.set_user_active, actor, current.username, not current.active
+                st.session_state["pending_user_change"] = (
+                    "active",
+                    current.username,
+                    not current.active,
+                    None,
                 )
-                if done:
-                    ui.flash(
-                        "success",
-                        f"{current.username} {'deactivated' if current.active else 'reactivated'}.",
+            pending = st.session_state.get("pending_user_change")
+            if pending is not None and pending[1] == current.username:
+                kind, who, value, agency_id = pending
+                own = who.casefold() == actor.username.casefold()
+                if kind == "role":
+                    question = (
+                        f"Change the role of {who} to {vm.role_label(value).lower()}?"
+                        + (" You will lose the admin pages." if own and value != "admin" else "")
                     )
+                else:
+                    question = f"{'Reactivate' if value else 'Deactivate'} {who}?" + (
+                        "" if value else " They are signed out at once."
+                    )
+                st.warning(question, icon=":material/help:")
+                yes, no = st.columns(2)
+                if yes.button("Yes, apply", key="ch_confirm", type="primary"):
+                    st.session_state.pop("pending_user_change", None)
+                    if kind == "role":
+                        done, _ = ui.attempt(svc.set_role, actor, who, value, agency_id)
+                        message = f"{who} is now {vm.role_label(value).lower()}."
+                    else:
+                        done, _ = ui.attempt(svc.set_user_active, actor, who, value)
+                        message = f"{who} {'reactivated' if value else 'deactivated'}."
+                    if done:
+                        ui.flash("success", message)
+                        st.rerun()
+                if no.button("Cancel", key="ch_cancel"):
+                    st.session_state.pop("pending_user_change", None)
                     st.rerun()
 
 with agencies_tab:

@@ -3,10 +3,14 @@ history, downloads. The document id comes from ``?doc=`` (bookmarkable)."""
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from pages import _components as ui
 from review import viewmodels as vm
+from review.config import UploadLimits
+from review.upload_rules import ACCEPTED_TYPES
 
 actor = ui.require_actor("agency_user")
 svc = ui.service()
@@ -30,35 +34,59 @@ ui.document_header(view)
 ok, history = ui.attempt(svc.history, actor, doc_id)
 history = history if ok else []
 
-# The reviewer's comment when changes were requested (the newest request).
-if view.state == "changes_requested":
-    latest = view.latest_change_request
-    st.warning(
-        "**The reviewer requested changes.**\n\n"
-        + (
-            f"> {ui.safe(latest.comment)}\n\n— {ui.safe(latest.actor)}, "
-            f"{vm.format_time(latest.time)}"
-            if latest
-            else ""
-        ),
-        icon=":material/rate_review:",
+# The reviewer's newest change request stays on top after a revision too (until approval), in
+# full-contrast text; the reviewer's words are shown as text, never as Markdown.
+latest = view.latest_change_request
+if latest is not None and view.state != "approved":
+    heading = (
+        "The reviewer requested changes"
+        if view.state == "changes_requested"
+        else "The reviewer's last change request (answered by your revision)"
+    )
+    st.html(
+        '<div style="border-left:4px solid #8a5a00;background:#ffffff;color:#1f1f1f;'
+        'padding:0.6rem 0.9rem;border-radius:4px;line-height:1.5">'
+        f"<strong>{html.escape(heading)}</strong><br>"
+        f'<span style="white-space:pre-wrap">{html.escape(latest.comment)}</span><br>'
+        f'<span style="color:#4a4a4a">— {html.escape(latest.actor)}, '
+        f"{html.escape(vm.format_time(latest.time))}</span></div>"
     )
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Actions")
-    ui.transition_buttons(actor, view)
+    if "submit" in view.actions and latest is not None:
+        # a resubmission: the agency may answer the reviewer's request as it submits
+        ui.transition_buttons(actor, view, exclude=("submit",))
+        with st.form(f"resubmit_{doc_id}"):
+            reply = st.text_area(
+                "Your reply to the reviewer (optional)",
+                key=f"reply_{doc_id}",
+                placeholder="What you changed in response to the request",
+            )
+            if st.form_submit_button("Submit the revision for review", type="primary"):
+                done, _ = ui.attempt(svc.transition, actor, doc_id, "submit", reply)
+                if done:
+                    ui.flash("success", "Submitted for review. Your reply is in the history.")
+                    st.rerun()
+    else:
+        ui.transition_buttons(actor, view)
 with right:
     if view.permissions.get("upload_version"):
         st.subheader("Upload a new version")
         with st.form(f"new_version_{doc_id}", clear_on_submit=True):
-            file = st.file_uploader("Revised policy (.docx)", type=["docx"], key=f"rev_{doc_id}")
+            file = st.file_uploader(
+                "Revised policy",
+                type=list(ACCEPTED_TYPES),
+                key=f"rev_{doc_id}",
+                max_upload_size=UploadLimits().max_upload_bytes // (1024 * 1024),
+            )
             go = st.form_submit_button("Upload new version")
         if go:
             if file is None:
-                st.error("Choose a .docx file to upload.")
+                st.error("Choose the revised policy file to upload.")
             else:
-                with st.status("Analysing the new version…") as status:
+                with st.status("Analyzing the new version…") as status:
                     ok, result = ui.attempt(
                         svc.upload, actor, file.getvalue(), file.name, document_id=doc_id
                     )
@@ -95,6 +123,41 @@ if result is not None:
                     hide_index=True,
                     width="stretch",
                 )
+        kept, redo = result.assessments_carried, result.assessments_dropped
+        st.markdown(
+            f"**Competency assessments carried over: {len(kept)}; to assess again: {len(redo)}**"
+        )
+        if result.assessments:
+            st.dataframe(
+                [
+                    {
+                        "Competency": a.competency,
+                        "Assessment": vm.coverage_label(a.status),
+                        "Now": "carried over" if a.carried else "to assess again",
+                        "Why": a.reason,
+                    }
+                    for a in result.assessments
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+
+if view.state in ("approved", "changes_requested"):
+    # the outcome of the review, for the agency: coverage, gaps and why suggestions were rejected
+    st.subheader("Review outcome")
+    ok_c, coverage = ui.attempt(svc.coverage, actor, doc_id)
+    ok_s, summary = ui.attempt(svc.coverage_summary, actor, doc_id)
+    ok_l, links = ui.attempt(svc.links, actor, doc_id)
+    if ok_c and ok_s:
+        ui.coverage_panel(summary, coverage)
+    rejected = [lk for lk in links if lk.state == "rejected"] if ok_l else []
+    if rejected:
+        st.markdown(f"**Suggestions the reviewer rejected ({len(rejected)})**")
+        st.dataframe(
+            [{"Competency": lk.competency, "Reason": lk.reason} for lk in rejected],
+            hide_index=True,
+            width="stretch",
+        )
 
 st.subheader("Sections and suggested competencies")
 ui.document_preview(actor, doc_id)

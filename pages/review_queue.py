@@ -27,7 +27,16 @@ if ok:
                     )
                     cols[1].markdown(ui.safe(d.agency_name))
                     cols[2].write(f"submitted {vm.format_time(d.submitted_at)}")
-                    cols[3].markdown(vm.state_badge(d.state))
+                    # a resubmission (version 2 or later) is marked: the reviewer re-checks
+                    # what changed rather than starting over
+                    cols[3].markdown(
+                        vm.state_badge(d.state)
+                        + (
+                            f" :orange-badge[resubmission · v{d.current_version}]"
+                            if d.current_version > 1
+                            else ""
+                        )
+                    )
                     if cols[4].button("Claim", key=f"claim_{d.id}", type="primary"):
                         done, _ = ui.attempt(svc.transition, actor, d.id, "claim")
                         if done:

@@ -12,6 +12,8 @@ import streamlit as st
 
 from pages import _components as ui
 from review import viewmodels as vm
+from review.table_selection import SelectionState, reconcile
+from review.wording import numbered
 
 actor = ui.require_actor("reviewer", "admin")
 svc = ui.service()
@@ -45,8 +47,7 @@ try:
     review_items = svc.review_items(actor, doc_id)
     sections = svc.sections(actor, doc_id)
     links = svc.links(actor, doc_id)
-    coverage = svc.coverage(actor, doc_id)
-    summary = svc.coverage_summary(actor, doc_id)
+    coverage, summary = svc.coverage_overview(actor, doc_id)  # one read for both
 except Exception as err:  # noqa: BLE001 - shown calmly, logged with the traceback
     from review.errors import ReviewError
 
@@ -64,6 +65,25 @@ names = {it.id: it.short for it in fw.items}
 by_id = {s.id: s for s in sections}
 order = {s.id: i for i, s in enumerate(sections)}
 
+
+def decide(fn, link_id: str, done_message: str, with_reason: str = "") -> None:  # type: ignore[no-untyped-def]
+    """A card's decision, as a button callback: the outcome is a flash shown at the top."""
+    from review.errors import ReviewError
+
+    args = [actor, doc_id, link_id]
+    if with_reason:
+        args.append(st.session_state.get(f"reason_{link_id}", ""))
+    try:
+        fn(*args)
+    except ReviewError as err:
+        ui.flash("error", str(err))
+    except Exception:
+        ui.log.exception("a link decision failed")
+        ui.flash("error", ui.GENERIC_ERROR)
+    else:
+        ui.flash("success", done_message)
+
+
 # ----------------------------------------------------------------- lock and workflow
 bar_left, bar_right = st.columns([2, 3])
 with bar_left:
@@ -72,6 +92,19 @@ with bar_left:
         done, _ = ui.attempt(svc.release_lock, actor, doc_id)
         if done:
             ui.flash("info", "Review lock released.")
+            st.rerun()
+    if (
+        can_edit
+        and view.lock is None
+        and st.button(
+            "Take the review lock",
+            key=f"take_{doc_id}",
+            help="Approving needs the review lock; deciding a link also takes it.",
+        )
+    ):
+        done, _ = ui.attempt(svc.acquire_lock, actor, doc_id)
+        if done:
+            ui.flash("info", "You hold the review lock.")
             st.rerun()
     if not can_edit:
         st.info(ui.safe(ui.sentence(view.edit_blocked_reason)), icon=":material/lock:")
@@ -87,21 +120,30 @@ with side:
     if summary.undecided_links:
         st.caption(f"{summary.undecided_links} suggestions still undecided.")
     if can_edit:
-        with st.expander("Assess a competency"), st.form(f"assess_{doc_id}", clear_on_submit=True):
-            comp = st.selectbox("Competency", [it.id for it in review_items], format_func=names.get)
+        # Not clear_on_submit: a refused save (no justification) must keep the chosen
+        # competency, or the retry lands on the first one (issue 12, item 1).
+        with st.expander("Assess a competency"), st.form(f"assess_{doc_id}"):
+            comp = st.selectbox(
+                "Competency",
+                [it.id for it in review_items],
+                format_func=names.get,
+                key=f"as_comp_{doc_id}",
+            )
             status = st.radio(
                 "Assessment",
                 ["partial", "not_applicable", "clear"],
                 format_func=lambda s: {"clear": "Clear assessment"}.get(s, vm.coverage_label(s)),
                 horizontal=True,
+                key=f"as_status_{doc_id}",
             )
-            note = st.text_input("Note / justification")
+            note = st.text_input("Note / justification", key=f"as_note_{doc_id}")
             if st.form_submit_button("Save assessment"):
                 done, _ = ui.attempt(
                     svc.assess, actor, doc_id, comp, None if status == "clear" else status, note
                 )
                 if done:
-                    ui.flash("success", f"{comp}: assessment saved.")
+                    ui.flash("success", f"{names.get(comp, comp)}: assessment saved.")
+                    st.session_state.pop(f"as_note_{doc_id}", None)
                     st.rerun()
 
 # ----------------------------------------------------------------- links table
@@ -127,7 +169,7 @@ with main:
         "Section",
         [""] + [s.id for s in sections],
         format_func=lambda sid: (
-            "All sections" if not sid else f"{order[sid] + 1}. {vm.section_label(by_id[sid])}"
+            "All sections" if not sid else numbered(order[sid], vm.section_label(by_id[sid]))
         ),
         key=f"f_sec_{doc_id}",
     )
@@ -142,12 +184,25 @@ with main:
     rows = vm.link_rows(shown, sections, names)
     link_by_key = {vm.link_key(lk): lk for lk in links}
     table_key = f"tbl_{doc_id}"
-    event = st.dataframe(
+    # The selection is kept by link (section × competency), not by row position: when the rows
+    # change (a decision from a card, a filter), a tick stays on the link that was ticked.
+    sel_key = f"tblsel_{doc_id}"
+    row_ids = [r["link_key"] for r in rows]
+    widget = st.session_state.get(table_key)
+    reported = list(widget["selection"]["rows"]) if widget else []
+    sel_state, tick = reconcile(
+        st.session_state.get(sel_key) or SelectionState(), reported, row_ids
+    )
+    st.session_state[sel_key] = sel_state
+    if tick != reported:
+        st.session_state[table_key] = {"selection": {"rows": tick, "columns": [], "cells": []}}
+    st.dataframe(
         rows,
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * max(len(rows), 1), 420),
-        column_order=["#", "Section", "Competency", "Score", "State", "Evidence", "Note"],
+        # what a decision needs first: at 1280 px the wide Section/Evidence columns scroll
+        column_order=["#", "Competency", "State", "Score", "Section", "Evidence", "Note"],
         column_config={
             "#": st.column_config.NumberColumn("#", width="small"),
             "Score": st.column_config.ProgressColumn(
@@ -158,7 +213,8 @@ with main:
         selection_mode="multi-row",
         key=table_key,
     )
-    picked = [rows[i] for i in event.selection.rows if i < len(rows)] if event else []
+    by_key = {r["link_key"]: r for r in rows}
+    picked = [by_key[k] for k in sel_state.ids if k in by_key]
     picked_suggested = [r for r in picked if r["state"] == "suggested"]
     if can_edit and picked_suggested:
         bulk = st.button(
@@ -190,6 +246,7 @@ with main:
         if done:
             ui.flash("success", f"Confirmed {done_n} suggestion(s).")
             st.session_state.pop(table_key, None)
+            st.session_state.pop(sel_key, None)
             st.rerun()
 
     # ------------------------------------------------------------- section detail
@@ -209,7 +266,7 @@ with main:
     sid = st.selectbox(
         "Section",
         [s.id for s in sections],
-        format_func=lambda s: f"{order[s] + 1}. {vm.section_label(by_id[s])}",
+        format_func=lambda s: numbered(order[s], vm.section_label(by_id[s])),
         key=sec_key,
     )
     section = by_id[sid]
@@ -225,6 +282,11 @@ with main:
     with act_col:
         if not sec_links:
             st.caption("No suggestions for this section.")
+            if view.agency_kind == "general":
+                st.caption(
+                    "Only the Core Competencies are reviewed for a general agency; the Advanced "
+                    "Competencies (A1–A12) apply to specialised agencies, so none is suggested."
+                )
         for lk in sec_links:
             with st.container(border=True):
                 score = "" if lk.score is None else f" · score {lk.score:.0f}"
@@ -243,33 +305,53 @@ with main:
                 if not can_edit:
                     continue
                 if lk.state == "suggested":
-                    b1, b2 = st.columns([1, 2], vertical_alignment="bottom")
-                    if b1.button("Confirm", key=f"ok_{lk.id}", type="primary"):
-                        done, _ = ui.attempt(svc.confirm_link, actor, doc_id, lk.id)
-                        if done:
-                            ui.flash("success", f"Confirmed {lk.competency}.")
-                            st.rerun()
-                    reason = b2.text_input(
+                    b1 = b2 = st.container()
+                    # decisions run as callbacks, before the page is drawn: one run per click
+                    # (not a run plus an st.rerun), with the decision already in what is drawn
+                    b1.button(
+                        "Confirm",
+                        key=f"ok_{lk.id}",
+                        type="primary",
+                        width="stretch",
+                        on_click=decide,
+                        args=(svc.confirm_link, lk.id, f"Confirmed {lk.competency}."),
+                    )
+                    b2.text_input(
                         "Reason to reject",
                         key=f"reason_{lk.id}",
                         placeholder="Why it does not apply",
                     )
-                    if b2.button("Reject", key=f"rej_{lk.id}"):
-                        done, _ = ui.attempt(svc.reject_link, actor, doc_id, lk.id, reason)
-                        if done:
-                            ui.flash("success", f"Rejected {lk.competency}.")
-                            st.rerun()
+                    b2.button(
+                        "Reject",
+                        key=f"rej_{lk.id}",
+                        on_click=decide,
+                        args=(svc.reject_link, lk.id, f"Rejected {lk.competency}.", "reason"),
+                    )
                 elif lk.state == "added":
-                    if st.button("Remove", key=f"rm_{lk.id}"):
-                        done, _ = ui.attempt(svc.remove_link, actor, doc_id, lk.id)
-                        if done:
-                            ui.flash("success", f"Removed {lk.competency}.")
+                    confirm_key = f"rm_ask_{lk.id}"
+                    if not st.session_state.get(confirm_key):
+                        if st.button("Remove", key=f"rm_{lk.id}"):
+                            st.session_state[confirm_key] = True
                             st.rerun()
-                elif st.button("Undo decision", key=f"undo_{lk.id}"):
-                    done, _ = ui.attempt(svc.undo_link, actor, doc_id, lk.id)
-                    if done:
-                        ui.flash("info", f"{lk.competency} is undecided again.")
-                        st.rerun()
+                    else:
+                        st.warning(f"Remove the link to {lk.competency}? It was added by hand.")
+                        y, n = st.columns(2)
+                        if y.button("Yes, remove", key=f"rm_yes_{lk.id}", type="primary"):
+                            st.session_state.pop(confirm_key, None)
+                            done, _ = ui.attempt(svc.remove_link, actor, doc_id, lk.id)
+                            if done:
+                                ui.flash("success", f"Removed {lk.competency}.")
+                                st.rerun()
+                        if n.button("Keep it", key=f"rm_no_{lk.id}"):
+                            st.session_state.pop(confirm_key, None)
+                            st.rerun()
+                else:
+                    st.button(
+                        "Undo decision",
+                        key=f"undo_{lk.id}",
+                        on_click=decide,
+                        args=(svc.undo_link, lk.id, f"{lk.competency} is undecided again."),
+                    )
         if can_edit:
             with st.form(f"add_{doc_id}_{sid}", clear_on_submit=True):
                 st.markdown("**Add a link to this section**")
@@ -278,13 +360,18 @@ with main:
                     [it.id for it in review_items],
                     format_func=names.get,
                     key=f"addc_{sid}",
+                    index=None,  # no preset: one stray click must not add a false link
+                    placeholder="Choose a competency",
                 )
                 note = st.text_input("Note", key=f"addn_{sid}")
                 if st.form_submit_button("Add link"):
-                    done, _ = ui.attempt(svc.add_link, actor, doc_id, sid, comp, note)
-                    if done:
-                        ui.flash("success", f"Linked this section to {comp}.")
-                        st.rerun()
+                    if comp is None:
+                        st.error("Choose the competency this section addresses.")
+                    else:
+                        done, _ = ui.attempt(svc.add_link, actor, doc_id, sid, comp, note)
+                        if done:
+                            ui.flash("success", f"Linked this section to {comp}.")
+                            st.rerun()
 
 # ----------------------------------------------------------------- history and downloads
 with st.expander("History", expanded=False):

@@ -38,4 +38,9 @@ with mid:
                 st.error(ui.GENERIC_ERROR)
             else:
                 ui.sign_in_actor(actor)
+                if ui.cookie_sessions():
+                    # the browser reloads through /_cr/session, which sets the session cookie
+                    # and comes back to this URL (a bookmarked page and its ?doc= survive)
+                    ui.start_cookie_session(actor)
+                    st.stop()
                 st.rerun()  # same URL: a bookmarked page and its ?doc= survive the sign-in

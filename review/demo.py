@@ -298,7 +298,15 @@ def seed_demo(
         else:
             svc.confirm_link(rosa, wellness, link.id, note="clear written commitment")
     svc.comment(rosa, wellness, "A strong policy on staff wellbeing.")
-    svc.transition(rosa, wellness, "approve")
+    gaps = svc.coverage_summary(rosa, wellness).gaps
+    svc.transition(
+        rosa,
+        wellness,
+        "approve",
+        "A strong staff-wellbeing policy; the competencies it does not address are covered "
+        "by the agency's other policies under review.",
+        accept_open_findings=gaps,
+    )
 
     # in review with some decisions (Sam holds the lock)
     reporting = upload(nora, "mandated-reporting")

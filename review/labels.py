@@ -28,6 +28,7 @@ TRANSITION_LABELS: dict[str, str] = {
     "revise": "Start a revision",
     "approve": "Approve",
     "reopen": "Reopen review",
+    "first_approval": "First approval (four-eyes)",
 }
 
 #: history entries, as what happened (past tense)
@@ -40,6 +41,7 @@ ACTION_LABELS: dict[str, str] = {
     "revise": "Revision started",
     "approve": "Approved",
     "reopen": "Review reopened",
+    "first_approval": "First approval (four-eyes)",
     "comment": "Comment",
     "edit_remediation": "Remediation edited",
 }

@@ -169,10 +169,32 @@ class HistoryEntry:
     from_state: str
     to_state: str
     time: str  # ISO 8601, UTC
-    comment: str = ""
+    comment: str = ""  # for approve / request_changes: the reviewer's conclusion
+    #: approve (or a four-eyes first approval) with open gaps: the required competencies not
+    #: addressed that the approver explicitly accepted, and how many
+    accepted_findings: tuple[str, ...] = ()
+    accepted_count: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if not self.accepted_findings and not self.accepted_count:
+            del d["accepted_findings"], d["accepted_count"]  # stored only where they mean something
+        else:
+            d["accepted_findings"] = list(self.accepted_findings)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> HistoryEntry:
+        return cls(
+            action=d.get("action") or "",
+            actor=d.get("actor") or "",
+            from_state=d.get("from_state") or "",
+            to_state=d.get("to_state") or "",
+            time=d.get("time") or "",
+            comment=d.get("comment") or "",
+            accepted_findings=tuple(d.get("accepted_findings") or ()),
+            accepted_count=int(d.get("accepted_count") or 0),
+        )
 
 
 @dataclass

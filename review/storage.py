@@ -241,10 +241,26 @@ def _transaction(file: JsonFile, write: bool) -> Iterator[Snapshot]:
 
 
 def _plain(doc: Document | Record | None) -> Record | None:
-    """TinyDB documents are shallow copies of the stored dicts: deep-copy via JSON-able dict()."""
+    """TinyDB documents are shallow copies of the stored dicts: a deep copy of the JSON values
+    (dicts, lists, scalars), so a caller may change what it gets. A structural copy: 4× faster
+    than a JSON round trip, which dominated reading a 1,500-section document's 2,100 links."""
     if doc is None:
         return None
-    return json.loads(json.dumps(doc))
+    out = dict(doc)
+    for k, v in out.items():
+        t = type(v)
+        if t is dict or t is list or t is tuple:
+            out[k] = _copy_json(v)
+    return out
+
+
+def _copy_json(v: Any) -> Any:
+    t = type(v)
+    if t is dict:
+        return {k: _copy_json(x) for k, x in v.items()}
+    if t is list or t is tuple:
+        return [_copy_json(x) for x in v]
+    return v
 
 
 # --------------------------------------------------------------------------- interface
@@ -302,6 +318,7 @@ class Repository(Protocol):
     def user(self, username: str) -> Record | None: ...
     def users(self) -> list[Record]: ...
     def update_user(self, username: str, fields: Record) -> None: ...
+    def update_user_keeping_an_admin(self, username: str, fields: Record) -> None: ...
     # framework imports (who installed which framework file, when)
     def add_import(self, record: Record) -> None: ...
     def imports(self) -> list[Record]: ...
@@ -329,6 +346,28 @@ class Repository(Protocol):
     def clear_learning_examples(self, framework_id: str) -> int: ...
     def learning_setting(self, framework_id: str) -> Record: ...
     def set_learning_setting(self, framework_id: str, fields: Record) -> None: ...
+    # browser sessions (ids are hashes of the cookie tokens; the tokens are never stored)
+    def put_session(self, record: Record, prune_before: str) -> None: ...
+    def session(self, session_id: str) -> Record | None: ...
+    def update_session(self, session_id: str, fields: Record) -> None: ...
+    def revoke_sessions(
+        self, at: str, *, username: str | None = None, session_id: str | None = None
+    ) -> int: ...
+    def put_sign_in_grant(self, record: Record, prune_before: str) -> None: ...
+    def take_sign_in_grant(self, grant_id: str) -> Record | None: ...
+    # audit trail (append-only: no method changes or deletes an event)
+    def append_audit(self, events: Iterable[Record]) -> None: ...
+    def audit_events(
+        self,
+        *,
+        since: str = "",
+        until: str = "",
+        actor: str | None = None,
+        document_id: str | None = None,
+        agency_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> list[Record]: ...
 
 
 # --------------------------------------------------------------------------- TinyDB implementation
@@ -473,6 +512,8 @@ class TinyDBRepository:
         self._index = JsonFile(self.store_dir / "index.json")
         self._attempts = JsonFile(self.store_dir / "attempts.json")
         self._quarantine = JsonFile(self.store_dir / "quarantine.json")
+        self._audit = AuditLog(self.store_dir / "audit")
+        self._sessions = JsonFile(self.store_dir / "sessions.json")
         self._doc_files: dict[str, JsonFile] = {}
         self._doc_files_guard = threading.Lock()
         self._init_schema()
@@ -758,6 +799,24 @@ class TinyDBRepository:
             if not snap.table("users").update(fields, Q.key == username.casefold()):
                 raise NotFound(f"no user named {username!r}")
 
+    def update_user_keeping_an_admin(self, username: str, fields: Record) -> None:
+        """Update a user unless that would take the store from at least one active admin to
+        none (ValidationFailed, nothing written): the check and the write are one transaction, so two admins demoting each other at once cannot
+        both succeed."""
+
+        def admins(rows: Iterable[Record]) -> int:
+            return sum(1 for u in rows if u.get("role") == "admin" and u.get("active", True))
+
+        with _transaction(self._directory, write=True) as snap:
+            t = snap.table("users")
+            before = admins(t.all())
+            if not t.update(fields, Q.key == username.casefold()):
+                raise NotFound(f"no user named {username!r}")
+            if before and not admins(t.all()):
+                raise ValidationFailed(
+                    "this would leave no active admin; make another user an admin first"
+                )
+
     def add_import(self, record: Record) -> None:
         """Append a framework-import record (append-only, like the review history)."""
         with _transaction(self._directory, write=True) as snap:
@@ -943,6 +1002,92 @@ class TinyDBRepository:
             if not t.update(fields, Q.framework_id == framework_id):
                 t.insert({"framework_id": framework_id, "enabled": True, **fields})
 
+    # ---------------------------------------------------------------- browser sessions
+
+    def put_session(self, record: Record, prune_before: str) -> None:
+        """Store a new session (``record["id"]`` is the hash of its token) and drop sessions
+        whose ``expires_at`` is before ``prune_before``."""
+        with _transaction(self._sessions, write=True) as snap:
+            t = snap.table("sessions")
+            t.remove(Q.expires_at < prune_before)
+            t.insert(record)
+
+    def session(self, session_id: str) -> Record | None:
+        with _transaction(self._sessions, write=False) as snap:
+            for row in snap.storage.data.get("sessions", {}).values():
+                if row.get("id") == session_id:
+                    return _plain(row)
+        return None
+
+    def update_session(self, session_id: str, fields: Record) -> None:
+        with _transaction(self._sessions, write=True) as snap:
+            snap.table("sessions").update(fields, Q.id == session_id)
+
+    def revoke_sessions(
+        self, at: str, *, username: str | None = None, session_id: str | None = None
+    ) -> int:
+        """Mark sessions revoked (one by id, or all of a user's); returns how many."""
+        if username is None and session_id is None:
+            return 0
+        key = username.casefold() if username else None
+        with _transaction(self._sessions, write=True) as snap:
+            t = snap.table("sessions")
+            ids = [
+                r.doc_id
+                for r in t.all()
+                if not r.get("revoked_at")
+                and (session_id is None or r.get("id") == session_id)
+                and (key is None or str(r.get("username", "")).casefold() == key)
+            ]
+            if ids:
+                t.update({"revoked_at": at}, doc_ids=ids)
+        return len(ids)
+
+    def put_sign_in_grant(self, record: Record, prune_before: str) -> None:
+        """A one-time code exchanged for a session cookie (``record["id"]``: its hash)."""
+        with _transaction(self._sessions, write=True) as snap:
+            t = snap.table("grants")
+            t.remove(Q.expires_at < prune_before)
+            t.insert(record)
+
+    def take_sign_in_grant(self, grant_id: str) -> Record | None:
+        """The grant, removed in the same transaction: a code works once."""
+        with _transaction(self._sessions, write=True) as snap:
+            t = snap.table("grants")
+            row = t.get(Q.id == grant_id)
+            if row is None:
+                return None
+            t.remove(doc_ids=[row.doc_id])
+            return _plain(row)
+
+    # ---------------------------------------------------------------- audit trail
+
+    def append_audit(self, events: Iterable[Record]) -> None:
+        """Append events to the audit trail (``store/audit/<month>.jsonl``); never rewritten."""
+        self._audit.append(events)
+
+    def audit_events(
+        self,
+        *,
+        since: str = "",
+        until: str = "",
+        actor: str | None = None,
+        document_id: str | None = None,
+        agency_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> list[Record]:
+        """Audit events, newest first, filtered by time range, actor, document, agency, action."""
+        return self._audit.events(
+            since=since,
+            until=until,
+            actor=actor,
+            document_id=document_id,
+            agency_id=agency_id,
+            action=action,
+            limit=limit,
+        )
+
 
 def _matches(summary: Record, match: Record) -> bool:
     for key, value in match.items():
@@ -955,6 +1100,121 @@ def _matches(summary: Record, match: Record) -> bool:
         else:
             raise ValueError(f"cannot match summaries on {key!r}")
     return True
+
+
+class AuditLog:
+    """The audit trail as append-only JSON Lines, one file a month (``store/audit/2026-05.jsonl``).
+
+    An append is one ``write`` of whole lines to a file opened with ``O_APPEND``, then ``fsync``,
+    under the file's lock (threads and processes): it costs the same at the millionth event as at
+    the first, and nothing is ever rewritten. A writer killed mid-append can leave a partial last
+    line; readers skip a line that does not parse (and the next append starts on a new line).
+    Reads parse a month's file once per change of its (inode, size, mtime) signature."""
+
+    def __init__(self, directory: Path):
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._cache: dict[str, tuple[tuple[int, int, int], list[Record]]] = {}
+        self._guard = threading.Lock()
+
+    def _path(self, month: str) -> Path:
+        return self.dir / f"{month}.jsonl"
+
+    def append(self, events: Iterable[Record]) -> None:
+        by_month: dict[str, list[Record]] = {}
+        for e in events:
+            when = str(e.get("time") or "")
+            month = when[:7] if len(when) >= 7 and when[4] == "-" else "undated"
+            by_month.setdefault(month, []).append(e)
+        for month, rows in by_month.items():
+            path = self._path(month)
+            rlock, flock = _locks_for(path)
+            blob = "".join(
+                json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows
+            ).encode("utf-8")
+            with rlock:
+                try:
+                    flock.acquire(timeout=LOCK_TIMEOUT_S)
+                except Timeout as exc:
+                    raise StoreError("the audit trail is busy; try again") from exc
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                    try:
+                        size = os.fstat(fd).st_size
+                        if size:  # a torn last line from a killed writer: start a new line
+                            with open(path, "rb") as fh:
+                                fh.seek(size - 1)
+                                if fh.read(1) != b"\n":
+                                    blob = b"\n" + blob
+                        os.write(fd, blob)
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+                finally:
+                    flock.release()
+
+    def _rows(self, path: Path) -> list[Record]:
+        sig = _signature(path)
+        if sig is None:
+            return []
+        with self._guard:
+            cached = self._cache.get(path.name)
+        if cached is not None and cached[0] == sig:
+            return cached[1]
+        rows: list[Record] = []
+        for line in path.read_bytes().splitlines():
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue  # a torn line of a killed writer
+            if isinstance(row, dict):
+                rows.append(row)
+        with self._guard:
+            self._cache[path.name] = (sig, rows)
+        return rows
+
+    def events(
+        self,
+        *,
+        since: str = "",
+        until: str = "",
+        actor: str | None = None,
+        document_id: str | None = None,
+        agency_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> list[Record]:
+        """Events newest first, filtered; ``until`` is inclusive of its whole prefix
+        (``until="2026-05-31"`` keeps that day). Reads only the months in range."""
+        months = sorted((p.stem for p in self.dir.glob("*.jsonl")), reverse=True)
+        actor_key = actor.casefold() if actor else None
+        out: list[Record] = []
+        for month in months:
+            if month != "undated":
+                if since and month < since[:7]:
+                    continue
+                if until and month > until[:7]:
+                    continue
+            rows = [
+                r
+                for r in self._rows(self._path(month))
+                if (not since or str(r.get("time", "")) >= since)
+                and (not until or str(r.get("time", ""))[: len(until)] <= until)
+                and (actor_key is None or str(r.get("actor", "")).casefold() == actor_key)
+                and (document_id is None or r.get("document_id") == document_id)
+                and (agency_id is None or r.get("agency_id") == agency_id)
+                and (action is None or r.get("action") == action)
+            ]
+            rows.reverse()  # appended in time order; newest first
+            out.extend(rows)
+            if limit is not None and len(out) >= limit and month != "undated":
+                break
+        out.sort(
+            key=lambda r: str(r.get("time", "")), reverse=True
+        )  # stable: same-second order kept
+        return [dict(r) for r in (out if limit is None else out[:limit])]
 
 
 #: the fields of a document record copied into its index summary

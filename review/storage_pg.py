@@ -438,6 +438,35 @@ class PostgresRepository:
                 ),
             )
 
+    def update_user_keeping_an_admin(self, username: str, fields: Record) -> None:
+        """Update a user unless that would leave no active admin (ValidationFailed, nothing
+        written): every user row is locked, so two admins demoting each other at once take
+        turns and the second is refused."""
+        key = username.casefold()
+        with self._tx() as cur:
+            rows = {
+                k: (d, r, a)
+                for k, d, r, a in cur.execute(
+                    "SELECT key, data, role, active FROM users ORDER BY key FOR UPDATE"
+                )
+            }
+            if key not in rows:
+                raise NotFound(f"no user named {username!r}")
+            before = sum(1 for _d, r, a in rows.values() if r == "admin" and a)
+            data = {**rows[key][0], **copy.deepcopy(fields)}
+            role, active = data.get("role") or "", bool(data.get("active", True))
+            after = (
+                before - (rows[key][1] == "admin" and rows[key][2]) + (role == "admin" and active)
+            )
+            if before and not after:
+                raise ValidationFailed(
+                    "this would leave no active admin; make another user an admin first"
+                )
+            cur.execute(
+                "UPDATE users SET role = %s, agency_id = %s, active = %s, data = %s WHERE key = %s",
+                (role, data.get("agency_id"), active, _jsonb(data), key),
+            )
+
     def add_import(self, record: Record) -> None:
         with self._tx() as cur:
             cur.execute("INSERT INTO framework_imports (data) VALUES (%s)", (_jsonb(record),))
@@ -530,6 +559,140 @@ class PostgresRepository:
 
     def read_original(self, sha256: str, ext: str) -> bytes:
         return self.blobs.get(sha256, ext)
+
+    # ---------------------------------------------------------------- browser sessions
+
+    def put_session(self, record: Record, prune_before: str) -> None:
+        with self._tx() as cur:
+            cur.execute("DELETE FROM sessions WHERE expires_at < %s", (prune_before,))
+            cur.execute(
+                "INSERT INTO sessions (id, username, expires_at, data) VALUES (%s, %s, %s, %s)",
+                (
+                    record["id"],
+                    str(record.get("username", "")).casefold(),
+                    str(record.get("expires_at", "")),
+                    _jsonb(record),
+                ),
+            )
+
+    def session(self, session_id: str) -> Record | None:
+        with self._tx(read_only=True) as cur:
+            row = cur.execute("SELECT data FROM sessions WHERE id = %s", (session_id,)).fetchone()
+        return row[0] if row else None
+
+    def update_session(self, session_id: str, fields: Record) -> None:
+        with self._tx() as cur:
+            row = cur.execute(
+                "SELECT data FROM sessions WHERE id = %s FOR UPDATE", (session_id,)
+            ).fetchone()
+            if row is None:
+                return
+            data = {**row[0], **copy.deepcopy(fields)}
+            cur.execute(
+                "UPDATE sessions SET expires_at = %s, data = %s WHERE id = %s",
+                (str(data.get("expires_at", "")), _jsonb(data), session_id),
+            )
+
+    def revoke_sessions(
+        self, at: str, *, username: str | None = None, session_id: str | None = None
+    ) -> int:
+        if username is None and session_id is None:
+            return 0
+        sql = "SELECT id, data FROM sessions WHERE NOT (data ? 'revoked_at' AND data->>'revoked_at' <> '')"
+        args: list = []
+        if session_id is not None:
+            sql += " AND id = %s"
+            args.append(session_id)
+        if username is not None:
+            sql += " AND username = %s"
+            args.append(username.casefold())
+        with self._tx() as cur:
+            rows = cur.execute(sql + " FOR UPDATE", args).fetchall()
+            for sid, data in rows:
+                cur.execute(
+                    "UPDATE sessions SET data = %s WHERE id = %s",
+                    (_jsonb({**data, "revoked_at": at}), sid),
+                )
+        return len(rows)
+
+    def put_sign_in_grant(self, record: Record, prune_before: str) -> None:
+        with self._tx() as cur:
+            cur.execute("DELETE FROM sign_in_grants WHERE expires_at < %s", (prune_before,))
+            cur.execute(
+                "INSERT INTO sign_in_grants (id, expires_at, data) VALUES (%s, %s, %s)",
+                (record["id"], str(record.get("expires_at", "")), _jsonb(record)),
+            )
+
+    def take_sign_in_grant(self, grant_id: str) -> Record | None:
+        """The grant, deleted in the same statement: a code works once, on any replica."""
+        with self._tx() as cur:
+            row = cur.execute(
+                "DELETE FROM sign_in_grants WHERE id = %s RETURNING data", (grant_id,)
+            ).fetchone()
+        return row[0] if row else None
+
+    # ---------------------------------------------------------------- audit trail
+
+    def append_audit(self, events: Iterable[Record]) -> None:
+        rows = [
+            (
+                str(e.get("time", "")),
+                str(e.get("actor", "") or ""),
+                str(e.get("document_id", "") or ""),
+                str(e.get("agency_id", "") or ""),
+                str(e.get("action", "") or ""),
+                _jsonb(e),
+            )
+            for e in events
+        ]
+        if not rows:
+            return
+        with self._tx() as cur:
+            cur.executemany(
+                "INSERT INTO audit_events (time, actor, document_id, agency_id, action, data)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                rows,
+            )
+
+    def audit_events(
+        self,
+        *,
+        since: str = "",
+        until: str = "",
+        actor: str | None = None,
+        document_id: str | None = None,
+        agency_id: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> list[Record]:
+        """Newest first, as an indexed query (time, actor, document, agency, action)."""
+        where, args = [], []
+        if since:
+            where.append("time >= %s")
+            args.append(since)
+        if until:  # a date covers its whole day, as on the TinyDB store
+            where.append("left(time, %s) <= %s")
+            args.extend([len(until), until])
+        if actor is not None:
+            where.append("lower(actor) = lower(%s)")
+            args.append(actor)
+        for col, val in (
+            ("document_id", document_id),
+            ("agency_id", agency_id),
+            ("action", action),
+        ):
+            if val is not None:
+                where.append(f"{col} = %s")
+                args.append(val)
+        sql = "SELECT data FROM audit_events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY time DESC, seq DESC"
+        if limit is not None:
+            sql += " LIMIT %s"
+            args.append(int(limit))
+        with self._tx(read_only=True) as cur:
+            return [r[0] for r in cur.execute(sql, args)]
 
     # ---------------------------------------------------------------- learning examples
 

@@ -19,6 +19,9 @@ _MIGRATION_LOCK = 0x43527631
 #: every table of the store, children before parents (one TRUNCATE empties them all; copies
 #: insert them in reverse order)
 TABLES = (
+    "audit_events",
+    "sessions",
+    "sign_in_grants",
     "learning_examples",
     "learning_settings",
     "originals",

@@ -168,6 +168,7 @@ def copy_store(
 
     _copy_failures(src, dst, result)
     _copy_learning(src, dst, result)
+    _copy_audit(src, dst, result)
 
     existing = set(dst.document_ids())
     ids = src.document_ids()
@@ -189,6 +190,22 @@ def copy_store(
     return result
 
 
+def _copy_audit(src: Repository, dst: Repository, result: CopyResult) -> None:
+    """The audit trail, oldest first, each event once (a re-run appends nothing)."""
+    have = Counter(_canon(e) for e in dst.audit_events())
+    rows = []
+    for e in reversed(src.audit_events()):
+        key = _canon(e)
+        if have[key] > 0:
+            have[key] -= 1
+            result.present["audit events"] += 1
+        else:
+            rows.append(e)
+    if rows:
+        dst.append_audit(rows)
+        result.copied["audit events"] += len(rows)
+
+
 def _copy_learning(src: Repository, dst: Repository, result: CopyResult) -> None:
     """Reviewers' decisions as training examples, and the learning switch, per framework."""
     from review.framework import list_frameworks
@@ -208,7 +225,9 @@ def _copy_learning(src: Repository, dst: Repository, result: CopyResult) -> None
             result.copied["learning examples"] += len(rows)
         setting = src.learning_setting(fw.id)
         if setting != dst.learning_setting(fw.id):
-            dst.set_learning_setting(fw.id, {k: v for k, v in setting.items() if k != "framework_id"})
+            dst.set_learning_setting(
+                fw.id, {k: v for k, v in setting.items() if k != "framework_id"}
+            )
 
 
 def _copy_failures(src: Repository, dst: Repository, result: CopyResult) -> None:

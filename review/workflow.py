@@ -63,10 +63,36 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class FourEyes:
+    """The four-eyes rule: a second reviewer approves. ``everywhere`` turns it on for the whole
+    deployment; ``agencies`` for some agencies only (ids or names, case-insensitive). The
+    ``COMPETENCY_REVIEW_FOUR_EYES`` setting overrides the data: ``all``, or a comma-separated
+    list of agency ids or names (``""``/unset: the data below)."""
+
+    everywhere: bool = False
+    agencies: tuple[str, ...] = ()
+
+    def applies(self, agency_id: str, agency_name: str = "") -> bool:
+        import os
+
+        raw = os.environ.get("COMPETENCY_REVIEW_FOUR_EYES", "").strip()
+        everywhere, agencies = self.everywhere, self.agencies
+        if raw:
+            everywhere = raw.casefold() in ("all", "1", "yes", "true")
+            agencies = tuple(a.strip() for a in raw.split(",") if a.strip())
+        if everywhere:
+            return True
+        keys = {agency_id.casefold(), agency_name.casefold()} - {""}
+        return any(a.casefold() in keys for a in agencies)
+
+
+@dataclass(frozen=True)
 class Workflow:
     states: Mapping[str, State]
     transitions: Mapping[str, Transition]
     initial_state: str
+    #: optional second approval (off unless declared here or in the deployment's setting)
+    four_eyes: FourEyes = FourEyes()
 
     @property
     def permissions(self) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -129,7 +155,9 @@ WORKFLOW = Workflow(
             ("submitted",),
             "in_review",
             _STAFF,
-            guards=("lock_not_held_by_other",),
+            # whoever uploaded the version under review cannot review it (even if made a
+            # reviewer since): claiming, deciding links and approving are refused
+            guards=("lock_not_held_by_other", "not_uploader"),
         ),
         "request_changes": Transition(
             "request_changes",
@@ -157,7 +185,14 @@ WORKFLOW = Workflow(
             ("in_review",),
             "approved",
             _STAFF,
-            guards=("lock_not_held_by_other", "not_uploader", "all_suggestions_decided"),
+            guards=(
+                "lock_not_held_by_other",
+                "not_uploader",
+                "holds_lock",
+                "all_suggestions_decided",
+                "open_findings_accepted",
+                "second_reviewer",
+            ),
         ),
         "reopen": Transition(
             "reopen", "Reopen", ("approved",), "in_review", (_AD,), requires_comment=True
@@ -188,6 +223,13 @@ class Context:
     lock_holder: str = ""  # holder of a live (not expired) review lock, "" when free
     lock_holder_name: str = ""  # their display name, for messages
     new_version: bool = False  # set by the upload service for ``revise``
+    #: required competencies no section addresses (the open findings an approval accepts)
+    open_findings: tuple[str, ...] = ()
+    #: how many open findings the approver explicitly accepted (None: not asked)
+    accepted_findings: int | None = None
+    #: four-eyes rule in force for this document, and who gave the first approval of this version
+    four_eyes: bool = False
+    first_approver: str = ""
     extra: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -215,10 +257,19 @@ def _lock_free(ctx: Context) -> str | None:
     return None
 
 
+@guard("holds_lock")
+def _holds_lock(ctx: Context) -> str | None:
+    """Approving is the act of the reviewer holding the review lock: nobody approves in one click
+    a review someone else did (or that nobody holds)."""
+    if ctx.lock_holder.casefold() != ctx.username.casefold() or not ctx.username:
+        return "take the review lock first (claim the document or take over the lock)"
+    return None
+
+
 @guard("not_uploader")
 def _not_uploader(ctx: Context) -> str | None:
     if ctx.uploaded_by and ctx.uploaded_by.casefold() == ctx.username.casefold():
-        return "you uploaded this version, so someone else must approve it"
+        return "you uploaded this version, so someone else must review it"
     return None
 
 
@@ -228,6 +279,35 @@ def _all_decided(ctx: Context) -> str | None:
         return "1 suggestion is still undecided"
     if ctx.undecided:
         return f"{ctx.undecided} suggestions are still undecided"
+    return None
+
+
+def _findings(n: int) -> str:
+    return "1 open finding" if n == 1 else f"{n} open findings"
+
+
+@guard("open_findings_accepted")
+def _open_findings_accepted(ctx: Context) -> str | None:
+    """Approving while required competencies are not addressed needs the reviewer's conclusion
+    and an explicit acceptance of exactly those findings (a stale page accepting fewer is
+    refused)."""
+    n = len(ctx.open_findings)
+    if not n:
+        return None
+    gaps = "1 required competency is" if n == 1 else f"{n} required competencies are"
+    if not ctx.comment.strip():
+        return f"{gaps} not addressed: write your conclusion to approve with {_findings(n)}"
+    if ctx.accepted_findings != n:
+        return f"{gaps} not addressed: accept the {_findings(n)} to approve"
+    return None
+
+
+@guard("second_reviewer")
+def _second_reviewer(ctx: Context) -> str | None:
+    """Four-eyes: the first approval of a version is recorded and the review waits for a second
+    reviewer; the one who gave the first approval cannot give the second."""
+    if ctx.four_eyes and ctx.first_approver.casefold() == ctx.username.casefold():
+        return "you gave the first approval; a second reviewer must approve (four-eyes rule)"
     return None
 
 
@@ -288,7 +368,7 @@ def check(action: str, ctx: Context) -> Transition:
 def allowed_transitions(ctx: Context, *, manual_only: bool = True) -> list[Transition]:
     """Transitions the actor could take now (comment-requiring ones count as allowed: the UI asks
     for the comment)."""
-    probe = Context(**{**ctx.__dict__, "comment": ctx.comment or "x"})
+    probe = _probe(ctx)
     return [
         t
         for t in WORKFLOW.transitions.values()
@@ -301,12 +381,24 @@ def options(ctx: Context, *, manual_only: bool = True) -> list[tuple[Transition,
     with its refusal (``None`` when it may happen now). A missing comment is not a refusal here:
     the UI asks for it. Unlike :func:`allowed_transitions` this keeps the refused ones, so a page
     can show "Approve" disabled with the reason instead of hiding it."""
-    probe = Context(**{**ctx.__dict__, "comment": ctx.comment or "x"})
+    probe = _probe(ctx)
     return [
         (t, refusal(t.id, probe))
         for t in WORKFLOW.transitions.values()
         if (t.manual or not manual_only) and ctx.state in t.from_states and ctx.role in t.roles
     ]
+
+
+def _probe(ctx: Context) -> Context:
+    """``ctx`` with what the UI asks for at the moment of acting (a comment, the acceptance of
+    the open findings) taken as given: such an action is offered, with a form."""
+    return Context(
+        **{
+            **ctx.__dict__,
+            "comment": ctx.comment or "x",
+            "accepted_findings": len(ctx.open_findings),
+        }
+    )
 
 
 def permits(state: str, permission: str, role: str) -> bool:

@@ -45,7 +45,8 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """``streamlit run streamlit_app.py`` in its own process group, stopped by :meth:`stop`."""
+    """``streamlit run serve.py`` (the app with its cookie routes) in its own process group,
+    stopped by :meth:`stop`."""
 
     def __init__(self, data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None):
         self.data_dir = data_dir
@@ -70,7 +71,7 @@ class StreamlitServer:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "streamlit_app.py"),
+            str(ROOT / "serve.py"),
             "--server.headless",
             "true",
             "--browser.gatherUsageStats",
@@ -186,11 +187,14 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:  # type:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # the browser reloads through /_cr/session (the session cookie) and comes back signed in
+    page.get_by_role("button", name="Sign out").wait_for()
     settle(page)
 
 
 def sign_out(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username").wait_for()  # the cookie is cleared, the sign-in form shows
     settle(page)
 
 
@@ -300,3 +304,10 @@ class Seed:
 
     def upload(self, username: str = "alice", data: bytes | None = None, name: str = "policy.docx"):  # type: ignore[no-untyped-def]
         return self.svc.upload(self.actor(username), data or policy_docx(), name)
+
+
+def approve(svc, actor, doc: str, conclusion: str = "Approved; the open findings are accepted."):  # type: ignore[no-untyped-def]
+    """Approve as a reviewer does when competencies are still not addressed: with a conclusion
+    and an explicit acceptance of exactly the open findings (issue 12)."""
+    gaps = svc.coverage_summary(actor, doc).gaps
+    return svc.transition(actor, doc, "approve", conclusion, accept_open_findings=gaps)

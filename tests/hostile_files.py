@@ -721,8 +721,8 @@ def _cases() -> list[tuple[str, str, Callable[[], bytes], str | None, str, dict]
             "legacy_doc",
             "policy.doc",
             lambda: cfb_file({"WordDocument": b"\xec\xa5" + b"\x00" * 500}),
-            "unsupported_type",
-            "Word 97-2003 .doc",
+            "unsupported_type",  # converted through LibreOffice where installed: this one fails
+            "Word 97-2003 document (.doc)",
             {},
         ),
         (
@@ -872,7 +872,7 @@ def _cases() -> list[tuple[str, str, Callable[[], bytes], str | None, str, dict]
             "pdf_renamed",
             "policy.docx",
             lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
-            "unsupported_type",
+            "bad_pdf",  # PDFs are read (issue 12); this one has no pages
             "",
             {},
         ),

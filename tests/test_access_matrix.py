@@ -46,7 +46,7 @@ from review.models import STATES
 from review.services import ReviewService
 from review.workflow import GUARDS, PERMISSIONS, WORKFLOW, Transition
 from tests.conftest import DATABASE_URL, pg_restore, pg_snapshot, raw_users, store_hash
-from tests.e2e_support import SAMPLE_POLICY, policy_docx
+from tests.e2e_support import SAMPLE_POLICY, approve, policy_docx
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMENT = "matrix comment"
@@ -99,6 +99,10 @@ GUARD_FACTS: dict[str, Callable[[Persona, str, bool], bool]] = {
     "has_version": lambda p, s, up: True,  # every document was uploaded
     "lock_not_held_by_other": _lock_free_for,
     "not_uploader": lambda p, s, up: p.actor.username != ALICE.username,  # alice uploaded all
+    "holds_lock": lambda p, s, up: LOCK_HOLDER[s] == p.actor.username,
+    # the matrix approves as the UI does: with a conclusion, accepting the open findings
+    "open_findings_accepted": lambda p, s, up: True,
+    "second_reviewer": lambda p, s, up: True,  # the four-eyes rule is off in this setup
     "all_suggestions_decided": lambda p, s, up: True,  # the setup decides every suggestion
     "new_version_uploaded": lambda p, s, up: up,  # only an upload carries a new version
 }
@@ -166,7 +170,7 @@ def _build_template(root: Path) -> dict[str, Any]:
         if state == "changes_requested":
             svc.transition(rita, doc, "request_changes", "add a training section")
         elif state == "approved":
-            svc.transition(rita, doc, "approve")
+            approve(svc, rita, doc)
     # facts the cases need: a link to decide, a (section, competency) pair not linked yet
     facts: dict[str, Any] = {"docs": docs, "link": {}, "free_pair": {}, "competency": {}}
     for state, doc in docs.items():
@@ -251,6 +255,13 @@ def _transition_cases():
                 yield pytest.param(t.id, state, key, id=f"{t.id}-{state}-{key}")
 
 
+def _accepting(svc: ReviewService, doc: str, action: str) -> dict[str, int]:
+    """What the approve form sends: the acceptance of exactly the open findings."""
+    if action != "approve":
+        return {}
+    return {"accept_open_findings": svc.coverage_summary(SYSTEM, doc).gaps}
+
+
 @pytest.mark.parametrize(("action", "state", "persona"), list(_transition_cases()))
 def test_transition_matrix(world, action: str, state: str, persona: str):
     svc, facts, data_dir = world
@@ -268,7 +279,7 @@ def test_transition_matrix(world, action: str, state: str, persona: str):
             assert store_hash(data_dir) == before
             return
         if expected:
-            view = svc.transition(p.actor, doc, action, COMMENT)
+            view = svc.transition(p.actor, doc, action, COMMENT, **_accepting(svc, doc, action))
             assert view.state == t.to_state
             last = svc.history(SYSTEM, doc)[-1]
             assert (last.action, last.actor, last.from_state, last.to_state) == (
@@ -280,7 +291,7 @@ def test_transition_matrix(world, action: str, state: str, persona: str):
             assert len(svc.history(SYSTEM, doc)) == history_before + 1
         else:
             with pytest.raises(TransitionRefused):
-                svc.transition(p.actor, doc, action, COMMENT)
+                svc.transition(p.actor, doc, action, COMMENT, **_accepting(svc, doc, action))
             assert store_hash(data_dir) == before
         return
 

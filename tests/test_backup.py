@@ -21,7 +21,7 @@ from review.errors import AuthenticationFailed
 from review.ops import BackupError, backup, read_manifest, restore, store_is_empty
 from review.services import ReviewService
 from review.storage import TinyDBRepository, summary_of
-from tests.e2e_support import SAMPLE_POLICY, Seed, policy_docx
+from tests.e2e_support import SAMPLE_POLICY, Seed, approve, policy_docx
 
 # --------------------------------------------------------------------------- helpers
 
@@ -72,7 +72,7 @@ def build_store(data_dir: Path) -> Seed:
     gaps = [r.competency for r in svc.coverage(rita, approved) if r.status == "not_addressed"]
     if gaps:
         svc.assess(rita, approved, gaps[0], "not_applicable", "the agency runs no shelter")
-    svc.transition(rita, approved, "approve")
+    approve(svc, rita, approved)
     svc.comment(admin, approved, "signed off at the quarterly meeting")
 
     with pytest.raises(AuthenticationFailed):

@@ -17,6 +17,7 @@ from tests.e2e_support import (
     SAMPLE_POLICY,
     Seed,
     StreamlitServer,
+    dismiss_page_not_found,
     fill_sign_in,
     launch_browser,
     policy_docx,
@@ -100,7 +101,7 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     settle(page)
     page.get_by_role("button", name="Submit for review").click()
     settle(page)
-    page.get_by_text("The document is now submitted").wait_for()
+    page.get_by_text("The document is waiting in the review queue.").wait_for()
     screenshot(page, shots, "02-agency-document-submitted")
     doc_id = seed.svc.list_documents(seed.actor("alice"))[0].id
     sign_out(page)
@@ -122,6 +123,12 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     page.get_by_role("button", name="Reject", exact=True).first.click()
     settle(page)
     page.get_by_text(re.compile(r"Rejected C")).wait_for()
+    # Add link has no preset competency (issue 12): choose one
+    add_form = page.locator('[data-testid="stForm"]').filter(has_text="Add a link to this section")
+    add_form.get_by_role("combobox").click()
+    page.keyboard.type("C1 ")
+    page.keyboard.press("Enter")
+    settle(page)
     page.get_by_label("Note", exact=True).fill("Covered by the intake checklist")
     page.get_by_role("button", name="Add link").click()
     settle(page)
@@ -138,7 +145,7 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     )
     page.get_by_role("button", name="Request changes").click()
     settle(page)
-    page.get_by_text("The document is now changes requested").wait_for()
+    page.get_by_text("Changes were requested of the agency.").wait_for()
     sign_out(page)
 
     # ---- agency reads the comment and uploads a revision
@@ -146,10 +153,10 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     page.get_by_text("Changes requested of my agency (1)").wait_for()
     page.get_by_role("link", name="Youth Services Policy").first.click()
     settle(page)
-    # the reviewer's comment in the warning at the top (the history grid repeats it)
-    page.get_by_test_id("stAlertContentWarning").get_by_text(
+    # the reviewer's comment in the full-contrast box at the top (the history grid repeats it)
+    page.get_by_test_id("stHtml").get_by_text(
         "Please add a section on safety planning for each youth."
-    ).wait_for()
+    ).first.wait_for()
     v2 = tmp_path / "youth-services-policy-v2.docx"
     v2.write_bytes(
         policy_docx(
@@ -168,9 +175,11 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     page.get_by_text(re.compile(r"Version 2 uploaded: \d+ decisions carried over")).wait_for()
     page.get_by_text(re.compile(r"Carried over \(section unchanged\): [1-9]")).wait_for()
     screenshot(page, shots, "05-agency-revision-carried-over")
-    page.get_by_role("button", name="Submit for review").click()
+    # a resubmission: the agency answers the reviewer's request as it submits (issue 12)
+    page.get_by_label("Your reply to the reviewer (optional)").fill("Added safety planning.")
+    page.get_by_role("button", name="Submit the revision for review").click()
     settle(page)
-    page.get_by_text("The document is now submitted").wait_for()
+    page.get_by_text("Submitted for review. Your reply is in the history.").wait_for()
     sign_out(page)
 
     # ---- reviewer claims again, decides the rest, approves and downloads
@@ -179,9 +188,12 @@ def test_whole_review_journey(server, browser_page, tmp_path: Path, output_dir: 
     settle(page)
     page.get_by_role("button", name=re.compile(r"Confirm all \d+ undecided")).click()
     settle(page)
-    page.get_by_role("button", name="Approve").click()
+    # open gaps: the reviewer's conclusion and the explicit acceptance (issue 12)
+    page.get_by_label(re.compile(r"Your conclusion")).fill("Sound policy; the gaps are accepted.")
+    page.get_by_text(re.compile(r"I accept the \d+ open findings")).click()
+    page.get_by_role("button", name=re.compile(r"Approve with \d+ open findings")).click()
     settle(page)
-    page.get_by_text("The document is now approved").wait_for()
+    page.get_by_text("The document is approved.").wait_for()
     page.get_by_text("Review report (.docx)").wait_for()
     screenshot(page, shots, "06-reviewer-approved-downloads")
     with page.expect_download() as dl:
@@ -219,6 +231,8 @@ def test_agency_user_cannot_open_another_agencys_document_by_url(
     page.goto(f"{srv.url}/document?doc={doc_id}")
     settle(page)
     fill_sign_in(page, "bert", seed.passwords["bert"])
+    page.get_by_role("button", name="Sign out").wait_for()
+    settle(page)
     assert page.url.endswith(f"/document?doc={doc_id}")
     page.get_by_text("Document not found").wait_for()
     assert "Youth Services Policy" not in _body(page)
@@ -227,7 +241,10 @@ def test_agency_user_cannot_open_another_agencys_document_by_url(
     # the reviewer's workspace URL is not a page for an agency user at all
     page.goto(f"{srv.url}/workspace?doc={doc_id}")
     settle(page)
-    fill_sign_in(page, "bert", seed.passwords["bert"])  # a reload is a new session
+    # the session cookie keeps bert signed in across the new page load (issue 12)
+    dismiss_page_not_found(page)
+    page.get_by_role("button", name="Sign out").wait_for()
+    settle(page)
     assert "Youth Services Policy" not in _body(page)
     assert page.get_by_role("heading", name="Review workspace").count() == 0
 
@@ -236,4 +253,5 @@ def test_agency_user_cannot_open_another_agencys_document_by_url(
     page.goto(f"{srv.url}/document?doc={doc_id}")
     settle(page)
     fill_sign_in(page, "alice", seed.passwords["alice"])
+    page.get_by_role("button", name="Sign out").wait_for()
     page.get_by_role("heading", name="Youth Services Policy").wait_for()

@@ -16,7 +16,7 @@ from review.errors import UnreadableDocument
 from review.parsing import parse_bytes
 from review.parsing.sanitize import sanitize_docx
 from tests import hostile_files as hf
-from tests.e2e_support import Seed
+from tests.e2e_support import Seed, approve
 
 
 def _inert(data: bytes) -> None:
@@ -79,7 +79,7 @@ def _approved(seed: Seed, data: bytes) -> tuple[str, object]:
     for lk in svc.links(rita, doc):
         if lk.state == "suggested":
             svc.confirm_link(rita, doc, lk.id)
-    svc.transition(rita, doc, "approve")
+    approve(svc, rita, doc)
     return doc, up
 
 

@@ -23,6 +23,7 @@ from review.errors import (
 )
 from review.services import ReviewService
 from tests.conftest import stored_originals
+from tests.e2e_support import approve
 
 # every test runs on the TinyDB store and on PostgreSQL (tests/conftest.py)
 pytestmark = pytest.mark.usefixtures("store_backend")
@@ -106,7 +107,7 @@ class World:
             s.transition(self.rita, doc, "request_changes", "please add a section on training")
             return doc
         self.decide_all(doc)
-        s.transition(self.rita, doc, "approve")
+        approve(s, self.rita, doc)
         assert state == "approved"
         return doc
 
@@ -244,7 +245,7 @@ def test_request_changes_and_reopen_need_a_comment(w: World):
     with pytest.raises(TransitionRefused, match="a comment is required to request changes"):
         w.svc.transition(w.rita, doc, "request_changes", "  ")
     w.decide_all(doc)
-    w.svc.transition(w.rita, doc, "approve")
+    approve(w.svc, w.rita, doc)
     with pytest.raises(TransitionRefused, match="a comment is required to reopen"):
         w.svc.transition(w.ada, doc, "reopen")
 
@@ -255,7 +256,7 @@ def test_approve_needs_every_suggestion_decided(w: World):
     assert len(links) >= 2
     w.svc.confirm_link(w.rita, doc, links[0].id)
     with pytest.raises(TransitionRefused) as exc:
-        w.svc.transition(w.rita, doc, "approve")
+        approve(w.svc, w.rita, doc)
     n = len(links) - 1
     assert str(exc.value) == (
         f"{n} suggestions are still undecided" if n > 1 else "1 suggestion is still undecided"
@@ -266,16 +267,21 @@ def test_approve_needs_every_suggestion_decided(w: World):
 
 
 def test_no_self_approval(w: World, data_dir: Path):
-    """An agency user promoted to reviewer cannot approve the version they uploaded."""
+    """An agency user promoted to reviewer cannot review (decide, approve) the version they
+    uploaded; another reviewer approves only after taking the review lock."""
     doc = w.to_state("in_review")
     w.svc.set_role(w.ada, "alice", "reviewer")
     alice_reviewer = Actor("alice", "reviewer")
     w.svc.release_lock(w.ada, doc)
-    w.decide_all(doc, alice_reviewer)
+    with pytest.raises(PermissionDenied, match="you uploaded the version under review"):
+        w.decide_all(doc, alice_reviewer)
     with pytest.raises(TransitionRefused, match="you uploaded this version"):
-        w.svc.transition(alice_reviewer, doc, "approve")
-    w.svc.release_lock(alice_reviewer, doc)
-    w.svc.transition(w.rob, doc, "approve")
+        approve(w.svc, alice_reviewer, doc)
+    with pytest.raises(TransitionRefused, match="take the review lock first"):
+        approve(w.svc, w.rob, doc)
+    w.svc.acquire_lock(w.rob, doc)
+    w.decide_all(doc, w.rob)
+    approve(w.svc, w.rob, doc)
 
 
 def test_revise_by_uploading_a_new_version(w: World):
@@ -438,7 +444,7 @@ def test_review_lock_blocks_others_until_it_expires(w: World):
         w.svc.release_lock(w.rob, doc)
     w.decide_all(doc)
     with pytest.raises(TransitionRefused, match="Rita holds the review lock"):
-        w.svc.transition(w.rob, doc, "approve")
+        approve(w.svc, w.rob, doc)
     # a decision refreshes the lock; 31 minutes of inactivity later it has expired
     w.clock.advance(minutes=31)
     assert w.svc.lock_status(w.rob, doc) is None
@@ -581,7 +587,7 @@ def test_report_context_and_download_permissions(w: World):
     assert {lk.section_id for lk in ctx.links} <= {s.id for s in ctx.sections}
     assert ctx.history[-1].actor == "Rita"
     w.decide_all(doc)
-    w.svc.transition(w.rita, doc, "approve")
+    approve(w.svc, w.rita, doc)
     ctx = w.svc.report_context(w.alice, doc)
     assert ctx.approver == "Rita" and ctx.approved_at and ctx.state == "approved"
     name, data = w.svc.original(w.alice, doc)

@@ -427,7 +427,9 @@ def test_transition_options_show_refused_transitions_with_the_reason(w: World):
     assert set(opts) == {"request_changes", "approve"}
     assert not opts["approve"].allowed
     assert opts["approve"].reason == f"{undecided} suggestions are still undecided"
-    assert opts["approve"].label == "Approve" and not opts["approve"].requires_comment
+    assert opts["approve"].label == "Approve"
+    # approving with open gaps asks for the reviewer's conclusion (issue 12)
+    assert opts["approve"].requires_comment == bool(opts["approve"].open_findings)
     assert opts["request_changes"].allowed and opts["request_changes"].requires_comment
     # the view's actions agree with the allowed options
     assert set(s.get_document(w.rita, doc).actions) == {a for a, o in opts.items() if o.allowed}

@@ -37,6 +37,7 @@ def ctx(role: str, state: str, **kw) -> Context:
         comment="ok",
         version_count=1,
         new_version=True,
+        lock_holder=f"{role}-1",  # the actor holds the review lock unless a test says otherwise
     )
     base.update(kw)
     return Context(**base)
@@ -103,7 +104,11 @@ def test_approve_guards():
         == "1 suggestion is still undecided"
     )
     no_self = refusal("approve", ctx("admin", "in_review", uploaded_by="admin-1"))
-    assert no_self == "you uploaded this version, so someone else must approve it"
+    assert no_self == "you uploaded this version, so someone else must review it"
+    assert refusal("claim", ctx("admin", "submitted", uploaded_by="admin-1")) == no_self
+    # approving needs the review lock: nobody approves a review they do not hold
+    free = refusal("approve", ctx("reviewer", "in_review", lock_holder=""))
+    assert free == "take the review lock first (claim the document or take over the lock)"
     held = refusal("approve", ctx("reviewer", "in_review", lock_holder="someone"))
     assert held == "someone holds the review lock on this document"
     assert refusal("approve", ctx("reviewer", "in_review", lock_holder="REVIEWER-1")) is None
@@ -163,7 +168,9 @@ def test_permission_table_is_exported_and_sane():
 def test_options_keep_refused_transitions_with_their_reason():
     from review.workflow import options
 
-    ctx = Context(role="reviewer", username="rita", state="in_review", undecided=3)
+    ctx = Context(
+        role="reviewer", username="rita", state="in_review", undecided=3, lock_holder="rita"
+    )
     got = {t.id: reason for t, reason in options(ctx)}
     assert got == {"request_changes": None, "approve": "3 suggestions are still undecided"}
     # the role filter: nothing for the agency in review, submit only in draft

@@ -1,4 +1,4 @@
-"""Policy documents (.docx, .txt, .md) → ordered :class:`~review.models.Section` s.
+"""Policy documents (.docx, .pdf, .doc, .txt, .md) → ordered :class:`~review.models.Section` s.
 
 Public API (others code against these names)::
 
@@ -11,7 +11,8 @@ Public API (others code against these names)::
 
 Every refusal is a :class:`~review.errors.UnreadableDocument` with a user-facing message and a
 short ``reason`` code (not_zip, truncated, encrypted, macro, template, not_word, missing_part,
-bad_xml, empty, too_large, zip_bomb, unsupported_type, bad_encoding). The format is decided by the
+bad_xml, empty, too_large, zip_bomb, unsupported_type, bad_encoding; for PDFs scanned_pdf,
+bad_pdf). The format is decided by the
 content, not by the file name: a zip is read as Word whatever it is called.
 
 Layout: :mod:`.upload` (cheap checks, safe zip and XML), :mod:`.docx_reader`, :mod:`.text_reader`,
@@ -35,6 +36,7 @@ from review.parsing.names import safe_filename
 from review.parsing.sections import build_sections
 from review.parsing.text_reader import decode_text, read_md, read_txt
 from review.parsing.upload import (
+    OLE_MAGIC,
     SUPPORTED_EXTENSIONS,
     check_all_xml,
     check_complexity,
@@ -51,6 +53,7 @@ __all__ = [
     "parse_bytes",
     "parse_file",
     "safe_filename",
+    "word_copy",
 ]
 
 log = logging.getLogger(__name__)
@@ -66,6 +69,9 @@ def check_upload(data: bytes, filename: str, limits: UploadLimits | None = None)
     text encoding); returns the format ("docx" | "txt" | "md"). Raises UnreadableDocument."""
     limits = limits or UploadLimits()
     name = safe_filename(filename)
+    special = _pdf_or_doc(data, name, limits)
+    if special is not None:
+        return special
     fmt = sniff_format(data, name, limits)
     if fmt == "docx":
         pkg = open_package(data, name, limits)
@@ -120,7 +126,56 @@ def sniff_error_too_large(name: str, size: int, limits: UploadLimits) -> Unreada
     )
 
 
+def _pdf_or_doc(data: bytes, name: str, limits: UploadLimits) -> str | None:
+    """"pdf" for a PDF, "doc" for a legacy Word document that is not encrypted, else None (the
+    other formats go through :func:`sniff_format`, which refuses what it cannot read)."""
+    if 0 < len(data) <= limits.max_upload_bytes:
+        if data.lstrip()[:5].startswith(b"%PDF"):
+            return "pdf"
+        if (
+            data[:8] == OLE_MAGIC
+            and "WordDocument".encode("utf-16-le") in data
+            and "EncryptedPackage".encode("utf-16-le") not in data
+            and b"EncryptedPackage" not in data
+        ):
+            return "doc"
+    return None
+
+
+def word_copy(data: bytes, filename: str, fmt: str) -> bytes | None:
+    """The Word file the annotated report is written into for an upload that is not a .docx:
+    the extracted text of a PDF (:func:`pdf_reader.word_copy`), the LibreOffice conversion of a
+    .doc; ``None`` for .docx (the original is used) and text files (no Word file)."""
+    name = safe_filename(filename)
+    if fmt == "pdf":
+        from review.parsing.pdf_reader import word_copy as pdf_word_copy
+
+        return pdf_word_copy(data, name)
+    if fmt == "doc":
+        from review.parsing.doc_convert import doc_to_docx
+
+        return doc_to_docx(data, name)
+    return None
+
+
 def _parse(data: bytes, name: str, limits: UploadLimits) -> ParsedDocument:
+    special = _pdf_or_doc(data, name, limits)
+    if special == "pdf":
+        from review.parsing.pdf_reader import read_pdf
+
+        blocks, count, title = read_pdf(data, name)
+        return _finish(blocks, count, title, 0, name, "pdf", limits)
+    if special == "doc":
+        from review.parsing.doc_convert import doc_to_docx
+
+        converted = _parse(doc_to_docx(data, name), name, limits)
+        return ParsedDocument(
+            filename=name,
+            format="doc",
+            sections=converted.sections,
+            paragraph_count=converted.paragraph_count,
+            title=converted.title,
+        )
     fmt = sniff_format(data, name, limits)
     title = ""
     preamble_start = 0
@@ -137,6 +192,18 @@ def _parse(data: bytes, name: str, limits: UploadLimits) -> ParsedDocument:
     else:
         text = decode_text(data, name)
         blocks, count = read_md(text) if fmt == "md" else read_txt(text)
+    return _finish(blocks, count, title, preamble_start, name, fmt, limits)
+
+
+def _finish(
+    blocks: list,
+    count: int,
+    title: str,
+    preamble_start: int,
+    name: str,
+    fmt: str,
+    limits: UploadLimits,
+) -> ParsedDocument:
     if not any(b.text.strip() for b in blocks) and not title:
         raise UnreadableDocument(EMPTY_MESSAGE, filename=name, reason="empty")
     sections = build_sections(

@@ -6,6 +6,9 @@ API summary (``svc = ReviewService(data_dir=...)`` or ``ReviewService(repo, cloc
   sign-in     svc.authenticate(username, password, client_id) -> Actor     (AuthenticationFailed)
               svc.actor(username) -> Actor                 re-load a signed-in user
               svc.has_users() -> bool
+              svc.sign_out(actor)                             (recorded in the audit trail)
+  sessions    svc.grant_sign_in(actor) -> code;  svc.open_session(code, client) -> (token, max_age)
+              svc.resume_session(token) -> Actor;  svc.end_session(token)   (see .sessions)
   admin       svc.create_agency(actor, name, kind) -> AgencyView;  svc.list_agencies(actor)
               svc.find_agency(actor, id_or_name) -> AgencyView
               svc.create_user(actor, username, password, role, agency_id=None, display_name="")
@@ -31,17 +34,23 @@ API summary (``svc = ReviewService(data_dir=...)`` or ``ReviewService(repo, cloc
   learning    svc.learning_status(actor) -> LearningStatus;  svc.set_learning_enabled(actor, on)
               svc.reset_learning(actor) -> int   (admin; decisions are recorded automatically)
               svc.set_link_note(actor, doc_id, link_id, note)
-  workflow    svc.transition(actor, doc_id, action, comment="") -> DocumentView  (TransitionRefused)
+  workflow    svc.transition(actor, doc_id, action, comment="", *, accept_open_findings=None)
+                  -> DocumentView  (TransitionRefused; approve with open gaps needs the comment
+                  = conclusion and accept_open_findings = their number)
               actions: submit, retract, claim, request_changes, approve, reopen (revise = upload)
               svc.transition_options(actor, doc_id) -> [TransitionOption]  (refused ones + reason)
               svc.comment(actor, doc_id, text);  svc.history(actor, doc_id) -> [HistoryEntry]
               svc.audit_trail(actor, limit=200, agency_id=None, action=None, since=None)
                   -> [AuditEntry]   admin; every document's history, newest first
+              svc.audit_events(actor, document_id=, username=, agency_id=, action=, since=,
+                  until=, limit=500) -> [AuditEvent]   admin; every change to a decision or an
+                  account (review.audit);  svc.audit_csv(actor, **filters) -> bytes
   lock        svc.lock_status / acquire_lock / release_lock(actor, doc_id)            (LockHeld)
   worklists   svc.worklists(actor) -> [Worklist] (.label "Awaiting review (3)", .documents)
               svc.worklist(actor, name)  names: awaiting_review, my_reviews, changes_requested,
               my_agency, all_documents
   coverage    svc.coverage(actor, doc_id) -> [CoverageRow];  svc.coverage_summary(...) -> CoverageSummary
+              svc.coverage_overview(actor, doc_id) -> (rows, summary)   one read for both
               svc.assess(actor, doc_id, competency, "partial"|"not_applicable"|None, note)
               svc.coverage_csv(actor, doc_id) -> bytes
   reports     svc.review_report / annotated_policy / coverage_csv / coverage_xlsx(actor, doc_id,
@@ -62,6 +71,7 @@ from review.auth import SYSTEM, Actor
 from review.services.core import ReviewService
 from review.services.views import (
     AgencyView,
+    AssessmentChange,
     AuditEntry,
     CoverageSummary,
     DocumentSummary,
@@ -81,6 +91,7 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "AgencyView",
+    "AssessmentChange",
     "AuditEntry",
     "CoverageSummary",
     "DocumentSummary",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from review import throttle, workflow
+from review.audit import AuditEvent, current_client
 from review.auth import (
     RESERVED_USERNAMES,
     SYSTEM,
@@ -64,11 +65,13 @@ from review.parsing.upload import too_complex
 from review.services import health
 from review.services.learning import LearningMixin
 from review.services.logic import (
+    carry_assessments,
     carry_over,
     link_record,
     new_id,
     suggestion_links,
 )
+from review.services.sessions import SessionMixin
 from review.services.views import (
     AgencyView,
     AuditEntry,
@@ -106,6 +109,14 @@ def iso(dt: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def _when(text: str) -> str:
+    """An ISO time as a reader writes it: ``2026-05-01 14:03 UTC``."""
+    try:
+        return parse_iso(text).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError):
+        return text
 
 
 def _default_lock_timeout() -> timedelta:
@@ -148,6 +159,15 @@ _EDIT_REFUSALS = {
     "approved": "the review is approved; an admin must reopen it before links can change",
 }
 
+_UPLOADER_REFUSAL = "you uploaded the version under review, so someone else must review it"
+
+
+def _is_uploader(actor: Actor, rec: Record) -> bool:
+    """Whether ``actor`` uploaded the document's current version (the record keeps its
+    uploader in ``uploaded_by``)."""
+    return (rec.get("uploaded_by") or "").casefold() == actor.username.casefold()
+
+
 _FRAMEWORK_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
 _FRAMEWORK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _MAX_FRAMEWORK_BYTES = 5 * 1024 * 1024
@@ -176,7 +196,7 @@ _UPLOAD_REFUSALS = {
 }
 
 
-class ReviewService(LearningMixin):
+class ReviewService(LearningMixin, SessionMixin):
     """The application's use cases on top of a :class:`~review.storage.Repository`.
 
     ``clock`` is injectable so tests control lock expiry and throttling windows; ``parse`` and
@@ -204,11 +224,27 @@ class ReviewService(LearningMixin):
         self._parse = parse or _default_parse
         self._suggester_factory = suggester_factory
         self._suggesters: dict[tuple[str, str], Any] = {}
+        #: (document id, version number) → framework id; a version never changes once stored,
+        #: so coverage need not copy its parsed sections to learn which framework it used
+        self._version_frameworks: dict[tuple[str, int], str] = {}
 
     # ================================================================ helpers
 
     def _now(self) -> str:
         return iso(self.clock())
+
+    def _audit(self, actor: str, action: str, **fields: Any) -> None:
+        """Append one event to the audit trail (see :mod:`review.audit`), after the change it
+        records was written."""
+        self._audit_many([{"actor": actor, "action": action, **fields}])
+
+    def _audit_many(self, events: Iterable[Record]) -> None:
+        now, client = self._now(), current_client()
+        rows = [
+            AuditEvent(**{"time": now, "client": client, **e}).to_dict() for e in events
+        ]
+        if rows:
+            self.repo.append_audit(rows)
 
     def framework(
         self, actor_or_id: Actor | str | None = None, framework_id: str | None = None
@@ -315,8 +351,8 @@ class ReviewService(LearningMixin):
         if live and live["holder"].casefold() != actor.username.casefold():
             exp = iso(parse_iso(live["touched_at"]) + self.lock_timeout)
             raise LockHeld(
-                f"{self._display(live['holder'])} is reviewing this document (since {live['since']}); "
-                f"the lock expires at {exp} unless they keep working"
+                f"{self._display(live['holder'])} is reviewing this document (since "
+                f"{_when(live['since'])}); the lock expires at {_when(exp)} unless they keep working"
             )
         since = live["since"] if live else now
         tx.set_lock({"holder": actor.username, "since": since, "touched_at": now})
@@ -327,6 +363,8 @@ class ReviewService(LearningMixin):
             if actor.role == "agency_user":
                 raise PermissionDenied("only a reviewer can change links")
             raise PermissionDenied(_EDIT_REFUSALS.get(state, "links cannot be changed now"))
+        if _is_uploader(actor, rec):
+            raise PermissionDenied(_UPLOADER_REFUSAL)
         self._take_lock(actor, tx)
 
     def _history(
@@ -340,6 +378,7 @@ class ReviewService(LearningMixin):
         comment: str = "",
         *,
         time: str | None = None,
+        accepted_findings: tuple[str, ...] = (),
     ) -> None:
         """Append a history entry and stamp the document record with it: ``updated_at`` is never
         older than any history entry (the audit trail relies on that to stop reading early) and
@@ -348,7 +387,14 @@ class ReviewService(LearningMixin):
         when = time or self._now()
         tx.append_history(
             HistoryEntry(
-                action, actor.username, from_state, to_state, when, comment.strip()
+                action,
+                actor.username,
+                from_state,
+                to_state,
+                when,
+                comment.strip(),
+                tuple(accepted_findings),
+                len(accepted_findings),
             ).to_dict()
         )
         stamp = {
@@ -417,15 +463,31 @@ class ReviewService(LearningMixin):
         if client_id:
             keys.append(client_id if client_id.startswith("client:") else f"client:{client_id}")
         rec = self.repo.user(username.strip()) if username.strip() else None
+        # a failed sign-in names the username only when that user exists: people type their
+        # password into the username box, and the trail never holds a password
+        who = rec["username"] if rec else ""
 
         def check() -> bool:
             ok = verify_password(password, rec.get("password") if rec else None)
             return ok and rec is not None and bool(rec.get("active", True))
 
-        if not throttle.checked(self.repo, keys, now_dt, check, clear=user_key):
+        try:
+            ok = throttle.checked(self.repo, keys, now_dt, check, clear=user_key)
+        except AuthenticationFailed:
+            self._audit(who, "sign_in_failed", detail="throttled")
+            raise
+        if not ok:
+            detail = "unknown username" if rec is None else "wrong password or deactivated"
+            self._audit(who, "sign_in_failed", detail=detail)
             raise AuthenticationFailed("wrong username or password")
         assert rec is not None
+        self._audit(who, "sign_in", target=who)
         return self._actor_of(rec)
+
+    def sign_out(self, actor: Actor) -> None:
+        """Record a sign-out (the UI forgets the session itself)."""
+        if isinstance(actor, Actor) and actor != SYSTEM:
+            self._audit(actor.username, "sign_out", target=actor.username)
 
     # ================================================================ store health
 
@@ -456,6 +518,9 @@ class ReviewService(LearningMixin):
             raise ValidationFailed(f"an agency's kind is general or specialized, not {kind!r}")
         rec = {"id": new_id(), "name": name, "kind": kind, "created_at": self._now()}
         self.repo.add_agency(rec)
+        self._audit(
+            actor.username, "agency_create", agency_id=rec["id"], after={"name": name, "kind": kind}
+        )
         return AgencyView(rec["id"], name, kind, rec["created_at"])
 
     def list_agencies(self, actor: Actor) -> list[AgencyView]:
@@ -511,6 +576,13 @@ class ReviewService(LearningMixin):
             "created_at": self._now(),
         }
         self.repo.add_user(rec)
+        self._audit(
+            actor.username,
+            "user_create",
+            target=username,
+            agency_id=rec["agency_id"] or "",
+            after={"role": role, "agency_id": rec["agency_id"], "active": True},
+        )
         return self._user_view(rec, self._agency_names())
 
     @staticmethod
@@ -541,20 +613,46 @@ class ReviewService(LearningMixin):
         a = self._require_admin(actor)
         if not active and username.casefold() == a.username.casefold():
             raise ValidationFailed("you cannot deactivate your own account")
-        self.repo.update_user(username, {"active": bool(active)})
+        old = self.repo.user(username)
+        if old is None:
+            raise NotFound(f"no user named {username!r}")
+        # deactivating the last active admin is refused in the same transaction as the write
+        self.repo.update_user_keeping_an_admin(username, {"active": bool(active)})
+        if not active:
+            self._revoke_user_sessions(old["username"])
+        self._audit(
+            a.username,
+            "user_active",
+            target=old["username"],
+            agency_id=old.get("agency_id") or "",
+            before={"active": bool(old.get("active", True))},
+            after={"active": bool(active)},
+        )
 
     def set_role(
         self, actor: Actor, username: str, role: str, agency_id: str | None = None
     ) -> None:
-        self._require_admin(actor)
+        a = self._require_admin(actor)
+        old = self.repo.user(username)
+        if old is None:
+            raise NotFound(f"no user named {username!r}")
         if role not in ROLES:
             raise ValidationFailed(f"a role is one of {', '.join(ROLES)}, not {role!r}")
         if role == "agency_user":
             if not agency_id:
                 raise ValidationFailed("an agency user needs an agency")
             self._agency(agency_id)
-        self.repo.update_user(
-            username, {"role": role, "agency_id": agency_id if role == "agency_user" else None}
+        new = {"role": role, "agency_id": agency_id if role == "agency_user" else None}
+        # demoting the last active admin (oneself included) is refused atomically
+        self.repo.update_user_keeping_an_admin(username, new)
+        self._revoke_user_sessions(old["username"])
+        self._audit(
+            a.username,
+            "user_role",
+            target=old["username"],
+            agency_id=new["agency_id"] or old.get("agency_id") or "",
+            before={"role": old.get("role"), "agency_id": old.get("agency_id")},
+            after=new,
         )
 
     def set_password(
@@ -579,6 +677,9 @@ class ReviewService(LearningMixin):
                 raise AuthenticationFailed("the current password is wrong")
         check_password_policy(new_password)
         self.repo.update_user(username, {"password": hash_password(new_password)})
+        self._revoke_user_sessions(username)
+        # that it changed, never the password or its hash
+        self._audit(a.username, "password_change" if own else "password_reset", target=username)
 
     def reset_password(self, actor: Actor, username: str) -> str:
         """Admin only: give another user a new random password (``secrets``), returned once to
@@ -594,6 +695,8 @@ class ReviewService(LearningMixin):
         new = secrets.token_urlsafe(12)  # 16 characters, ~72 bits
         check_password_policy(new)
         self.repo.update_user(username, {"password": hash_password(new)})
+        self._revoke_user_sessions(username)
+        self._audit(a.username, "password_reset", target=username, detail="random password")
         return new
 
     # ================================================================ frameworks
@@ -655,6 +758,9 @@ class ReviewService(LearningMixin):
                 "imported_by": a.username,
                 "imported_at": self._now(),
             }
+        )
+        self._audit(
+            a.username, "framework_import", target=fw.id, after={"version": fw.version}
         )
         return self.framework(fw.id)
 
@@ -748,6 +854,12 @@ class ReviewService(LearningMixin):
             clean = sanitize_docx(data, filename)
             data, removed = clean.data, clean.summary
         sha = self.repo.put_original(data, ext)
+        # a PDF or a legacy .doc gets a Word copy (the extracted text / the conversion) for the
+        # annotated report; its paragraphs are the ones the sections index
+        copy = _word_copy(data, filename, parsed.format)
+        word_copy = (
+            {"sha256": self.repo.put_original(copy, ".docx"), "ext": ".docx"} if copy else None
+        )
         now = self._now()
         version = {
             "filename": _display_filename(filename),
@@ -761,6 +873,8 @@ class ReviewService(LearningMixin):
             "items": item_ids,
             "parsed": parsed.to_dict(),
         }
+        if word_copy:
+            version["word_copy"] = word_copy
         if document_id is None:
             result = self._create_document(a, agency, parsed, suggestions, version, title)
         else:
@@ -818,6 +932,15 @@ class ReviewService(LearningMixin):
                 time=now,
             )
         self._save_summary(rec)
+        self._audit(
+            a.username,
+            "upload",
+            document_id=doc_id,
+            agency_id=agency["id"],
+            version=1,
+            after={"state": rec["state"], "sha256": version["sha256"]},
+            detail=version["filename"],
+        )
         return UploadResult(doc_id, 1, rec["state"], None, len(parsed.sections), len(links))
 
     def _add_version(
@@ -850,6 +973,15 @@ class ReviewService(LearningMixin):
             )
             tx.add_version({**version, "number": number})
             tx.add_links(links)
+            kept, assessment_changes = carry_assessments(
+                tx.assessments(old_no),
+                tx.links(old_no),
+                {s.id for s in parsed.sections},
+                version["items"],
+            )
+            for a_rec in kept:
+                comp = a_rec.pop("competency")
+                tx.set_assessment(number, comp, a_rec)
             to_state = (
                 workflow.WORKFLOW.transitions["revise"].to_state if transition else from_state
             )
@@ -876,6 +1008,34 @@ class ReviewService(LearningMixin):
                 rec["title"] = title.strip()[:200]
             tx.update(rec)
         self._save_summary(rec)
+        self._audit_many(
+            [
+                {
+                    "actor": a.username,
+                    "action": "upload",
+                    "document_id": document_id,
+                    "agency_id": rec["agency_id"],
+                    "version": number,
+                    "before": {"state": from_state, "version": old_no},
+                    "after": {"state": to_state, "sha256": version["sha256"]},
+                    "detail": version["filename"],
+                },
+                *[
+                    {
+                        "actor": a.username,
+                        "action": "assessment",
+                        "document_id": document_id,
+                        "agency_id": rec["agency_id"],
+                        "version": number,
+                        "target": ch.competency,
+                        "before": {"status": ch.status},
+                        "after": {"status": ch.status if ch.carried else None},
+                        "detail": f"new version: {ch.reason}",
+                    }
+                    for ch in assessment_changes
+                ],
+            ]
+        )
         suggested = sum(1 for link in links if link["state"] == "suggested")
         return UploadResult(
             document_id,
@@ -887,6 +1047,7 @@ class ReviewService(LearningMixin):
             tuple(carried),
             tuple(needs_review),
             tuple(dropped),
+            assessments=tuple(assessment_changes),
         )
 
     # ================================================================ documents
@@ -919,7 +1080,9 @@ class ReviewService(LearningMixin):
         current = next((v for v in versions if v["number"] == rec["current_version"]), None)
         perms = {p: workflow.permits(rec["state"], p, a.role) for p in workflow.PERMISSIONS}
         lock_info = self._lock_info(a, lock)
-        blocked = self._edit_blocker(a, rec["state"], lock_info)
+        blocked = self._edit_blocker(
+            a, rec["state"], lock_info, current["uploaded_by"] if current else ""
+        )
         return DocumentView(
             summary=self._summary_view(rec, {agency["id"]: agency["name"]}),
             agency_kind=agency["kind"],
@@ -944,20 +1107,28 @@ class ReviewService(LearningMixin):
             if request
             else None,
             annotatable=current is not None
-            and (current.get("ext") or Path(current["filename"]).suffix).lower() == ".docx",
+            and (
+                (current.get("ext") or Path(current["filename"]).suffix).lower() == ".docx"
+                or bool(current.get("word_copy"))
+            ),
         )
 
-    def _edit_blocker(self, a: Actor, state: str, lock: LockInfo | None) -> str | None:
+    def _edit_blocker(
+        self, a: Actor, state: str, lock: LockInfo | None, uploader: str = ""
+    ) -> str | None:
         """Why ``a`` cannot decide links now (``None``: they can). The same rules as
         :meth:`_require_edit`, which enforces them on every change; this only reports them."""
         if not workflow.permits(state, "edit_links", a.role):
             if a.role == "agency_user":
                 return "only a reviewer can change links"
             return _EDIT_REFUSALS.get(state, "links cannot be changed now")
+        if uploader and uploader.casefold() == a.username.casefold():
+            return _UPLOADER_REFUSAL
         if lock is not None and not lock.mine:
             return (
                 f"{lock.holder_name or lock.holder} holds the review lock on this document "
-                f"(since {lock.since}; it expires at {lock.expires_at} unless they keep working)"
+                f"(since {_when(lock.since)}; it expires at {_when(lock.expires_at)} unless they "
+                "keep working)"
             )
         return None
 
@@ -971,17 +1142,23 @@ class ReviewService(LearningMixin):
             self._visible(a, rec)
             versions = tx.versions()
             lock = tx.lock()
-            undecided = sum(
-                1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
-            )
-        ctx = self._context(a, rec, versions, lock, undecided)
+            current_links = tx.links(int(rec["current_version"]))
+            undecided = sum(1 for link in current_links if link["state"] == "suggested")
+            agency = self._agency(rec["agency_id"])
+            findings = self._open_findings(tx, rec, agency, current_links)
+        ctx = self._context(
+            a, rec, versions, lock, undecided, open_findings=findings, agency=agency
+        )
         return [
             TransitionOption(
                 action=t.id,
                 label=t.title,
                 allowed=reason is None,
                 reason=reason or "",
-                requires_comment=t.requires_comment,
+                requires_comment=t.requires_comment or (t.id == "approve" and bool(findings)),
+                open_findings=findings if t.id == "approve" else (),
+                four_eyes=ctx.four_eyes and t.id == "approve",
+                first_approver=ctx.first_approver if t.id == "approve" else "",
             )
             for t, reason in workflow.options(ctx)
         ]
@@ -1010,9 +1187,19 @@ class ReviewService(LearningMixin):
         lock: Record | None,
         undecided: int,
         comment: str = "",
+        *,
+        open_findings: tuple[str, ...] = (),
+        accepted_findings: int | None = None,
+        agency: Record | None = None,
     ) -> workflow.Context:
         current = next((v for v in versions if v["number"] == rec["current_version"]), None)
         live = self._live_lock(lock)
+        first = rec.get("first_approval") or {}
+        if int(first.get("version") or 0) != int(rec["current_version"]):
+            first = {}
+        four_eyes = agency is not None and workflow.WORKFLOW.four_eyes.applies(
+            agency["id"], agency.get("name", "")
+        )
         return workflow.Context(
             role=a.role,
             username=a.username,
@@ -1023,7 +1210,20 @@ class ReviewService(LearningMixin):
             undecided=undecided,
             lock_holder=live["holder"] if live else "",
             lock_holder_name=self._display(live["holder"]) if live else "",
+            open_findings=open_findings,
+            accepted_findings=accepted_findings,
+            four_eyes=four_eyes,
+            first_approver=first.get("by", "") if four_eyes else "",
         )
+
+    def _open_findings(
+        self, tx: Any, rec: Record, agency: Record, links: list[Record] | None = None
+    ) -> tuple[str, ...]:
+        """Required competencies of the current version that no section addresses (gaps)."""
+        if rec["state"] != "in_review":
+            return ()
+        rows, _, _ = self._coverage_rows(tx, rec, agency, links=links)
+        return tuple(r.competency for r in rows if r.status == "not_addressed")
 
     def list_documents(
         self, actor: Actor, *, state: str | None = None, agency_id: str | None = None
@@ -1145,9 +1345,20 @@ class ReviewService(LearningMixin):
                 fields["flag"] = ""
             if note is not None:
                 fields["note"] = note.strip()
+            before = {"state": link["state"], "reason": link.get("reason", "")}
             tx.update_link(link_id, fields)
             link.update(fields)
         self._learn(document_id, [link], decision)
+        self._audit(
+            a.username,
+            "link_decide",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(link["version"]),
+            target=f"{link['section_id']}|{link['competency']}",
+            before=before,
+            after={"state": decision, "reason": fields["reason"], "link_id": link_id},
+        )
         return _link_view(link)
 
     def confirm_link(
@@ -1199,6 +1410,20 @@ class ReviewService(LearningMixin):
             changes = {i: fields for i in ids if current[i]["state"] != "confirmed"}
             tx.update_links(changes)
         self._learn(document_id, [current[i] for i in changes], "confirmed")
+        self._audit_many(
+            {
+                "actor": a.username,
+                "action": "link_confirm_bulk",
+                "document_id": document_id,
+                "agency_id": rec["agency_id"],
+                "version": int(current[i]["version"]),
+                "target": f"{current[i]['section_id']}|{current[i]['competency']}",
+                "before": {"state": current[i]["state"]},
+                "after": {"state": "confirmed", "link_id": i},
+                "detail": f"{len(changes)} confirmed at once",
+            }
+            for i in changes
+        )
         return len(changes)
 
     def reject_link(
@@ -1218,8 +1443,19 @@ class ReviewService(LearningMixin):
             if link is None or link["version"] != rec["current_version"]:
                 raise NotFound("no such link on the current version")
             self._require_edit(a, tx, rec)
+            before = {"note": link.get("note", "")}
             tx.update_link(link_id, {"note": note.strip()})
             link["note"] = note.strip()
+        self._audit(
+            a.username,
+            "link_note",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(link["version"]),
+            target=f"{link['section_id']}|{link['competency']}",
+            before=before,
+            after={"note": note.strip(), "link_id": link_id},
+        )
         return _link_view(link)
 
     def add_link(
@@ -1256,6 +1492,15 @@ class ReviewService(LearningMixin):
             )
             tx.add_links([link])
         self._learn(document_id, [link], "added")
+        self._audit(
+            a.username,
+            "link_add",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=number,
+            target=f"{section_id}|{competency}",
+            after={"state": "added", "note": note.strip(), "link_id": link["id"]},
+        )
         return _link_view(link)
 
     def remove_link(self, actor: Actor, document_id: str, link_id: str) -> None:
@@ -1274,13 +1519,35 @@ class ReviewService(LearningMixin):
                 )
             tx.remove_link(link_id)
         self._learn(document_id, [link], "removed")
+        self._audit(
+            a.username,
+            "link_remove",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(link["version"]),
+            target=f"{link['section_id']}|{link['competency']}",
+            before={"state": "added", "note": link.get("note", ""), "link_id": link_id},
+        )
 
     # ================================================================ workflow
 
     def transition(
-        self, actor: Actor, document_id: str, action: str, comment: str = ""
+        self,
+        actor: Actor,
+        document_id: str,
+        action: str,
+        comment: str = "",
+        *,
+        accept_open_findings: int | None = None,
     ) -> DocumentView:
-        """Apply a workflow transition; :class:`TransitionRefused` names the reason when a guard fails."""
+        """Apply a workflow transition; :class:`TransitionRefused` names the reason when a guard fails.
+
+        ``approve`` while required competencies are not addressed needs ``comment`` (the
+        reviewer's conclusion) and ``accept_open_findings`` equal to the number of those open
+        findings; the approve history entry records the conclusion as its comment and the
+        accepted findings (ids and count). Under the four-eyes rule the first ``approve`` of a
+        version is recorded as ``first_approval`` (the document stays in review, the lock is
+        released) and a second reviewer's ``approve`` completes it."""
         a = self._current(actor)
         if action == "revise":
             raise TransitionRefused("upload a revised version to revise the document")
@@ -1289,29 +1556,108 @@ class ReviewService(LearningMixin):
             self._visible(a, rec)
             versions = tx.versions()
             lock = tx.lock()
-            undecided = sum(
-                1 for link in tx.links(int(rec["current_version"])) if link["state"] == "suggested"
+            current_links = tx.links(int(rec["current_version"]))
+            undecided = sum(1 for link in current_links if link["state"] == "suggested")
+            agency = self._agency(rec["agency_id"])
+            findings = (
+                self._open_findings(tx, rec, agency, current_links) if action == "approve" else ()
             )
-            ctx = self._context(a, rec, versions, lock, undecided, comment)
+            ctx = self._context(
+                a,
+                rec,
+                versions,
+                lock,
+                undecided,
+                comment,
+                open_findings=findings,
+                accepted_findings=accept_open_findings,
+                agency=agency,
+            )
             t = workflow.check(action, ctx)
             from_state = rec["state"]
             now = self._now()
-            rec.update(state=t.to_state, updated_at=now, rev=int(rec.get("rev", 0)) + 1)
-            if action == "submit":
-                rec["submitted_at"] = now
-            elif action == "claim":
-                rec["reviewer"] = a.username
-                tx.set_lock({"holder": a.username, "since": now, "touched_at": now})
-            elif action in ("request_changes", "approve"):
+            if action == "approve" and ctx.four_eyes and not ctx.first_approver:
+                # four-eyes: record the first approval; a second reviewer completes it
+                rec.update(
+                    first_approval={
+                        "by": a.username,
+                        "at": now,
+                        "version": int(rec["current_version"]),
+                    },
+                    rev=int(rec.get("rev", 0)) + 1,
+                )
                 tx.set_lock(None)
-                if action == "approve":
-                    rec.update(approved_by=a.username, approved_at=now)
-            elif action == "reopen":
-                rec.update(approved_by="", approved_at="")
-            tx.update(rec)
-            self._history(tx, rec, action, a, from_state, t.to_state, comment, time=now)
+                tx.update(rec)
+                self._history(
+                    tx,
+                    rec,
+                    "first_approval",
+                    a,
+                    from_state,
+                    from_state,
+                    comment,
+                    time=now,
+                    accepted_findings=findings,
+                )
+            else:
+                self._apply_transition(tx, rec, a, action, t, comment, now, findings)
         self._save_summary(rec)
+        after: Record = {"state": rec["state"], "comment": comment.strip()}
+        if findings:
+            after.update(accepted_findings=list(findings), accepted_count=len(findings))
+        self._audit(
+            a.username,
+            "transition",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(rec["current_version"]),
+            target="first_approval"
+            if action == "approve" and rec["state"] == from_state
+            else action,
+            before={"state": from_state},
+            after=after,
+        )
         return self.get_document(a, document_id)
+
+    def _apply_transition(
+        self,
+        tx: Any,
+        rec: Record,
+        a: Actor,
+        action: str,
+        t: workflow.Transition,
+        comment: str,
+        now: str,
+        findings: tuple[str, ...],
+    ) -> None:
+        """The state change of a checked transition, with its history entry."""
+        from_state = rec["state"]
+        rec.update(state=t.to_state, updated_at=now, rev=int(rec.get("rev", 0)) + 1)
+        if action == "submit":
+            rec["submitted_at"] = now
+        elif action == "claim":
+            rec["reviewer"] = a.username
+            tx.set_lock({"holder": a.username, "since": now, "touched_at": now})
+        elif action in ("request_changes", "approve"):
+            tx.set_lock(None)
+            if action == "approve":
+                rec.update(approved_by=a.username, approved_at=now)
+        elif action == "reopen":
+            rec.update(approved_by="", approved_at="")
+        if action in ("request_changes", "reopen"):
+            rec["first_approval"] = None  # a new round of review needs a new first approval
+        tx.update(rec)
+        self._history(
+            tx,
+            rec,
+            action,
+            a,
+            from_state,
+            t.to_state,
+            comment,
+            time=now,
+            accepted_findings=findings,
+        )
 
     def comment(self, actor: Actor, document_id: str, text: str) -> None:
         """A note in the history without a state change (e.g. a reviewer's question)."""
@@ -1327,6 +1673,14 @@ class ReviewService(LearningMixin):
             tx.update({"rev": rec["rev"]})
             self._history(tx, rec, "comment", a, rec["state"], rec["state"], text)
         self._save_summary(rec)
+        self._audit(
+            a.username,
+            "comment",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=int(rec["current_version"]),
+            after={"comment": text.strip()},
+        )
 
     def history(self, actor: Actor, document_id: str) -> list[HistoryEntry]:
         """The document's review history, oldest first; never rewritten."""
@@ -1335,10 +1689,7 @@ class ReviewService(LearningMixin):
             rec = tx.get()
             self._visible(a, rec)
             rows = tx.history()
-        return [
-            HistoryEntry(**{k: r.get(k, "") for k in HistoryEntry.__dataclass_fields__})
-            for r in rows
-        ]
+        return [HistoryEntry.from_dict(r) for r in rows]
 
     def audit_trail(
         self,
@@ -1411,6 +1762,39 @@ class ReviewService(LearningMixin):
         best.sort(key=lambda pair: pair[0], reverse=True)
         return [entry for _, entry in best]
 
+    def audit_events(
+        self,
+        actor: Actor,
+        *,
+        document_id: str | None = None,
+        username: str | None = None,
+        agency_id: str | None = None,
+        action: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int | None = 500,
+    ) -> list[AuditEvent]:
+        """Admin only: the audit trail of every change to a decision or an account (see
+        :mod:`review.audit`), newest first, filtered by document, user (the actor), agency,
+        action and date (``since``/``until``: ISO dates or times, both inclusive)."""
+        self._require_admin(actor)
+        rows = self.repo.audit_events(
+            since=since or "",
+            until=until or "",
+            actor=username or None,
+            document_id=document_id or None,
+            agency_id=agency_id or None,
+            action=action or None,
+            limit=limit,
+        )
+        return [AuditEvent.from_dict(r) for r in rows]
+
+    def audit_csv(self, actor: Actor, **filters: Any) -> bytes:
+        """The filtered audit trail as CSV (every matching event, no limit)."""
+        from review.audit import to_csv
+
+        return to_csv(self.audit_events(actor, **{**filters, "limit": None}))
+
     # ================================================================ review lock
 
     def lock_status(self, actor: Actor, document_id: str) -> LockInfo | None:
@@ -1447,13 +1831,26 @@ class ReviewService(LearningMixin):
     # ================================================================ coverage
 
     def _coverage_rows(
-        self, tx: Any, rec: Record, agency: Record, withheld: bool = False
-    ) -> tuple[list[CoverageRow], int, Record]:
+        self,
+        tx: Any,
+        rec: Record,
+        agency: Record,
+        withheld: bool = False,
+        links: list[Record] | None = None,
+    ) -> tuple[list[CoverageRow], int, str]:
+        """Coverage of the current version, its undecided links and its framework id
+        (``withheld``: the agency during review sees the suggestions as submitted;
+        ``links``: the current version's links when the caller already read them)."""
         number = int(rec["current_version"])
-        v = tx.version(number)
-        fw = self.framework(v["framework_id"])
+        key = (rec["id"], number)
+        fw_id = self._version_frameworks.get(key)
+        if fw_id is None:
+            fw_id = tx.version(number)["framework_id"]
+            self._version_frameworks[key] = fw_id
+        fw = self.framework(fw_id)
         required = fw.required_items(agency["kind"])
-        links = tx.links(number)
+        if links is None:
+            links = tx.links(number)
         if withheld:  # the agency during review: the suggestions as submitted, no assessments
             links = [
                 {**lk, "state": "suggested", "note": "", "reason": ""}
@@ -1464,7 +1861,7 @@ class ReviewService(LearningMixin):
         else:
             rows = compute_coverage(fw, required, links, tx.assessments(number))
         undecided = sum(1 for link in links if link["state"] == "suggested")
-        return rows, undecided, v
+        return rows, undecided, fw_id
 
     def coverage(self, actor: Actor, document_id: str) -> list[CoverageRow]:
         """Each required competency of the agency's kind: met / partial / not addressed / not
@@ -1477,6 +1874,21 @@ class ReviewService(LearningMixin):
             rows, _, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]), withheld)
         return rows
 
+    def coverage_overview(
+        self, actor: Actor, document_id: str
+    ) -> tuple[list[CoverageRow], CoverageSummary]:
+        """:meth:`coverage` and :meth:`coverage_summary` from one read (the workspace shows
+        both on every run)."""
+        a = self._current(actor)
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            withheld = self._review_withheld(a, rec)
+            rows, undecided, _ = self._coverage_rows(
+                tx, rec, self._agency(rec["agency_id"]), withheld
+            )
+        return rows, _summary_of(rows, undecided)
+
     def coverage_summary(self, actor: Actor, document_id: str) -> CoverageSummary:
         a = self._current(actor)
         with self.repo.document(document_id) as tx:
@@ -1486,11 +1898,7 @@ class ReviewService(LearningMixin):
             rows, undecided, _ = self._coverage_rows(
                 tx, rec, self._agency(rec["agency_id"]), withheld
             )
-        counts = {s: 0 for s in ("met", "partial", "not_addressed", "not_applicable")}
-        for r in rows:
-            counts[r.status] += 1
-        decided = counts["met"] + counts["partial"] + counts["not_applicable"]
-        return CoverageSummary(len(rows), counts, decided, undecided)
+        return _summary_of(rows, undecided)
 
     def assess(
         self, actor: Actor, document_id: str, competency: str, status: str | None, note: str = ""
@@ -1524,7 +1932,18 @@ class ReviewService(LearningMixin):
                     "by": a.username,
                     "at": self._now(),
                 }
+            old = next((x for x in tx.assessments(number) if x["competency"] == competency), None)
             tx.set_assessment(number, competency, record)
+        self._audit(
+            a.username,
+            "assessment",
+            document_id=document_id,
+            agency_id=rec["agency_id"],
+            version=number,
+            target=competency,
+            before={"status": old["status"], "note": old.get("note", "")} if old else {},
+            after={"status": status, "note": note.strip()} if status else {},
+        )
 
     # ---------------------------------------------------------------- report files
     # Each checks the download permission (through report_context) and returns the file's bytes;
@@ -1569,9 +1988,10 @@ class ReviewService(LearningMixin):
 
         ctx = self.report_context(actor, document_id, version)
         fmt = ctx.extra.get("format", "docx")
-        if fmt != "docx" or not ctx.original:
+        if fmt not in ("docx", "pdf", "doc") or not ctx.original:
             raise ValidationFailed(
-                f"only a Word (.docx) upload can be annotated; this version is a .{fmt} file"
+                "only a Word (.docx, .doc) or PDF upload can be annotated; this version is a "
+                f".{fmt} file"
             )
         # originals stored before uploads were made inert are made inert here (a no-op copy
         # for the others): the annotated copy never fetches, runs or imports anything
@@ -1719,7 +2139,14 @@ class ReviewService(LearningMixin):
                 )
                 for h in history
             ],
-            original=self.repo.read_original(v["sha256"], v["ext"]) if with_original else None,
+            # for a PDF or a .doc, the Word copy the sections index (see ``upload``)
+            original=(
+                self.repo.read_original(
+                    (v.get("word_copy") or v)["sha256"], (v.get("word_copy") or v)["ext"]
+                )
+                if with_original
+                else None
+            ),
             approver=self._display(rec.get("approved_by", "")),
             approved_at=rec.get("approved_at", ""),
             reviewed=rec["state"] in ("in_review", "changes_requested", "approved"),
@@ -1731,11 +2158,33 @@ class ReviewService(LearningMixin):
                 "elsewhere": covered_elsewhere(self, a, rec["agency_id"], rec["id"]),
                 # the reviewer's remediation lines, owners and due dates (issue 13)
                 **remediation_extra(rec, number),
+                # what the annotated copy is written into: "" (the upload itself) or a note
+                "annotated_copy_note": {
+                    "pdf": "a Word copy of the text extracted from the PDF (layout, images and "
+                    "tables of the PDF are not reproduced)",
+                    "doc": "a .docx converted from the uploaded Word 97-2003 (.doc) file",
+                }.get(parsed.format, ""),
             },
         )
 
 
 # ---------------------------------------------------------------------------- record → view
+
+
+def _summary_of(rows: list[CoverageRow], undecided: int) -> CoverageSummary:
+    counts = {s: 0 for s in ("met", "partial", "not_addressed", "not_applicable")}
+    for r in rows:
+        counts[r.status] += 1
+    decided = counts["met"] + counts["partial"] + counts["not_applicable"]
+    return CoverageSummary(len(rows), counts, decided, undecided)
+
+
+def _word_copy(data: bytes, filename: str, fmt: str) -> bytes | None:
+    if fmt not in ("pdf", "doc"):
+        return None
+    from review.parsing import word_copy
+
+    return word_copy(data, filename, fmt)
 
 
 def _display_filename(filename: str) -> str:

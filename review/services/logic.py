@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from review.models import Section, Suggestion
-from review.services.views import LinkChange
+from review.services.views import AssessmentChange, LinkChange
 
 Record = dict[str, Any]
 DECIDED = ("confirmed", "rejected", "added")
@@ -223,3 +223,55 @@ def carry_over(
         )
     )
     return links, carried, needs_review, dropped
+
+
+def carry_assessments(
+    old_assessments: Iterable[Record],
+    old_links: Iterable[Record],
+    new_section_ids: set[str],
+    new_items: Iterable[str],
+) -> tuple[list[Record], list[AssessmentChange]]:
+    """Assessments of a new version from the previous version's, decided like links.
+
+    An assessment (``partial`` with a note, ``not_applicable`` with a justification) is a
+    reviewer's decision about the sections that cite the competency. It carries over when the
+    competency is still reviewed and every section that cited it (confirmed or added links of
+    the previous version) is unchanged in the new one (same section id); a ``not_applicable``
+    citing no section carries over as long as the competency is still reviewed. Otherwise it
+    is dropped and reported, so the reviewer assesses it again on the new text.
+
+    Returns (records to store on the new version, one change per old assessment).
+    """
+    items = set(new_items)
+    cited: dict[str, set[str]] = {}
+    for link in old_links:
+        if link.get("state") in ("confirmed", "added"):
+            cited.setdefault(link["competency"], set()).add(link["section_id"])
+    kept: list[Record] = []
+    changes: list[AssessmentChange] = []
+    for a in sorted(old_assessments, key=lambda r: r["competency"]):
+        comp, status, note = a["competency"], a["status"], a.get("note", "")
+        if comp not in items:
+            changes.append(
+                AssessmentChange(
+                    comp, status, note, False, "the competency is no longer reviewed"
+                )
+            )
+            continue
+        changed = sorted(cited.get(comp, set()) - new_section_ids)
+        if changed:
+            n = len(changed)
+            changes.append(
+                AssessmentChange(
+                    comp,
+                    status,
+                    note,
+                    False,
+                    f"{n} section{'s' if n != 1 else ''} citing it changed or {'are' if n != 1 else 'is'} gone",
+                )
+            )
+            continue
+        record = {k: v for k, v in a.items() if k not in ("version", "competency")}
+        kept.append({**record, "competency": comp, "carried_from": a.get("version")})
+        changes.append(AssessmentChange(comp, status, note, True, "cited sections unchanged"))
+    return kept, changes

@@ -146,6 +146,17 @@ class LinkChange:
 
 
 @dataclass(frozen=True)
+class AssessmentChange:
+    """What happened to one competency assessment (partial / not applicable) on a new version."""
+
+    competency: str
+    status: str  # "partial" or "not_applicable"
+    note: str
+    carried: bool  # True: kept on the new version; False: dropped, to assess again
+    reason: str
+
+
+@dataclass(frozen=True)
 class UploadResult:
     document_id: str
     version: int
@@ -158,6 +169,16 @@ class UploadResult:
     dropped: tuple[LinkChange, ...] = ()  # section gone: the decision could not be carried
     #: what the stored copy no longer has (review.parsing.sanitize): "1 embedded object", ...
     removed: tuple[str, ...] = ()
+    #: assessments (partial / not applicable) kept or dropped on the new version
+    assessments: tuple[AssessmentChange, ...] = ()
+
+    @property
+    def assessments_carried(self) -> tuple[AssessmentChange, ...]:
+        return tuple(a for a in self.assessments if a.carried)
+
+    @property
+    def assessments_dropped(self) -> tuple[AssessmentChange, ...]:
+        return tuple(a for a in self.assessments if not a.carried)
 
     @property
     def message(self) -> str:
@@ -168,6 +189,11 @@ class UploadResult:
                 f"Version {self.version} uploaded: {len(self.carried)} decisions carried over, "
                 f"{len(self.needs_review)} links need re-review, {len(self.dropped)} dropped."
             )
+            if self.assessments:
+                text += (
+                    f" Assessments: {len(self.assessments_carried)} carried over, "
+                    f"{len(self.assessments_dropped)} to assess again."
+                )
         if self.removed:
             text += (
                 " Removed from the stored copy for safety (only the text is reviewed): "
@@ -219,6 +245,13 @@ class TransitionOption:
     allowed: bool
     reason: str  # "" when allowed
     requires_comment: bool
+    #: approve: required competencies not addressed; the UI asks for a conclusion and an
+    #: explicit "accept N open findings" (``transition(..., accept_open_findings=N)``)
+    open_findings: tuple[str, ...] = ()
+    #: approve under the four-eyes rule: "" (a first approval is recorded, the review waits for
+    #: a second reviewer) or the username of the first approver (this approval completes it)
+    four_eyes: bool = False
+    first_approver: str = ""
 
 
 @dataclass(frozen=True)
