@@ -58,7 +58,7 @@ if go:
                 ui.flash("success", result.message)
         if refusal:
             # the reason in plain sight, not inside the collapsed status box
-            st.error(f"{file.name} was not accepted. {refusal}", icon=":material/block:")
+            st.error(ui.safe(f"{file.name} was not accepted. {refusal}"), icon=":material/block:")
 
 doc_id = st.session_state.get("last_upload")
 if doc_id:
