@@ -295,6 +295,8 @@ with main:
                     f"**{ui.safe(names.get(lk.competency, lk.competency))}**  \n"
                     f"{vm.link_state_badge(lk.state)}{score}{flag}"
                 )
+                for sentence in lk.sentences[:2]:  # the sentence that carries the suggestion
+                    st.markdown("> " + ui.safe(sentence))
                 phrases = list(dict.fromkeys(e.phrase for e in lk.evidence))
                 if phrases:
                     st.caption("Evidence: " + "; ".join(ui.safe(p) for p in phrases[:6]))

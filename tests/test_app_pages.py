@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from review.viewmodels import md_text
 from tests.e2e_support import Seed, approve, policy_docx
 
 # every test runs on the TinyDB store and on PostgreSQL (tests/conftest.py)
@@ -835,3 +836,13 @@ def test_admin_learning_shows_decisions_and_switches_learning_off_and_resets(see
     at.run()
     no_exception(at)
     assert seed.svc.learning_status(seed.actor("admin")).decisions == 0
+
+
+def test_workspace_quotes_each_suggestions_evidence_sentence_as_text(seed: Seed):
+    doc, at = _claimed(seed)
+    section = at.selectbox(key=f"sec_{doc}").value
+    shown = [lk for lk in _links(seed, doc) if lk.section_id == section and lk.sentences]
+    assert shown
+    quotes = [m.value for m in at.markdown if m.value.startswith("> ")]
+    for lk in shown:
+        assert "> " + md_text(lk.sentences[0]) in quotes
