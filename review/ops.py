@@ -203,6 +203,15 @@ def _write_snapshot(
             row = next(iter((tables.get("meta") or {}).values()), {})
             schema = int(row.get("schema_version", SCHEMA_VERSION))
 
+    # 3b. the audit trail (append-only month files, each read under its lock); browser sessions
+    #     are not backed up: after a restore everyone signs in again
+    audit_dir = store / "audit"
+    for path in sorted(audit_dir.glob("*.jsonl")) if audit_dir.is_dir() else []:
+        raw = _read_locked(path)
+        if raw is not None:
+            put(f"store/audit/{path.name}", raw)
+            counts["audit files"] = counts.get("audit files", 0) + 1
+
     # 4. the index rebuilt from the copied documents (it is derived data)
     snap = Snapshot({}, writable=True)
     if summaries:

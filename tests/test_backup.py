@@ -467,3 +467,30 @@ def test_cli_restore_runs_as_a_process(built, tmp_path: Path):
     )
     assert p.returncode == 0, p.stderr
     assert len(TinyDBRepository(target).document_ids()) == 5
+
+
+def test_backup_and_restore_keep_the_audit_trail(tmp_path: Path):
+    from review.ops import backup, restore
+    from review.storage import TinyDBRepository
+
+    src = tmp_path / "src"
+    repo = TinyDBRepository(src)
+    events = [
+        {
+            "time": "2026-11-30T10:00:00+00:00",
+            "actor": "ada",
+            "action": "user_create",
+            "target": "rita",
+        },
+        {
+            "time": "2026-12-01T09:00:00+00:00",
+            "actor": "rita",
+            "action": "sign_in",
+            "target": "rita",
+        },
+    ]
+    repo.append_audit(events)
+    archive = backup(src, tmp_path / "b.tar.gz").path
+    restore(archive, tmp_path / "dst")
+    got = TinyDBRepository(tmp_path / "dst").audit_events()
+    assert [(e["actor"], e["action"]) for e in got] == [("rita", "sign_in"), ("ada", "user_create")]
