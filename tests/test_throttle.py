@@ -118,7 +118,7 @@ def test_refused_attempts_are_not_recorded(svc: ReviewService, clock: Clock):
 
 
 def test_concurrent_guesses_cannot_pass_the_limit(svc: ReviewService, monkeypatch):
-    import review.services.core as core
+    import review.services.accounts as core
 
     checks = []
     real = core.verify_password

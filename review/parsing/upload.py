@@ -409,7 +409,7 @@ def open_package(data: bytes, filename: str | None, limits: UploadLimits) -> Pac
     _check_sizes(infos, filename, limits)
     members: dict[str, zipfile.ZipInfo] = {}
     for i in infos:
-        if i.is_dir():
+        if not i.filename or i.is_dir():  # a nameless member (damaged directory) is no part
             continue
         key = _key(i.filename)
         if key in members:  # part names are case-insensitive: readers would pick different ones
