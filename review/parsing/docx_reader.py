@@ -820,24 +820,14 @@ def _all_bold(p: _Para, styles: Styles) -> bool:
         if any(a.tag in (W_DEL, W_MOVEFROM) for a in _ancestors_until(r, p.el)):
             continue
         saw_text = True
-        bold = base
-        rpr = r[0] if len(r) and r[0].tag == W_RPR else r.find(W_RPR)
-        if rpr is not None:
-            b = rpr.find(W_B)
-            if b is not None:
-                bold = _on(b)
-            else:
-                rs = rpr.find(W_RSTYLE)
-                if rs is not None:
-                    cb = styles.char_bold(rs.get(W_VAL))
-                    if cb is not None:
-                        bold = cb
-        if not bold:
+        if not _run_bold(r, base, styles):
             return False
     return saw_text
 
 
 def _run_bold(r: etree._Element, base: bool, styles: Styles) -> bool:
+    """Whether a run shows bold: its own ``w:b``, else its character style, else ``base``
+    (the paragraph style's or the document default)."""
     bold = base
     rpr = r[0] if len(r) and r[0].tag == W_RPR else r.find(W_RPR)
     if rpr is not None:
@@ -868,7 +858,7 @@ def _run_in_heading(p: _Para, styles: Styles) -> str | None:
     for r in p.el.iter(W_R):
         if any(a.tag in (W_DEL, W_MOVEFROM) for a in _ancestors_until(r, p.el)):
             continue
-        text = _run_text(r)
+        text = _run_text(r, p.hid)  # hidden runs show nothing, so they are no part of the title
         if not text:
             continue
         if _run_bold(r, base, styles):
