@@ -190,17 +190,26 @@ def copy_store(
     return result
 
 
-def _copy_audit(src: Repository, dst: Repository, result: CopyResult) -> None:
-    """The audit trail, oldest first, each event once (a re-run appends nothing)."""
-    have = Counter(_canon(e) for e in dst.audit_events())
+def _missing(
+    source: list[Record], target: list[Record], label: str, result: CopyResult
+) -> list[Record]:
+    """The records of ``source`` the target does not hold yet (as a multiset: a record twice in
+    the source is copied until the target holds it twice too); the rest count as present."""
+    have = Counter(_canon(r) for r in target)
     rows = []
-    for e in reversed(src.audit_events()):
-        key = _canon(e)
+    for r in source:
+        key = _canon(r)
         if have[key] > 0:
             have[key] -= 1
-            result.present["audit events"] += 1
+            result.present[label] += 1
         else:
-            rows.append(e)
+            rows.append(r)
+    return rows
+
+
+def _copy_audit(src: Repository, dst: Repository, result: CopyResult) -> None:
+    """The audit trail, oldest first, each event once (a re-run appends nothing)."""
+    rows = _missing(list(reversed(src.audit_events())), dst.audit_events(), "audit events", result)
     if rows:
         dst.append_audit(rows)
         result.copied["audit events"] += len(rows)
@@ -211,15 +220,12 @@ def _copy_learning(src: Repository, dst: Repository, result: CopyResult) -> None
     from review.framework import list_frameworks
 
     for fw in list_frameworks():
-        have = Counter(_canon(r) for r in dst.learning_examples(fw.id))
-        rows = []
-        for r in src.learning_examples(fw.id):
-            key = _canon(r)
-            if have[key] > 0:
-                have[key] -= 1
-                result.present["learning examples"] += 1
-            else:
-                rows.append(r)
+        rows = _missing(
+            src.learning_examples(fw.id),
+            dst.learning_examples(fw.id),
+            "learning examples",
+            result,
+        )
         if rows:
             dst.add_learning_examples(rows)
             result.copied["learning examples"] += len(rows)

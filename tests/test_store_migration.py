@@ -68,6 +68,11 @@ def test_migrate_copies_every_record_and_original_and_verifies(source, pg, capsy
     with pg._tx() as cur:
         for sha, blob in cur.execute("SELECT sha256, data FROM originals"):
             assert hashlib.sha256(bytes(blob)).hexdigest() == sha
+    # the reviewers' decisions the suggester learned from and the audit trail come along
+    src = TinyDBRepository(data)
+    assert src.learning_examples("wisconsin-2017"), "the seeded store has decisions"
+    assert pg.learning_examples("wisconsin-2017") == src.learning_examples("wisconsin-2017")
+    assert src.audit_events() and pg.audit_events() == src.audit_events()
     # the migrated store works through the services: sign in with the same password, act
     svc = ReviewService(pg)
     rita = svc.authenticate("rita", passwords["rita"], "t")
