@@ -22,6 +22,17 @@ from review.storage import Record
 class DecisionsMixin:
     """Review decisions: links, assessments, the coverage they add up to."""
 
+    def _editable_link(self, a: Actor, tx: Any, link_id: str) -> tuple[Record, Record]:
+        """The document and one link of its current version, once ``a`` may see the document
+        and edit its links (the review lock is taken or refreshed)."""
+        rec = tx.get()
+        self._visible(a, rec)
+        link = tx.link(link_id)
+        if link is None or link["version"] != rec["current_version"]:
+            raise NotFound("no such link on the current version")
+        self._require_edit(a, tx, rec)
+        return rec, link
+
     def decide_link(
         self,
         actor: Actor,
@@ -42,12 +53,7 @@ class DecisionsMixin:
             raise ValidationFailed("a rejection needs a reason")
         a = self._current(actor)
         with self.repo.document(document_id, write=True) as tx:
-            rec = tx.get()
-            self._visible(a, rec)
-            link = tx.link(link_id)
-            if link is None or link["version"] != rec["current_version"]:
-                raise NotFound("no such link on the current version")
-            self._require_edit(a, tx, rec)
+            rec, link = self._editable_link(a, tx, link_id)
             if link["state"] == "added":
                 raise ValidationFailed("a link added by hand is removed, not decided")
             now = self._now()
@@ -153,12 +159,7 @@ class DecisionsMixin:
     def set_link_note(self, actor: Actor, document_id: str, link_id: str, note: str) -> LinkView:
         a = self._current(actor)
         with self.repo.document(document_id, write=True) as tx:
-            rec = tx.get()
-            self._visible(a, rec)
-            link = tx.link(link_id)
-            if link is None or link["version"] != rec["current_version"]:
-                raise NotFound("no such link on the current version")
-            self._require_edit(a, tx, rec)
+            rec, link = self._editable_link(a, tx, link_id)
             before = {"note": link.get("note", "")}
             tx.update_link(link_id, {"note": note.strip()})
             link["note"] = note.strip()
@@ -223,12 +224,7 @@ class DecisionsMixin:
         """Remove a link added by hand. Suggestions are rejected instead, so the audit keeps them."""
         a = self._current(actor)
         with self.repo.document(document_id, write=True) as tx:
-            rec = tx.get()
-            self._visible(a, rec)
-            link = tx.link(link_id)
-            if link is None or link["version"] != rec["current_version"]:
-                raise NotFound("no such link on the current version")
-            self._require_edit(a, tx, rec)
+            rec, link = self._editable_link(a, tx, link_id)
             if link["state"] != "added":
                 raise ValidationFailed(
                     "only links added by hand can be removed; reject a suggestion instead"
