@@ -16,7 +16,7 @@ import numpy as np
 
 from review.engine import FEATURES
 from review.model import LogisticModel
-from review.training import DocData, adapt, score
+from review.training import DocData, adapt, prf, score
 
 #: decisions that teach: confirmed and added links are positives, rejected ones negatives;
 #: an undo or a removed hand link cancels what the same link taught before
@@ -118,5 +118,4 @@ def measured_effect(base: LogisticModel, examples: Iterable[dict]) -> LearningEf
         m = adapt(base, [e for j, e in enumerate(docs) if j != i])
         r = score(m, [d])
         tp, fp, fn = tp + r["tp"], fp + r["fp"], fn + r["fn"]
-    learned = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    return LearningEffect(len(docs), score(base, docs)["f1"], round(learned, 4))
+    return LearningEffect(len(docs), score(base, docs)["f1"], prf(tp, fp, fn)["f1"])

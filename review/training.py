@@ -20,6 +20,7 @@ import numpy as np
 
 from review.engine import FEATURES, FeatureBuilder
 from review.errors import UnreadableDocument
+from review.evaluation import _prf as evaluation_prf
 from review.evaluation import load_gold, normalise_title
 from review.framework import Framework
 from review.model import LogisticModel, choose_threshold, fit_logistic, with_weights
@@ -148,13 +149,12 @@ def score(model: LogisticModel, docs: Sequence[DocData], threshold: float | None
         tp += len(sel & d.gold)
         fp += len(sel - d.gold)
         fn += len(d.gold - sel)
-    return _prf(tp, fp, fn)
+    return prf(tp, fp, fn)
 
 
-def _prf(tp: int, fp: int, fn: int) -> dict:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
+def prf(tp: int, fp: int, fn: int) -> dict:
+    """Micro precision, recall and F1 (as :mod:`review.evaluation` computes them) with the counts."""
+    p, r, f = evaluation_prf(tp, fp, fn)
     return {
         "precision": round(p, 4),
         "recall": round(r, 4),
@@ -226,9 +226,9 @@ def cross_validate(docs: Sequence[DocData], prior: LogisticModel) -> dict:
         for group, k in ((sel & d.gold, 0), (sel - d.gold, 1), (d.gold - sel, 2)):
             for _s, item in group:
                 per.setdefault(item, [0, 0, 0])[k] += 1
-    out = _prf(tp, fp, fn)
+    out = prf(tp, fp, fn)
     out["folds"] = "leave-one-document-out"
-    out["per_competency"] = {c: _prf(*v) for c, v in sorted(per.items())}
+    out["per_competency"] = {c: prf(*v) for c, v in sorted(per.items())}
     return out
 
 
