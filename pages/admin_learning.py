@@ -22,11 +22,18 @@ if ok:
     c2.metric("Confirmed", status.confirmed)
     c3.metric("Rejected", status.rejected)
     c4.metric("Added by hand", status.added)
-    st.write(
-        f"From {status.documents} reviewed document version(s). "
-        f"Suggestion threshold in use: {status.threshold:.2f} "
-        f"(shipped: {status.shipped_threshold:.2f})."
-    )
+    if status.volume_from_shipped:
+        st.write(
+            f"From {status.documents} reviewed document version(s). The learned model orders "
+            "the suggestions; each document gets as many as the shipped model would give it "
+            "until enough documents are reviewed to choose a threshold from the decisions."
+        )
+    else:
+        st.write(
+            f"From {status.documents} reviewed document version(s). "
+            f"Suggestion threshold in use: {status.threshold:.2f} "
+            f"(shipped: {status.shipped_threshold:.2f})."
+        )
     if status.learned_f1 is None:
         st.caption("The effect is measured once decisions on two or more documents exist.")
     else:

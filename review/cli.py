@@ -132,6 +132,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f"  F1 {p['f1']:.3f}  (untrained {p['untrained_f1']:.3f})"
                 for p in out["curve"]
             )
+            o = out["orders"] = training.learning_orders(docs, prior_model())
+            g, w = o["gain_at_half"], o["worst_gain_first_documents"]
+            lines.append(
+                f"over {o['orders']} random orders: F1 gain after {o['half']} documents"
+                f" mean {g['mean']:+.3f} (min {g['min']:+.3f}, max {g['max']:+.3f});"
+                f" worst gain in the first {o['first_documents']} documents"
+                f" mean {w['mean']:+.3f} (min {w['min']:+.3f})"
+            )
     if args.json:
         json.dump(out, sys.stdout, indent=2)
         print()

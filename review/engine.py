@@ -435,21 +435,32 @@ class Suggester:
         items: Sequence[str] | None = None,
         threshold: float | None = None,
     ) -> list[list[Suggestion]]:
-        """One list per section, in order: suggestions whose probability is at least the model's
-        threshold, best first (ties by competency id), at most ``top_k``."""
+        """One list per section, in order: what :func:`review.model.select` keeps of the
+        candidates (probability at least the threshold, at most ``top_k`` per section), best
+        first (ties by competency id)."""
+        from review.model import select
+
         allowed = self._allowed(tier, items)
         cands, probs, scored = self.probabilities(sections)
-        thr = self.model.threshold if threshold is None else threshold
+        keep = [j for j, c in enumerate(cands) if c.item in allowed]
+        rows = [cands[j].features for j in keep]
+        chosen = select(
+            self.model,
+            rows,
+            [cands[j].section for j in keep],
+            [self.items[cands[j].item].id for j in keep],
+            threshold,
+            [probs[j] for j in keep],
+        )
         per: list[list[tuple[float, int]]] = [[] for _ in sections]
-        for c, p in zip(cands, probs, strict=True):
-            if c.item in allowed and p >= thr:
-                per[c.section].append((p, c.item))
+        for j in chosen:
+            c = cands[keep[j]]
+            per[c.section].append((probs[keep[j]], c.item))
         out: list[list[Suggestion]] = []
-        top_k = self.model.top_k
         for k, row in enumerate(per):
             row.sort(key=lambda x: (-round(x[0], 4), self.items[x[1]].id))
             sugg = []
-            for p, i in row[:top_k]:
+            for p, i in row:
                 ev = _evidence_for(scored[k], i)
                 sugg.append(
                     Suggestion(

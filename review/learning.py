@@ -3,8 +3,9 @@
 An example is numbers and ids only - the framework, the competency, the pair's features
 (:data:`review.engine.FEATURES`), the label, the decision and when - never document text, so a
 model shared across a deployment carries nothing of an agency's policies. The engine adapts to
-them with :func:`review.training.adapt`: weights refitted toward the shipped model's, the
-threshold re-chosen only once enough documents have been reviewed.
+them with :func:`review.training.adapt`: weights refitted toward the shipped model's; until
+enough documents have been reviewed the learned model only orders the suggestions and the
+shipped one sets how many each document gets, then the threshold is chosen from the decisions.
 """
 
 from __future__ import annotations

@@ -37,6 +37,10 @@ class LogisticModel:
     top_k: int = 4
     #: what the weights were fitted on, for the admin page and the README
     meta: dict = field(default_factory=dict, compare=False)
+    #: set on a model that learned its ranking from few reviewed documents: in each document it
+    #: suggests as many links as this model would there (its own ``threshold`` is not used), so
+    #: a handful of decisions reorders the suggestions without swinging how many there are
+    volume_from: LogisticModel | None = field(default=None, compare=False)
 
     def logits(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
         if not len(rows):
@@ -147,6 +151,68 @@ def choose_threshold(
             chosen = p
     t = chosen if chosen is not None else best_f1_t
     return float(max(min(t, 0.99), 0.01))
+
+
+def topk_mask(probs: Sequence[float], sections: Sequence[int], k: int) -> list[bool]:
+    """Which candidates are among the ``k`` most probable of their section."""
+    by: dict[int, list[tuple[float, int]]] = {}
+    for j, (p, s) in enumerate(zip(probs, sections, strict=True)):
+        by.setdefault(s, []).append((p, j))
+    keep = [False] * len(probs)
+    for row in by.values():
+        row.sort(key=lambda t: -t[0])
+        for _, j in row[:k]:
+            keep[j] = True
+    return keep
+
+
+def select(
+    model: LogisticModel,
+    rows: Sequence[Sequence[float]],
+    sections: Sequence[int],
+    names: Sequence[str],
+    threshold: float | None = None,
+    probs: Sequence[float] | None = None,
+) -> list[int]:
+    """The candidates of one document the engine suggests, by index: probability at least the
+    threshold, then at most ``top_k`` per section, best first (ties by ``names``, the competency
+    ids). Without an explicit ``threshold``: the model's, or for a model with ``volume_from`` the
+    probability at which it suggests as many links as that model would in this document."""
+    if probs is None:
+        probs = model.predict(rows)
+    if threshold is None:
+        threshold = model.threshold
+        if model.volume_from is not None and len(probs):
+            threshold = _volume_threshold(model, rows, probs, sections, names)
+    per: dict[int, list[tuple[float, str, int]]] = {}
+    for j, (p, s) in enumerate(zip(probs, sections, strict=True)):
+        if p >= threshold:
+            per.setdefault(s, []).append((p, names[j], j))
+    out: list[int] = []
+    for row in per.values():
+        row.sort(key=lambda t: (-round(t[0], 4), t[1]))
+        out.extend(j for _p, _n, j in row[: model.top_k])
+    return out
+
+
+def _volume_threshold(
+    model: LogisticModel,
+    rows: Sequence[Sequence[float]],
+    probs: Sequence[float],
+    sections: Sequence[int],
+    names: Sequence[str],
+) -> float:
+    """The probability of ``model``'s n-th best candidate (top-k per section), where n is how
+    many links ``model.volume_from`` suggests in the same document; above every probability
+    when it suggests none."""
+    base = model.volume_from
+    assert base is not None
+    n = len(select(base, rows, sections, names))
+    if n == 0:
+        return math.inf
+    keep = topk_mask(probs, sections, model.top_k)
+    ranked = sorted((p for p, k in zip(probs, keep, strict=True) if k), reverse=True)
+    return ranked[min(n, len(ranked)) - 1]
 
 
 def load_model(path: Path, features: Sequence[str]) -> LogisticModel:

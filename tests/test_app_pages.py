@@ -824,6 +824,9 @@ def test_admin_learning_shows_decisions_and_switches_learning_off_and_resets(see
     goto(at, "pages/admin_learning.py")
     no_exception(at)
     assert at.metric[0].value == "1"
+    # one reviewed document: the learned model orders, the shipped one sets how many
+    assert seed.svc.learning_status(seed.actor("admin")).volume_from_shipped
+    assert any("as many as the shipped model" in m.value for m in at.markdown)
     at.toggle(key="learning_enabled").set_value(False)
     at.run()
     no_exception(at)

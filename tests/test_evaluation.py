@@ -165,10 +165,12 @@ def test_quality_bar_on_eval_dev():
 
 def test_learning_from_reviewers_helps_by_half_way():
     """The simulated deployment (gold labels as reviewers' decisions, refit after each document),
-    guarded at what main reaches: after half the documents, F1 on the rest at least 0.04 above
-    the untrained engine's (the issue's target is 0.05: not yet met); on the first documents it
-    sees, never more than 0.02 below it (the volume of suggestions is held until a threshold can
-    be chosen from the decisions)."""
+    guarded at what main reaches. On the issue's fixed order: after half the documents, F1 on
+    the rest at least 0.04 above the untrained engine's (the target is 0.05: not met). Over 20
+    random orders, which say more than one order does: the first documents never cost more than
+    0.03 of F1 and on average at most 0.01 (while few documents are reviewed the learned model
+    reorders the suggestions and the untrained one sets how many; before that rule one reviewed
+    document could cut F1 by 0.25). The mean gain at half way is about zero (README)."""
     from review import training
     from review.model import prior_model
 
@@ -176,5 +178,7 @@ def test_learning_from_reviewers_helps_by_half_way():
     curve = training.learning_curve(docs, prior_model())
     half = curve[len(docs) // 2]
     assert half["f1"] >= half["untrained_f1"] + 0.04, curve
-    for p in curve[1:7]:
-        assert p["f1"] >= p["untrained_f1"] - 0.02, curve
+    orders = training.learning_orders(docs, prior_model())
+    assert orders["worst_gain_first_documents"]["min"] >= -0.03, orders
+    assert orders["worst_gain_first_documents"]["mean"] >= -0.01, orders
+    assert orders["gain_at_half"]["mean"] >= -0.01, orders

@@ -41,6 +41,9 @@ class LearningStatus:
     learned_f1: float | None
     threshold: float  # the threshold in use
     shipped_threshold: float
+    #: too few reviewed documents to choose a threshold from: the learned model orders the
+    #: suggestions, and each document gets as many as the shipped model would give it
+    volume_from_shipped: bool = False
 
 
 class LearningMixin:
@@ -160,6 +163,7 @@ class LearningMixin:
             effect.learned_f1 if effect else None,
             in_use.threshold,
             base.threshold,
+            in_use.volume_from is not None,
         )
 
     def set_learning_enabled(self, actor, enabled: bool, framework_id: str | None = None) -> None:
