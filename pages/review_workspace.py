@@ -300,6 +300,8 @@ with main:
                 phrases = list(dict.fromkeys(e.phrase for e in lk.evidence))
                 if phrases:
                     st.caption("Evidence: " + "; ".join(ui.safe(p) for p in phrases[:6]))
+                if lk.reasons and lk.state == "suggested":
+                    st.caption("Why this score — " + ui.safe(vm.reasons_text(lk.reasons)))
                 if lk.reason:
                     st.caption(f"Rejected because: {ui.safe(lk.reason)}")
                 if lk.note:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
+from review.explain import reasons
 from review.framework import Framework, Item
 from review.matching import _BOUNDARY_RE as _BOUNDARY_SPLIT
 from review.matching import _TOKEN_RE, MatchSettings, PhraseMatcher, stem
@@ -452,15 +453,16 @@ class Suggester:
             threshold,
             [probs[j] for j in keep],
         )
-        per: list[list[tuple[float, int]]] = [[] for _ in sections]
+        per: list[list[tuple[float, int, tuple[float, ...]]]] = [[] for _ in sections]
         for j in chosen:
             c = cands[keep[j]]
-            per[c.section].append((probs[keep[j]], c.item))
+            per[c.section].append((probs[keep[j]], c.item, c.features))
         out: list[list[Suggestion]] = []
+        m = self.model
         for k, row in enumerate(per):
             row.sort(key=lambda x: (-round(x[0], 4), self.items[x[1]].id))
             sugg = []
-            for p, i in row:
+            for p, i, feats in row:
                 ev = _evidence_for(scored[k], i)
                 sugg.append(
                     Suggestion(
@@ -472,6 +474,7 @@ class Suggester:
                             ev,
                             body_start=len(sections[k].title) + 1 if sections[k].title else 0,
                         ),
+                        reasons(m.features, m.weights, feats, self.items[i]),
                     )
                 )
             out.append(sugg)

@@ -118,6 +118,8 @@ class Suggestion:
     score: float  # 0-100: the calibrated probability that a reviewer confirms the link
     evidence: tuple[Evidence, ...] = ()
     sentences: tuple[str, ...] = ()  # the sentence(s) that carry the evidence
+    #: what raised ("+") and lowered ("-") the score, in words (:mod:`review.explain`)
+    reasons: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +127,7 @@ class Suggestion:
             "score": round(self.score, 1),
             "evidence": [e.to_dict() for e in self.evidence],
             "sentences": list(self.sentences),
+            "reasons": [list(r) for r in self.reasons],
         }
 
     @classmethod
@@ -134,7 +137,17 @@ class Suggestion:
             float(d["score"]),
             tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
             tuple(str(x) for x in d.get("sentences", ())),
+            reasons_from(d.get("reasons")),
         )
+
+
+def reasons_from(raw: Any) -> tuple[tuple[str, str], ...]:
+    """Stored reasons back as ``(sign, text)`` pairs; anything malformed is dropped."""
+    out = []
+    for r in raw or ():
+        if isinstance(r, (list, tuple)) and len(r) == 2 and r[0] in ("+", "-"):
+            out.append((str(r[0]), str(r[1])))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- workflow vocabulary

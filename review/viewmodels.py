@@ -108,6 +108,13 @@ def link_state_label(state: str) -> str:
     return LINK_STATE_LABELS.get(state, state.capitalize())
 
 
+def reasons_text(reasons) -> str:
+    """A suggestion's reasons as one line: ``"For: …. Against: …."``."""
+    from review.explain import as_text
+
+    return as_text(reasons)
+
+
 def link_state_badge(state: str) -> str:
     return _badge(link_state_label(state), LINK_STATE_COLOURS.get(state, "gray"))
 

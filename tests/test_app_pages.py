@@ -849,3 +849,23 @@ def test_workspace_quotes_each_suggestions_evidence_sentence_as_text(seed: Seed)
     quotes = [m.value for m in at.markdown if m.value.startswith("> ")]
     for lk in shown:
         assert "> " + md_text(lk.sentences[0]) in quotes
+
+
+def test_workspace_says_why_each_suggestion_has_its_score(seed: Seed):
+    """The reasons stored with each suggested link (the model's largest terms) are shown with it,
+    and go once it is decided."""
+    from review.viewmodels import reasons_text
+
+    doc, at = _claimed(seed)
+    section = at.selectbox(key=f"sec_{doc}").value
+    shown = [lk for lk in _links(seed, doc) if lk.section_id == section and lk.reasons]
+    assert shown and all(lk.state == "suggested" for lk in shown)
+    assert all(any(sign == "+" for sign, _ in lk.reasons) for lk in shown)
+    captions = [c.value for c in at.caption]
+    for lk in shown:
+        assert "Why this score — " + md_text(reasons_text(lk.reasons)) in captions
+    seed.svc.confirm_link(seed.actor("rita"), doc, shown[0].id)
+    at.run()
+    no_exception(at)
+    captions = [c.value for c in at.caption if c.value.startswith("Why this score")]
+    assert len(captions) == len(shown) - 1

@@ -121,3 +121,63 @@ def test_stored_links_carry_their_evidence_sentences(data_dir):
     for lk in links:
         for sentence in lk.sentences:
             assert sentence in texts[lk.section_id]
+
+
+def test_each_suggestion_says_what_raised_and_lowered_its_score(engine: Suggester):
+    """The reasons are the model's own largest terms: each "+" term raises the logit by at least
+    ``MIN_EFFECT``, each "-" term lowers it by as much, and a list of statutes is told so."""
+    from review.explain import _SAYS, MIN_EFFECT, reasons
+
+    doc = [
+        sec(
+            "Staff support",
+            "Supervisors must watch for vicarious trauma and secondary traumatic stress in every "
+            "staff member and shall offer debriefing after a critical incident.",
+            "a",
+        ),
+        sec(
+            "Legal references",
+            "Wis. Stat. § 48.981 (vicarious trauma).\n42 U.S.C. § 5106a.\nWis. Stat. § 948.051.",
+            "b",
+        ),
+        sec("Meals", "Lunch is served at noon in the dining room.", "c"),
+    ]
+    out = engine.suggest(doc)
+    c5 = next(g for g in out[0] if g.competency == "C5")
+    signs = [s for s, _t in c5.reasons]
+    assert "+" in signs and signs == sorted(signs)  # what raised it first, then what lowered it
+    assert ("+", "the section uses the competency's phrases") in c5.reasons
+    cands, _probs, _ = engine.probabilities(doc)
+    m = engine.model
+    by_text = {v: k for k, v in _SAYS.items()}
+    checked = 0
+    for c in cands:
+        rs = reasons(m.features, m.weights, c.features, engine.items[c.item])
+        for sign, t in rs:
+            name = by_text[t]
+            term = m.weights[m.features.index(name)] * c.features[FEATURES.index(name)]
+            assert term >= MIN_EFFECT if sign == "+" else term <= -MIN_EFFECT
+            checked += 1
+        if c.section == 1:  # the statutes
+            assert ("-", "the evidence lines cite laws or codes") in rs
+    assert checked and any(c.section == 1 for c in cands)
+
+
+def test_a_missing_condition_is_a_reason_against():
+    """A5-style items need their subject in view: a section without it is told so in words."""
+    from review.explain import reasons
+    from review.framework import Item
+
+    it = Item("X1", "X1", "advanced", "statement", ("p",), requires=("sexual exploitation",))
+    names = ("phrase_score", "condition_in_section", "citation_lines", "advanced_item")
+    weights = (4.0, 1.0, -1.5, 3.0)
+    rs = reasons(names, weights, (0.5, 0.0, 1.0, 1.0), it)
+    assert rs == (
+        ("+", "the section uses the competency's phrases"),
+        ("-", "the evidence lines cite laws or codes"),
+        ("-", "the section does not mention “sexual exploitation”"),
+    )
+    # the item's tier is no reason, and small terms are not named
+    assert reasons(names, weights, (0.05, 1.0, 0.1, 1.0), it) == (
+        ("+", "the section has the competency's subject in view"),
+    )

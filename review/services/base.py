@@ -14,7 +14,7 @@ from pathlib import Path
 
 from review.auth import Actor
 from review.config import UploadLimits
-from review.models import CoverageRow, Evidence, ParsedDocument
+from review.models import CoverageRow, Evidence, ParsedDocument, reasons_from
 from review.parsing.upload import too_complex
 from review.services.views import CoverageSummary, LinkView, VersionInfo
 from review.storage import Record, Repository
@@ -178,6 +178,7 @@ def _link_view(r: Record) -> LinkView:
         score=r.get("score"),
         evidence=tuple(Evidence.from_dict(e) for e in r.get("evidence") or ()),
         sentences=tuple(str(x) for x in r.get("sentences") or ()),
+        reasons=reasons_from(r.get("reasons")),
         note=r.get("note", ""),
         reason=r.get("reason", ""),
         decided_by=r.get("decided_by", ""),

@@ -49,6 +49,7 @@ def suggestion_links(
                     score=round(g.score, 1),
                     evidence=[e.to_dict() for e in g.evidence],
                     sentences=list(g.sentences),
+                    reasons=[list(r) for r in g.reasons],
                     flag="new" if section.id in flag_sections else "",
                 )
             )
@@ -65,6 +66,7 @@ def link_record(
     score: float | None = None,
     evidence: list[Record] | None = None,
     sentences: list[str] | None = None,
+    reasons: list[list[str]] | None = None,
     note: str = "",
     reason: str = "",
     decided_by: str = "",
@@ -82,6 +84,7 @@ def link_record(
         "score": score,
         "evidence": evidence or [],
         "sentences": sentences or [],
+        "reasons": reasons or [],
         "note": note,
         "reason": reason,
         "decided_by": decided_by,
@@ -189,6 +192,7 @@ def carry_over(
                     score=round(sugg.score, 1) if sugg else old.get("score"),
                     evidence=[e.to_dict() for e in sugg.evidence] if sugg else [],
                     sentences=list(sugg.sentences) if sugg else [],
+                    reasons=[list(r) for r in sugg.reasons] if sugg else [],
                     note=old.get("note", ""),
                     flag="changed",
                     origin="carried",

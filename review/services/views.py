@@ -128,6 +128,8 @@ class LinkView:
     decided_at: str = ""
     #: the sentence(s) of the section that carry the suggestion's evidence
     sentences: tuple[str, ...] = ()
+    #: what raised ("+") and lowered ("-") the suggestion's score, in words
+    reasons: tuple[tuple[str, str], ...] = ()
     #: "changed": came back for re-review after the section's text changed in a new version
     flag: str = ""
     origin: str = "suggester"  # suggester | carried | hand

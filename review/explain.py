@@ -1,0 +1,86 @@
+"""Why a suggestion has its score, in a reviewer's words.
+
+The model is a logistic regression over named features (:data:`review.engine.FEATURES`), so a
+score decomposes exactly: ``logit = bias + Σ wᵢ·xᵢ``. The terms that moved it most, up and down,
+are the reasons a reviewer can check against the section in a second ("the evidence states what
+must be done", "the evidence lines cite laws or codes"). A missing condition of the item is a
+reason too: the weight the section did not earn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from review.framework import Item
+
+#: plain words for a feature that is present (its value above zero); features that describe the
+#: item rather than the section (tier, skill) are not reasons
+_SAYS: dict[str, str] = {
+    "phrase_score": "the section uses the competency's phrases",
+    "strong_phrases": "key phrases of the competency appear",
+    "ordinary_phrases": "several of the competency's phrases appear",
+    "weak_phrases": "general words of the competency appear",
+    "title_hit": "the section title names it",
+    "obligation_lines": "the evidence states what must be done (shall, must, will)",
+    "actor_lines": "the evidence names who acts (staff, the agency)",
+    "citation_lines": "the evidence lines cite laws or codes",
+    "short_lines": "the evidence is in short list entries or headings",
+    "section_citations": "much of the section is citations",
+    "definitions_section": "a definitions section",
+    "definitions_allowed": "a definitions section, which can evidence this competency",
+    "purpose_section": "a purpose or scope section",
+    "reference_section": "a references, forms or history section",
+    "condition_in_section": "the section has the competency's subject in view",
+    "condition_in_document_only": "the competency's subject is elsewhere in the document",
+    "facet_coverage": "it covers several of the parts the competency names",
+    "document_share": "it holds much of the document's evidence for this competency",
+    "document_spread": "the topic runs through most of the document",
+    "top_section": "the document's strongest section for this competency",
+    "section_topics": "the section touches many other competencies",
+}
+
+#: a term must move the logit at least this much to be named
+MIN_EFFECT = 0.25
+
+
+def reasons(
+    features: Sequence[str],
+    weights: Sequence[float],
+    values: Sequence[float],
+    item: Item,
+    limit_for: int = 3,
+    limit_against: int = 2,
+) -> tuple[tuple[str, str], ...]:
+    """``(("+", text), …, ("-", text), …)``: what raised the score most, then what lowered it."""
+    terms: list[tuple[float, str]] = []
+    for name, w, x in zip(features, weights, values, strict=True):
+        text = _SAYS.get(name)
+        if text is None:
+            continue
+        if x > 0:
+            terms.append((w * x, text))
+        elif name == "condition_in_section" and item.requires and w > 0:
+            terms.append((-w, "the section does not mention " + _condition(item)))
+    up = sorted((t for t in terms if t[0] >= MIN_EFFECT), key=lambda t: -t[0])[:limit_for]
+    down = sorted((t for t in terms if t[0] <= -MIN_EFFECT), key=lambda t: t[0])[:limit_against]
+    return tuple(("+", text) for _e, text in up) + tuple(("-", text) for _e, text in down)
+
+
+def _condition(item: Item) -> str:
+    """The item's condition in words: its first one or two ``requires`` phrases."""
+    ph = list(item.requires[:2])
+    return " or ".join(f"“{p}”" for p in ph) + (
+        " or a related term" if len(item.requires) > 2 else ""
+    )
+
+
+def as_text(rs: Sequence[Sequence[str]]) -> str:
+    """``"For: …; …. Against: …."`` (empty when there is nothing to say)."""
+    up = [t for s, t in rs if s == "+"]
+    down = [t for s, t in rs if s == "-"]
+    parts = []
+    if up:
+        parts.append("For: " + "; ".join(up) + ".")
+    if down:
+        parts.append("Against: " + "; ".join(down) + ".")
+    return " ".join(parts)
