@@ -475,6 +475,7 @@ class Suggester:
                             body_start=len(sections[k].title) + 1 if sections[k].title else 0,
                         ),
                         reasons(m.features, m.weights, feats, self.items[i]),
+                        feats,
                     )
                 )
             out.append(sugg)

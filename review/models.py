@@ -30,7 +30,9 @@ class Section:
     text: str  # body text (heading excluded), paragraphs joined with "\n"
     first_par: int  # index of the heading paragraph (or first paragraph when there is no heading)
     last_par: int  # index of the last paragraph the section covers (inclusive)
-    kind: str = "heading"  # heading | numbered | bold | boxed | caps | run-in | preamble | chunk | markdown
+    kind: str = (
+        "heading"  # heading | numbered | bold | boxed | caps | run-in | preamble | chunk | markdown
+    )
 
     @property
     def full_text(self) -> str:
@@ -120,6 +122,9 @@ class Suggestion:
     sentences: tuple[str, ...] = ()  # the sentence(s) that carry the evidence
     #: what raised ("+") and lowered ("-") the score, in words (:mod:`review.explain`)
     reasons: tuple[tuple[str, str], ...] = ()
+    #: the model's inputs for the pair (:data:`review.engine.FEATURES`): stored with the link so
+    #: a reviewer's decision becomes a training example without recomputing the document
+    features: tuple[float, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

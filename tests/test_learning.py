@@ -35,6 +35,44 @@ def _reviewed(w: World, policy=STAFF_WELLNESS) -> tuple[str, list]:
     return doc, w.svc.links(w.rita, doc)
 
 
+def test_a_decision_learns_from_the_features_stored_at_upload(w: World, monkeypatch):
+    """Suggested links keep their features from the upload, the same the document's features
+    give when rebuilt, so confirming or rejecting one needs no rebuild of the document; a
+    hand-added link, which has none, is built on demand."""
+    from review.engine import FeatureBuilder
+    from review.services.learning import LearningMixin
+
+    doc, links = _reviewed(w)
+    with w.svc.repo.document(doc) as tx:
+        stored = {
+            (r["section_id"], r["competency"]): r["features"]
+            for r in tx.links(links[0].version)
+            if r["state"] == "suggested"
+        }
+    fw = w.svc.framework("wisconsin-2017")
+    rebuilt = FeatureBuilder(fw).pair_features(w.svc.sections(w.rita, doc))
+    calls = []
+    real = LearningMixin._pair_features
+    monkeypatch.setattr(
+        LearningMixin,
+        "_pair_features",
+        lambda self, *a: calls.append(a) or real(self, *a),
+    )
+    w.svc.confirm_link(w.rita, doc, links[0].id)
+    w.svc.reject_link(w.rita, doc, links[1].id, "mentions it only")
+    assert calls == []
+    rows = {r["link_id"]: r for r in w.svc.repo.learning_examples("wisconsin-2017")}
+    for lk in links[:2]:
+        want = rebuilt[(lk.section_id, lk.competency)]
+        assert rows[lk.id]["features"] == pytest.approx(list(want), abs=1e-6)
+        assert stored[(lk.section_id, lk.competency)] == rows[lk.id]["features"]
+    sec = w.svc.sections(w.rita, doc)[-1]
+    added = w.svc.add_link(w.rita, doc, sec.id, "C3")
+    assert len(calls) == 1
+    assert rows.keys() <= {r["link_id"] for r in w.svc.repo.learning_examples("wisconsin-2017")}
+    assert added.id in {r["link_id"] for r in w.svc.repo.learning_examples("wisconsin-2017")}
+
+
 def test_each_decision_is_an_example_of_features_and_ids_only(w: World, data_dir: Path):
     doc, links = _reviewed(w)
     assert len(links) >= 2
@@ -121,10 +159,14 @@ def test_latest_decision_per_link_wins_and_torn_lines_are_skipped(data_dir: Path
 
     repo = TinyDBRepository(data_dir)
     f = [0.5] * len(FEATURES)
-    common = dict(framework_id="fw", competency="C1", features=f, document_id="d", version=1, section_id="s")
+    common = dict(
+        framework_id="fw", competency="C1", features=f, document_id="d", version=1, section_id="s"
+    )
     repo.add_learning_examples(
         [
-            example_record(decision="confirmed", link_id="l1", time="2026-01-01T00:00:00", **common),
+            example_record(
+                decision="confirmed", link_id="l1", time="2026-01-01T00:00:00", **common
+            ),
             example_record(decision="rejected", link_id="l1", time="2026-01-02T00:00:00", **common),
         ]
     )
@@ -141,7 +183,16 @@ def test_latest_decision_per_link_wins_and_torn_lines_are_skipped(data_dir: Path
 @pytest.mark.skipif(not EVAL_DEV.is_dir(), reason="needs ../shared/eval-dev")
 def test_eval_learning_curve_json_has_the_documented_shape():
     out = subprocess.run(
-        [sys.executable, "-m", "review", "eval", str(EVAL_DEV), "--cv", "--learning-curve", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "review",
+            "eval",
+            str(EVAL_DEV),
+            "--cv",
+            "--learning-curve",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         check=True,

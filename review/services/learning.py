@@ -76,11 +76,17 @@ class LearningMixin:
             fid = str(v.get("framework_id") or self.framework_id)
             if not self.repo.learning_setting(fid).get("enabled", True):
                 return
-            feats = self._pair_features(document_id, version, v, fid)
+            from review.engine import FEATURES
+
+            feats: dict | None = None  # built only for links suggested without stored features
             now = self._now()
             examples = []
             for lk in rows:
-                f = feats.get((lk["section_id"], lk["competency"]))
+                f = lk.get("features")
+                if not f or len(f) != len(FEATURES):
+                    if feats is None:
+                        feats = self._pair_features(document_id, version, v, fid)
+                    f = feats.get((lk["section_id"], lk["competency"]))
                 if f is None:
                     continue
                 examples.append(

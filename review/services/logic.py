@@ -50,6 +50,7 @@ def suggestion_links(
                     evidence=[e.to_dict() for e in g.evidence],
                     sentences=list(g.sentences),
                     reasons=[list(r) for r in g.reasons],
+                    features=list(g.features),
                     flag="new" if section.id in flag_sections else "",
                 )
             )
@@ -67,6 +68,7 @@ def link_record(
     evidence: list[Record] | None = None,
     sentences: list[str] | None = None,
     reasons: list[list[str]] | None = None,
+    features: list[float] | None = None,
     note: str = "",
     reason: str = "",
     decided_by: str = "",
@@ -85,6 +87,9 @@ def link_record(
         "evidence": evidence or [],
         "sentences": sentences or [],
         "reasons": reasons or [],
+        #: the model's inputs for the pair when it was suggested: a decision on it becomes a
+        #: training example from these, without rebuilding the document's features
+        "features": [round(float(x), 6) for x in features or ()],
         "note": note,
         "reason": reason,
         "decided_by": decided_by,
@@ -193,6 +198,7 @@ def carry_over(
                     evidence=[e.to_dict() for e in sugg.evidence] if sugg else [],
                     sentences=list(sugg.sentences) if sugg else [],
                     reasons=[list(r) for r in sugg.reasons] if sugg else [],
+                    features=list(sugg.features) if sugg else [],
                     note=old.get("note", ""),
                     flag="changed",
                     origin="carried",
@@ -257,9 +263,7 @@ def carry_assessments(
         comp, status, note = a["competency"], a["status"], a.get("note", "")
         if comp not in items:
             changes.append(
-                AssessmentChange(
-                    comp, status, note, False, "the competency is no longer reviewed"
-                )
+                AssessmentChange(comp, status, note, False, "the competency is no longer reviewed")
             )
             continue
         changed = sorted(cited.get(comp, set()) - new_section_ids)
