@@ -285,7 +285,7 @@ with main:
             if view.agency_kind == "general":
                 st.caption(
                     "Only the Core Competencies are reviewed for a general agency; the Advanced "
-                    "Competencies (A1–A12) apply to specialised agencies, so none is suggested."
+                    "Competencies (A1–A12) apply to specialized agencies, so none is suggested."
                 )
         for lk in sec_links:
             with st.container(border=True):
@@ -300,8 +300,9 @@ with main:
                 phrases = list(dict.fromkeys(e.phrase for e in lk.evidence))
                 if phrases:
                     st.caption("Evidence: " + "; ".join(ui.safe(p) for p in phrases[:6]))
-                if lk.reasons and lk.state == "suggested":
-                    st.caption("Why this score — " + ui.safe(vm.reasons_text(lk.reasons)))
+                if lk.state == "suggested":
+                    for line in vm.reasons_lines(lk.reasons):  # why the score (the model's terms)
+                        st.caption(ui.safe(line))
                 if lk.reason:
                     st.caption(f"Rejected because: {ui.safe(lk.reason)}")
                 if lk.note:

@@ -16,10 +16,11 @@ from review.framework import Item
 #: plain words for a feature that is present (its value above zero); features that describe the
 #: item rather than the section (tier, skill) are not reasons
 _SAYS: dict[str, str] = {
+    # the phrase evidence is one reason (its four terms summed)
     "phrase_score": "the section uses the competency's phrases",
-    "strong_phrases": "key phrases of the competency appear",
-    "ordinary_phrases": "several of the competency's phrases appear",
-    "weak_phrases": "general words of the competency appear",
+    "strong_phrases": "the section uses the competency's phrases",
+    "ordinary_phrases": "the section uses the competency's phrases",
+    "weak_phrases": "the section uses the competency's phrases",
     "title_hit": "the section title names it",
     "obligation_lines": "the evidence states what must be done (shall, must, will)",
     "actor_lines": "the evidence names who acts (staff, the agency)",
@@ -51,19 +52,21 @@ def reasons(
     limit_for: int = 3,
     limit_against: int = 2,
 ) -> tuple[tuple[str, str], ...]:
-    """``(("+", text), …, ("-", text), …)``: what raised the score most, then what lowered it."""
-    terms: list[tuple[float, str]] = []
+    """``(("+", text), …, ("-", text), …)``: what raised the score most, then what lowered it.
+    Terms that say the same thing (the four phrase-evidence features) are summed."""
+    terms: dict[str, float] = {}
     for name, w, x in zip(features, weights, values, strict=True):
         text = _SAYS.get(name)
         if text is None:
             continue
         if x > 0:
-            terms.append((w * x, text))
+            terms[text] = terms.get(text, 0.0) + w * x
         elif name == "condition_in_section" and item.requires and w > 0:
-            terms.append((-w, "the section does not mention " + _condition(item)))
-    up = sorted((t for t in terms if t[0] >= MIN_EFFECT), key=lambda t: -t[0])[:limit_for]
-    down = sorted((t for t in terms if t[0] <= -MIN_EFFECT), key=lambda t: t[0])[:limit_against]
-    return tuple(("+", text) for _e, text in up) + tuple(("-", text) for _e, text in down)
+            terms["the section does not mention " + _condition(item)] = -w
+    ranked = sorted(terms.items(), key=lambda t: -t[1])
+    up = [t for t, e in ranked if e >= MIN_EFFECT][:limit_for]
+    down = [t for t, e in reversed(ranked) if e <= -MIN_EFFECT][:limit_against]
+    return tuple(("+", t) for t in up) + tuple(("-", t) for t in down)
 
 
 def _condition(item: Item) -> str:
@@ -74,13 +77,13 @@ def _condition(item: Item) -> str:
     )
 
 
-def as_text(rs: Sequence[Sequence[str]]) -> str:
-    """``"For: …; …. Against: …."`` (empty when there is nothing to say)."""
+def as_lines(rs: Sequence[Sequence[str]]) -> list[str]:
+    """``["Score raised by: …; ….", "Score lowered by: …."]`` (only the lines with reasons)."""
     up = [t for s, t in rs if s == "+"]
     down = [t for s, t in rs if s == "-"]
-    parts = []
+    lines = []
     if up:
-        parts.append("For: " + "; ".join(up) + ".")
+        lines.append("Score raised by: " + "; ".join(up) + ".")
     if down:
-        parts.append("Against: " + "; ".join(down) + ".")
-    return " ".join(parts)
+        lines.append("Score lowered by: " + "; ".join(down) + ".")
+    return lines

@@ -108,11 +108,11 @@ def link_state_label(state: str) -> str:
     return LINK_STATE_LABELS.get(state, state.capitalize())
 
 
-def reasons_text(reasons) -> str:
-    """A suggestion's reasons as one line: ``"For: …. Against: …."``."""
-    from review.explain import as_text
+def reasons_lines(reasons) -> list[str]:
+    """A suggestion's reasons as up to two lines: what raised its score, what lowered it."""
+    from review.explain import as_lines
 
-    return as_text(reasons)
+    return as_lines(reasons)
 
 
 def link_state_badge(state: str) -> str:

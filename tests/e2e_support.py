@@ -231,7 +231,7 @@ SAMPLE_POLICY: list[tuple[str, str]] = [
     (
         "Vicarious Trauma and Staff Wellness",
         "Supervisors watch for vicarious trauma, secondary traumatic stress and compassion fatigue. "
-        "All employees may use the Employee Assistance Program for confidential counselling, and "
+        "All employees may use the Employee Assistance Program for confidential counseling, and "
         "reflective supervision is offered twice a month.",
     ),
     (

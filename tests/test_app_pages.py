@@ -854,7 +854,7 @@ def test_workspace_quotes_each_suggestions_evidence_sentence_as_text(seed: Seed)
 def test_workspace_says_why_each_suggestion_has_its_score(seed: Seed):
     """The reasons stored with each suggested link (the model's largest terms) are shown with it,
     and go once it is decided."""
-    from review.viewmodels import reasons_text
+    from review.viewmodels import reasons_lines
 
     doc, at = _claimed(seed)
     section = at.selectbox(key=f"sec_{doc}").value
@@ -863,9 +863,11 @@ def test_workspace_says_why_each_suggestion_has_its_score(seed: Seed):
     assert all(any(sign == "+" for sign, _ in lk.reasons) for lk in shown)
     captions = [c.value for c in at.caption]
     for lk in shown:
-        assert "Why this score — " + md_text(reasons_text(lk.reasons)) in captions
+        lines = reasons_lines(lk.reasons)
+        assert lines[0].startswith("Score raised by: ")
+        assert all(md_text(line) in captions for line in lines)
     seed.svc.confirm_link(seed.actor("rita"), doc, shown[0].id)
     at.run()
     no_exception(at)
-    captions = [c.value for c in at.caption if c.value.startswith("Why this score")]
-    assert len(captions) == len(shown) - 1
+    raised = [c.value for c in at.caption if c.value.startswith("Score raised by")]
+    assert len(raised) == len(shown) - 1
