@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.set_defaults(func=cmd_analyze)
 
-    e = sub.add_parser("eval", help="measure the suggester on a labelled set (docs/ and gold.json)")
+    e = sub.add_parser("eval", help="measure the suggester on a labeled set (docs/ and gold.json)")
     e.add_argument("dir", help="directory with docs/ and gold.json")
     e.add_argument("--framework", default=DEFAULT_FRAMEWORK_ID)
     e.add_argument("--json", action="store_true")
