@@ -564,6 +564,33 @@ def test_admin_changes_a_role(seed: Seed):
     assert {u.username: u.role for u in seed.svc.list_users(seed.actor("admin"))}["rob"] == "admin"
 
 
+def test_admin_changes_a_display_name_and_a_look_alike_is_refused(seed: Seed):
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_users.py")
+    at.selectbox(key="ch_user").set_value("rob")
+    at.run()
+    assert at.text_input(key="ch_name_rob").value == "Rob Reviewer"
+    # "Rita Reviewer" with a Cyrillic a: refused with the service's message, nothing changed
+    at.text_input(key="ch_name_rob").input("Rit\u0430 Reviewer")
+    at.button(key="FormSubmitter:change_name-Change display name").click()
+    at.run()
+    no_exception(at)
+    assert any(
+        "looks too much like" in e.value and "the name of rita" in e.value for e in at.error
+    ), texts(at)
+    assert {u.username: u.display_name for u in seed.svc.list_users(seed.actor("admin"))}[
+        "rob"
+    ] == "Rob Reviewer"
+    at.text_input(key="ch_name_rob").input("Robert  Reviewer")
+    at.button(key="FormSubmitter:change_name-Change display name").click()
+    at.run()
+    no_exception(at)
+    assert any("rob is now shown as Robert Reviewer." in s.value for s in at.success)
+    assert "Robert Reviewer" in list(at.dataframe[0].value["Name"])
+    (event,) = seed.svc.audit_events(seed.actor("admin"), action="user_display_name", limit=None)
+    assert event.after == {"display_name": "Robert Reviewer"}
+
+
 def test_admin_frameworks_lists_items_and_validates_an_import(seed: Seed):
     at = app_as(seed, "admin")
     goto(at, "pages/admin_frameworks.py")
