@@ -127,6 +127,8 @@ with users_tab:
                             "success",
                             f"{current.username} is now shown as {changed.display_name}.",
                         )
+                        # the field shows the name as stored (spaces collapsed) after the save
+                        st.session_state.pop(f"ch_name_{current.username}", None)
                         st.rerun()
             if current.username.casefold() != actor.username.casefold() and st.button(
                 f"Reset the password of {ui.safe(current.username)}",

@@ -587,6 +587,7 @@ def test_admin_changes_a_display_name_and_a_look_alike_is_refused(seed: Seed):
     no_exception(at)
     assert any("rob is now shown as Robert Reviewer." in s.value for s in at.success)
     assert "Robert Reviewer" in list(at.dataframe[0].value["Name"])
+    assert at.text_input(key="ch_name_rob").value == "Robert Reviewer"  # as stored
     (event,) = seed.svc.audit_events(seed.actor("admin"), action="user_display_name", limit=None)
     assert event.after == {"display_name": "Robert Reviewer"}
 
