@@ -1,4 +1,4 @@
-"""Admin: users and agencies — create, change role, deactivate / reactivate."""
+"""Admin: users and agencies — create, change role or display name, deactivate / reactivate."""
 
 from __future__ import annotations
 
@@ -110,6 +110,26 @@ with users_tab:
                         new_role,
                         new_agency or None,
                     )
+            with st.form("change_name"):
+                st.markdown(f"**Display name of {ui.safe(current.username)}**")
+                new_name = st.text_input(
+                    "Display name",
+                    value=current.display_name,
+                    key=f"ch_name_{current.username}",
+                    help="How the audit trail and the reports name them.",
+                )
+                if st.form_submit_button("Change display name"):
+                    done, changed = ui.attempt(
+                        svc.set_display_name, actor, current.username, new_name
+                    )
+                    if done:
+                        ui.flash(
+                            "success",
+                            f"{current.username} is now shown as {changed.display_name}.",
+                        )
+                        # the field shows the name as stored (spaces collapsed) after the save
+                        st.session_state.pop(f"ch_name_{current.username}", None)
+                        st.rerun()
             if current.username.casefold() != actor.username.casefold() and st.button(
                 f"Reset the password of {ui.safe(current.username)}",
                 key="ch_reset",

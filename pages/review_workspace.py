@@ -40,6 +40,14 @@ if view is None:
     st.stop()
 
 ui.document_header(view)
+# the findings of this document, where each gets its remediation, owner and due date
+st.page_link(
+    "pages/review_findings.py",
+    label="Findings and remediation plan",
+    icon=":material/assignment:",
+    query_params={"doc": doc_id},
+    help="Each finding of the review report, with its remediation, owner and due date.",
+)
 ui.section_css()
 
 try:

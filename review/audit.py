@@ -3,7 +3,7 @@
 Each event says who did what, when, from which client, to which document / user / link, and the
 before -> after of the change: link decisions, assessments, uploads, workflow transitions (with
 an approval's accepted findings), comments, user creation, role changes, (de)activation, password
-resets and changes, sign-ins, failed sign-ins and sign-outs.
+resets and changes, display-name changes, sign-ins, failed sign-ins and sign-outs.
 
 What never goes in: document text (events carry ids, states, competency ids and what the
 reviewer wrote — a rejection reason, a note, a conclusion) and passwords (a password event says
@@ -39,6 +39,7 @@ ACTIONS: dict[str, str] = {
     "user_create": "User created",
     "user_role": "Role changed",
     "user_active": "Account (de)activated",
+    "user_display_name": "Display name changed",
     "password_reset": "Password reset by an admin",
     "password_change": "Password changed",
     "agency_create": "Agency created",

@@ -31,7 +31,7 @@ import ipaddress
 import math
 import secrets
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,6 +116,96 @@ def check_not_lookalike(name: str, existing: list[str]) -> None:
             raise ValidationFailed(
                 f"the username {name!r} looks too much like the existing {other!r}; choose "
                 "another"
+            )
+
+
+#: letters of other scripts (and Latin variants) drawn like a Latin letter, folded to it before a
+#: display name's skeleton is taken: the ones a name is faked with, not all of Unicode's
+#: confusables. Capitals are folded before casefolding (Greek ``Η`` looks like ``H``), small
+#: letters after it (``η`` looks like ``n``); the small forms of the folded capitals are folded
+#: too (``т`` like ``Т``), since the skeleton ignores case.
+_CAPITAL_LOOKALIKES = str.maketrans(
+    "АВЕЁНІЇЈКМОРСЅТУХԀԚԜӀҺ" + "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ",  # Cyrillic, Greek
+    "ABEËHIÏJKMOPCSTYXDQWlH" + "ABEZHIKMNOPTYXC",
+)
+_SMALL_LOOKALIKES = str.maketrans(
+    "аеёһіїјкорсѕухԁԛԝӏвнмт"  # Cyrillic
+    + "αορνυικηχγϲϳβεζμτ"  # Greek
+    + "օսհոզց"  # Armenian
+    + "ıȷɑɩƅɡ",  # Latin letters drawn like another
+    "aeëhiïjkopcsyxdqwlbhmt" + "aopvuiknxycjbezmt" + "ouhnqg" + "ijaibg",
+)
+
+
+def _fold_scripts(text: str) -> str:
+    """``text`` casefolded, with letters drawn like Latin ones replaced by those."""
+    return text.translate(_CAPITAL_LOOKALIKES).casefold().translate(_SMALL_LOOKALIKES)
+
+
+#: code points that show nothing although they are not format characters (Unicode's
+#: Default_Ignorable_Code_Point outside category Cf: Hangul fillers, the combining grapheme
+#: joiner, Khmer inherent vowels, variation selectors) and the blank braille pattern
+_IGNORABLE = frozenset(
+    [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, 0x2800]
+    + list(range(0x180B, 0x1810))
+    + list(range(0xFE00, 0xFE10))
+    + list(range(0xE0100, 0xE01F0))
+)
+
+
+def _shows_nothing(c: str) -> bool:
+    """An invisible or formatting character: zero-width spaces and joiners, bidi controls,
+    control characters (whitespace aside), private-use, unassigned and ignorable code points."""
+    if c.isspace():
+        return False
+    return unicodedata.category(c) in ("Cf", "Cc", "Co", "Cs", "Cn") or ord(c) in _IGNORABLE
+
+
+def normalize_display_name(raw: str) -> str:
+    """A display name as stored: NFKC-normalized, whitespace collapsed to single spaces.
+    Raises :class:`ValidationFailed` when it holds an invisible or formatting character (a
+    U+200B zero-width space, a bidi override ...): such a name can look like another's."""
+    name = unicodedata.normalize("NFKC", raw)
+    bad = [c for c in dict.fromkeys(name) if _shows_nothing(c)]
+    if bad:
+        which = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in bad)
+        raise ValidationFailed(
+            "a display name cannot contain invisible or formatting characters "
+            f"(found {which}); type it again without them"
+        )
+    return " ".join(name.split())
+
+
+def display_name_skeleton(name: str) -> str:
+    """What a display name looks like: NFKC, letters of other scripts drawn like Latin ones
+    folded to them (Cyrillic ``а`` is ``a``), whitespace collapsed, then the username skeleton
+    (casefolded, ``0``/``o``, ``1``/``l``/``i``, ``rn``/``m``, ``vv``/``w``, separators)."""
+    s = _fold_scripts(unicodedata.normalize("NFKC", name))
+    return username_skeleton(" ".join(s.split()))
+
+
+def check_display_name_distinct(name: str, others: Iterable[tuple[str, str]]) -> None:
+    """Refuse ``name`` when it looks like the display name of another account; ``others`` are
+    (username, display name) pairs of every other account, deactivated ones too (their names
+    stay in the audit trail and the reports)."""
+    sk = display_name_skeleton(name)
+    for username, other in others:
+        if display_name_skeleton(other) == sk:
+            foreign = [
+                c
+                for c in dict.fromkeys(name)
+                if not c.isascii() and _fold_scripts(c) != c.casefold()
+            ]
+            why = (
+                " (it has "
+                + ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in foreign)
+                + ", not a Latin letter)"
+                if foreign
+                else ""
+            )
+            raise ValidationFailed(
+                f"the display name {name!r} looks too much like {other!r}, the name of "
+                f"{username}{why}; choose a name that tells them apart (a middle initial, say)"
             )
 
 

@@ -66,10 +66,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     parsed = parse_file(Path(args.file))
     suggester = Suggester(fw)
     suggestions = suggester.suggest(parsed.sections, tier=args.tier)
+    removed = ""
     if args.report or args.annotate:
         from review.reports import analysis_context, annotated_policy, review_report
 
-        ctx = analysis_context(parsed, suggestions, fw, Path(args.file).read_bytes(), args.tier)
+        original = Path(args.file).read_bytes()
+        if args.annotate and parsed.format == "docx":
+            # the annotated copy is made from the inert package, as the app makes it from the
+            # stored original: nothing in it fetches, runs or imports anything
+            from review.parsing.sanitize import removed_note, sanitize_docx
+
+            clean = sanitize_docx(original, parsed.filename)
+            original, removed = clean.data, removed_note(clean.summary, "the annotated copy")
+        ctx = analysis_context(parsed, suggestions, fw, original, args.tier)
         if args.report:
             Path(args.report).write_bytes(review_report(ctx, fw))
         if args.annotate:
@@ -77,12 +86,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 _err("--annotate needs a .docx file; skipped")
             else:
                 Path(args.annotate).write_bytes(annotated_policy(ctx))
+    if removed and args.json:
+        print(removed, file=sys.stderr)  # stdout is the JSON
     if args.json:
         out = analysis_json(parsed, suggestions, fw, args.tier)
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return EXIT_OK
     print(f"{parsed.filename}: {len(parsed.sections)} sections, framework {fw.id} ({args.tier})")
+    if removed:
+        print(removed)
     width = min(60, max([len(s.title) for s in parsed.sections] + [8]))
     for s, sugg in zip(parsed.sections, suggestions, strict=True):
         title = ("  " * max(s.level - 1, 0) + (s.title or "(preamble)"))[:width]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import struct
 import sys
 import zipfile
@@ -428,6 +429,25 @@ def external_content_docx() -> bytes:
             + b'/c.png"></body></html>',
         },
     )
+
+
+def assert_inert(data: bytes) -> None:
+    """No part of ``data`` reaches outside (but hyperlinks), embeds or includes anything."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        assert not [n for n in names if n.lower().startswith(("word/embeddings/", "word/activex/"))]
+        for n in names:
+            blob = z.read(n)
+            if n.endswith(".rels"):
+                for rel in re.findall(rb"<Relationship [^>]*>", blob):
+                    if b'TargetMode="External"' in rel:
+                        assert b"/hyperlink" in rel, rel
+                assert b"aFChunk" not in blob
+            if n.endswith(".xml"):
+                for word in (b"INCLUDEPICTURE", b"INCLUDETEXT", b"OLEObject", b"altChunk"):
+                    assert word not in blob, (n, word)
+                assert b"attachedTemplate" not in blob and b"subDoc " not in blob
+        assert OUTSIDE.encode() not in b"".join(z.read(n) for n in names)
 
 
 def header_doctype_docx() -> bytes:

@@ -313,6 +313,47 @@ def test_workspace_highlights_evidence_escaped(seed: Seed):
     assert "Gaps" in texts(at)
 
 
+def follow_page_link(at: AppTest, link) -> AppTest:  # type: ignore[no-untyped-def]
+    """Do what a click on an ``st.page_link`` does: open the page it names (by the script hash
+    st.navigation registered it under) with its query string. AppTest cannot click links."""
+    from urllib.parse import parse_qsl
+
+    page = at._registered_pages[link.proto.page_script_hash]  # the pages of this run
+    target = Path(str(page["script_path"])).resolve().relative_to(Path(APP).parent)
+    return goto(at, str(target), **dict(parse_qsl(link.proto.query_string)))
+
+
+@pytest.mark.parametrize("username", ["rita", "admin"])
+def test_workspace_links_to_the_findings_of_the_same_document(seed: Seed, username: str):
+    from review.services.remediation import findings_for_editing
+
+    # another document first, so a link that took the wrong one (or the first) would show
+    other = seed.upload(
+        "alice", policy_docx([("Office supplies", "Toner is ordered monthly.")], "Supplies Policy")
+    ).document_id
+    seed.svc.transition(seed.actor("alice"), other, "submit")
+    doc = _submitted(seed)
+    seed.svc.transition(seed.actor("rita"), doc, "claim")
+    # one competency not applicable here: this document has one finding fewer than the other
+    seed.svc.assess(seed.actor("rita"), doc, "C5", "not_applicable", "no residential program")
+    at = app_as(seed, username)
+    goto(at, "pages/review_workspace.py", doc=doc)
+    no_exception(at)
+    (link,) = [p for p in at.get("page_link") if p.proto.label == "Findings and remediation plan"]
+    assert link.proto.query_string == f"doc={doc}"
+    follow_page_link(at, link)
+    no_exception(at)
+    assert at.title[0].value == "Youth Services Policy"
+    mine = findings_for_editing(seed.svc, seed.actor(username), doc)
+    theirs = findings_for_editing(seed.svc, seed.actor(username), other)
+    assert len(mine) == len(theirs) - 1  # the two documents' findings tell them apart
+    assert [h.value for h in at.subheader] == [f"Findings ({len(mine)})"]
+    assert [e.label for e in at.expander] == [f"{f.ref} · {f.name}" for f, _ in mine]
+    # and back: the findings page links to the workspace of the same document
+    back = [p for p in at.get("page_link") if p.proto.label == "Back to the workspace"]
+    assert [b.proto.query_string for b in back] == [f"doc={doc}"]
+
+
 def test_confirm_and_reject_needs_a_reason(seed: Seed):
     doc, at = _claimed(seed)
     section = at.selectbox(key=f"sec_{doc}").value
@@ -521,6 +562,34 @@ def test_admin_changes_a_role(seed: Seed):
     at.run()
     no_exception(at)
     assert {u.username: u.role for u in seed.svc.list_users(seed.actor("admin"))}["rob"] == "admin"
+
+
+def test_admin_changes_a_display_name_and_a_look_alike_is_refused(seed: Seed):
+    at = app_as(seed, "admin")
+    goto(at, "pages/admin_users.py")
+    at.selectbox(key="ch_user").set_value("rob")
+    at.run()
+    assert at.text_input(key="ch_name_rob").value == "Rob Reviewer"
+    # "Rita Reviewer" with a Cyrillic a: refused with the service's message, nothing changed
+    at.text_input(key="ch_name_rob").input("Rit\u0430 Reviewer")
+    at.button(key="FormSubmitter:change_name-Change display name").click()
+    at.run()
+    no_exception(at)
+    assert any(
+        "looks too much like" in e.value and "the name of rita" in e.value for e in at.error
+    ), texts(at)
+    assert {u.username: u.display_name for u in seed.svc.list_users(seed.actor("admin"))}[
+        "rob"
+    ] == "Rob Reviewer"
+    at.text_input(key="ch_name_rob").input("Robert  Reviewer")
+    at.button(key="FormSubmitter:change_name-Change display name").click()
+    at.run()
+    no_exception(at)
+    assert any("rob is now shown as Robert Reviewer." in s.value for s in at.success)
+    assert "Robert Reviewer" in list(at.dataframe[0].value["Name"])
+    assert at.text_input(key="ch_name_rob").value == "Robert Reviewer"  # as stored
+    (event,) = seed.svc.audit_events(seed.actor("admin"), action="user_display_name", limit=None)
+    assert event.after == {"display_name": "Robert Reviewer"}
 
 
 def test_admin_frameworks_lists_items_and_validates_an_import(seed: Seed):

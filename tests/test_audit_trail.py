@@ -37,6 +37,7 @@ def _journey(seed: Seed) -> str:
     approve(svc, rita, doc, "Approved with gaps accepted.")
     svc.set_role(admin, "rob", "admin")
     svc.set_user_active(admin, "bert", False)
+    svc.set_display_name(admin, "rob", "Robert Reviewer")
     svc.reset_password(admin, "alice")
     svc.set_password(rita, "rita", "another long password", seed.passwords["rita"])
     with pytest.raises(AuthenticationFailed):
@@ -64,6 +65,7 @@ def test_every_change_to_a_decision_or_an_account_is_recorded(seed: Seed):
         "assessment",
         "user_role",
         "user_active",
+        "user_display_name",
         "password_reset",
         "password_change",
     ):
@@ -75,6 +77,10 @@ def test_every_change_to_a_decision_or_an_account_is_recorded(seed: Seed):
     assert reject.before["state"] == "suggested" and reject.after["reason"].startswith("mentions")
     role = next(e for e in events if e.action == "user_role")
     assert (role.target, role.before["role"], role.after["role"]) == ("rob", "reviewer", "admin")
+    renamed = next(e for e in events if e.action == "user_display_name")
+    assert (renamed.actor, renamed.target) == ("admin", "rob")
+    assert renamed.before == {"display_name": "Rob Reviewer"}
+    assert renamed.after == {"display_name": "Robert Reviewer"}
     approved = next(e for e in events if e.action == "transition" and e.target == "approve")
     assert approved.after["state"] == "approved"
     assert approved.after["accepted_count"] == len(approved.after["accepted_findings"]) > 0

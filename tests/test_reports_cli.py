@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
+import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from test_reports_fixtures import body_paragraphs, make_policy, paragraph_text
@@ -133,3 +135,50 @@ def test_analyze_markdown_writes_the_report_and_explains_the_skipped_annotation(
     doc = Document(str(report))
     text = "\n".join(paragraph_text(p) for p in doc.element.body.iter(qn("w:p")))
     assert "policy.md" in text and "Coverage matrix" in text
+
+
+def test_analyze_annotate_writes_an_inert_copy_and_says_what_was_removed(tmp_path: Path, capsys):
+    """The CLI's annotated copy goes through the same sanitizing as the app's (issue: it wrote
+    the agency's file back with its outside links, template, OLE object and fetching fields)."""
+    from review.parsing.sanitize import sanitize_docx
+    from tests import hostile_files as hf
+
+    raw = hf.external_content_docx()
+    with pytest.raises(AssertionError):  # the fixture carries what must go
+        hf.assert_inert(raw)
+    src = tmp_path / "hostile.docx"
+    src.write_bytes(raw)
+    annotated = tmp_path / "annotated.docx"
+    assert main(["analyze", str(src), "--annotate", str(annotated)]) == 0
+    out = capsys.readouterr().out
+    hf.assert_inert(annotated.read_bytes())
+    # what went, in the upload summary's words, on its own line after the heading line
+    lines = out.splitlines()
+    assert lines[0].startswith("hostile.docx: ")
+    assert lines[1].startswith(
+        "Removed from the annotated copy for safety (only the text is reviewed): "
+    )
+    for item in sanitize_docx(raw).summary:  # "1 embedded object or control", ...
+        assert item in lines[1]
+    assert "2 fields that fetch content" in lines[1] and "1 remote attached template" in lines[1]
+    # still the annotated policy: the text (a fetching field's last result too) and comments
+    doc = Document(str(annotated))
+    text = [paragraph_text(p) for p in body_paragraphs(doc)]
+    assert "Staff follow the safety plan." in text and "Included text result." in text
+    assert any(c.text.startswith("Competency review: Not reviewed") for c in doc.comments)
+    # --json keeps stdout JSON and says it on stderr
+    assert main(["analyze", str(src), "--json", "--annotate", str(annotated)]) == 0
+    both = capsys.readouterr()
+    assert json.loads(both.out)["document"] == "hostile.docx"
+    assert both.err.startswith("Removed from the annotated copy for safety")
+    hf.assert_inert(annotated.read_bytes())
+
+
+def test_analyze_annotate_of_a_clean_file_reports_nothing_removed(tmp_path: Path, capsys):
+    src = tmp_path / "policy.docx"
+    src.write_bytes(make_policy().data)
+    assert main(["analyze", str(src), "--annotate", str(tmp_path / "a.docx")]) == 0
+    captured = capsys.readouterr()
+    assert "Removed from" not in captured.out + captured.err
+    assert (tmp_path / "a.docx").exists()
+

@@ -74,6 +74,16 @@ class Sanitized:
         return tuple(out)
 
 
+def removed_note(removed: tuple[str, ...] | list[str], copy: str = "the stored copy") -> str:
+    """The sentence that tells what :func:`sanitize_docx` took out of ``copy`` ("" for nothing):
+    the upload summary's, and ``analyze --annotate``'s for the annotated copy."""
+    if not removed:
+        return ""
+    return (
+        f"Removed from {copy} for safety (only the text is reviewed): " + ", ".join(removed) + "."
+    )
+
+
 def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 

@@ -14,6 +14,7 @@ API summary (``svc = ReviewService(data_dir=...)`` or ``ReviewService(repo, cloc
               svc.create_user(actor, username, password, role, agency_id=None, display_name="")
               svc.list_users(actor) -> [UserView];  svc.set_user_active(actor, username, active)
               svc.set_role(actor, username, role, agency_id=None)
+              svc.set_display_name(actor, username, name) -> UserView   (no look-alike names)
               svc.set_password(actor, username, new, current_password=None)   (own: current required)
               svc.reset_password(actor, username) -> str   random password, shown once
   frameworks  svc.list_frameworks(actor) -> [Framework];  svc.framework(actor, id) / svc.framework(id)

@@ -14,9 +14,11 @@ from review.auth import (
     SYSTEM,
     Actor,
     account_key,
+    check_display_name_distinct,
     check_not_lookalike,
     check_password_policy,
     hash_password,
+    normalize_display_name,
     normalize_username,
     verify_password,
 )
@@ -142,9 +144,10 @@ class AccountsMixin:
         elif agency_id:
             raise ValidationFailed(f"a {role} does not belong to an agency")
         check_password_policy(password)
+        display_name = self._distinct_display_name(display_name, username)
         rec = {
             "username": username,
-            "display_name": display_name.strip() or username,
+            "display_name": display_name,
             "role": role,
             "agency_id": agency_id if role == "agency_user" else None,
             "active": True,
@@ -160,6 +163,41 @@ class AccountsMixin:
             after={"role": role, "agency_id": rec["agency_id"], "active": True},
         )
         return self._user_view(rec, self._agency_names())
+
+    def _distinct_display_name(self, raw: str, username: str) -> str:
+        """The display name ``username`` is to have (NFKC, single spaces; the username when
+        empty), refused with a ValidationFailed when it holds an invisible or formatting
+        character or looks like another account's: the audit trail and the reports name
+        people by it, so no one may take a name that reads as someone else's."""
+        name = normalize_display_name(raw) or username
+        others = [
+            (u["username"], u.get("display_name") or u["username"])
+            for u in self.repo.users()
+            if u["username"].casefold() != username.casefold()
+        ]
+        check_display_name_distinct(name, others)
+        return name
+
+    def set_display_name(self, actor: Actor, username: str, display_name: str) -> UserView:
+        """Admin only: change the name a user is shown by (in lists, the audit trail, the
+        reports), under the same rule as a new user's: no look-alike of another's name."""
+        a = self._require_admin(actor)
+        old = self.repo.user(username)
+        if old is None:
+            raise NotFound(f"no user named {username!r}")
+        before = old.get("display_name") or old["username"]
+        name = self._distinct_display_name(display_name, old["username"])
+        if name != before:
+            self.repo.update_user(old["username"], {"display_name": name})
+            self._audit(
+                a.username,
+                "user_display_name",
+                target=old["username"],
+                agency_id=old.get("agency_id") or "",
+                before={"display_name": before},
+                after={"display_name": name},
+            )
+        return self._user_view({**old, "display_name": name}, self._agency_names())
 
     @staticmethod
     def _user_view(rec: Record, names: dict[str, str]) -> UserView:

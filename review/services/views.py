@@ -197,11 +197,9 @@ class UploadResult:
                     f"{len(self.assessments_dropped)} to assess again."
                 )
         if self.removed:
-            text += (
-                " Removed from the stored copy for safety (only the text is reviewed): "
-                + ", ".join(self.removed)
-                + "."
-            )
+            from review.parsing.sanitize import removed_note
+
+            text += " " + removed_note(self.removed)
         return text
 
 
