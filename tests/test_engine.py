@@ -4,9 +4,20 @@ the way a reviewer would, and every suggestion names the sentence that carries i
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from review.engine import FEATURES, FeatureBuilder, Suggester, evidence_sentences
+from review.engine import (
+    _CITE_SIGNAL,
+    FEATURES,
+    FeatureBuilder,
+    Suggester,
+    _cite_tokens,
+    _may_cite,
+    evidence_sentences,
+)
 from review.framework import get_framework
+from review.matching import split_words
 from review.models import Evidence, Section
 
 
@@ -183,3 +194,33 @@ def test_a_missing_condition_is_a_reason_against():
     assert reasons(names, weights, (0.05, 1.0, 0.1, 1.0), it) == (
         ("+", "the section has the competency's subject in view"),
     )
+
+
+_CITE_ALPHABET = "abcdeforstuwyACFRSUW0123456789 .,;:()§-'’\n\t_"
+_CITE_PIECES = [
+    "stat",
+    "Code",
+    "U.S.C",
+    "C. F. R",
+    "act",
+    "(3)(b)",
+    "48.981(2)",
+    "....",
+    " 12",
+    "é",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet=_CITE_ALPHABET, max_size=12), st.sampled_from(_CITE_PIECES)),
+        max_size=12,
+    )
+)
+def test_the_citation_prefilter_never_skips_a_line_the_signal_matches(parts):
+    # the features skip the citation scan of a section the prefilter rules out
+    text = "".join(parts)
+    words, _ = split_words(text)
+    if not _may_cite(text, words, _cite_tokens(set(words))):
+        assert _CITE_SIGNAL.search(text) is None
