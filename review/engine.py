@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
-from review.explain import reasons
+from review.explain import Explainer
 from review.framework import Framework, Item
 from review.matching import _BOUNDARY_RE as _BOUNDARY_SPLIT
 from review.matching import _TOKEN_RE, MatchSettings, PhraseMatcher, stem
@@ -445,6 +445,13 @@ class Suggester:
         self._index = {it.id: i for i, it in enumerate(self.items)}
         self.model = model if model is not None else default_model(framework)
 
+    def _explainer(self) -> Explainer:
+        m = self.model
+        cached = self.__dict__.get("_explain")
+        if cached is None or cached[0] is not m:
+            cached = self.__dict__["_explain"] = (m, Explainer(m.features, m.weights))
+        return cached[1]
+
     def _allowed(self, tier: str, items: Sequence[str] | None) -> set[int]:
         return set(self.features.matcher._allowed(tier, items))
 
@@ -485,7 +492,7 @@ class Suggester:
             c = cands[keep[j]]
             per[c.section].append((probs[keep[j]], c.item, c.features))
         out: list[list[Suggestion]] = []
-        m = self.model
+        explain = self._explainer()
         for k, row in enumerate(per):
             row.sort(key=lambda x: (-round(x[0], 4), self.items[x[1]].id))
             sugg = []
@@ -501,7 +508,7 @@ class Suggester:
                             ev,
                             body_start=len(sections[k].title) + 1 if sections[k].title else 0,
                         ),
-                        reasons(m.features, m.weights, feats, self.items[i]),
+                        explain(feats, self.items[i]),
                         feats,
                     )
                 )

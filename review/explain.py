@@ -44,6 +44,43 @@ _SAYS: dict[str, str] = {
 MIN_EFFECT = 0.25
 
 
+class Explainer:
+    """The reasons of one model's suggestions: which features are reasons, their words and
+    weights, looked up once (a large manual has thousands of suggestions)."""
+
+    def __init__(self, features: Sequence[str], weights: Sequence[float]):
+        self.terms = [
+            (j, _SAYS[n], float(w))
+            for j, (n, w) in enumerate(zip(features, weights, strict=True))
+            if n in _SAYS and w
+        ]
+        self.n = len(features)
+        cond = [j for j, n in enumerate(features) if n == "condition_in_section"]
+        self.cond = cond[0] if cond else -1
+        self.cond_w = float(weights[self.cond]) if cond else 0.0
+
+    def __call__(
+        self,
+        values: Sequence[float],
+        item: Item,
+        limit_for: int = 3,
+        limit_against: int = 2,
+    ) -> tuple[tuple[str, str], ...]:
+        if len(values) != self.n:
+            raise ValueError(f"{len(values)} feature values for {self.n} features")
+        terms: dict[str, float] = {}
+        for j, text, w in self.terms:
+            x = values[j]
+            if x > 0:
+                terms[text] = terms.get(text, 0.0) + w * x
+        if self.cond >= 0 and values[self.cond] <= 0 and item.requires and self.cond_w > 0:
+            terms["the section does not mention " + _condition(item)] = -self.cond_w
+        ranked = sorted(terms.items(), key=lambda t: -t[1])
+        up = [t for t, e in ranked if e >= MIN_EFFECT][:limit_for]
+        down = [t for t, e in reversed(ranked) if e <= -MIN_EFFECT][:limit_against]
+        return tuple(("+", t) for t in up) + tuple(("-", t) for t in down)
+
+
 def reasons(
     features: Sequence[str],
     weights: Sequence[float],
@@ -54,19 +91,7 @@ def reasons(
 ) -> tuple[tuple[str, str], ...]:
     """``(("+", text), …, ("-", text), …)``: what raised the score most, then what lowered it.
     Terms that say the same thing (the four phrase-evidence features) are summed."""
-    terms: dict[str, float] = {}
-    for name, w, x in zip(features, weights, values, strict=True):
-        text = _SAYS.get(name)
-        if text is None:
-            continue
-        if x > 0:
-            terms[text] = terms.get(text, 0.0) + w * x
-        elif name == "condition_in_section" and item.requires and w > 0:
-            terms["the section does not mention " + _condition(item)] = -w
-    ranked = sorted(terms.items(), key=lambda t: -t[1])
-    up = [t for t, e in ranked if e >= MIN_EFFECT][:limit_for]
-    down = [t for t, e in reversed(ranked) if e <= -MIN_EFFECT][:limit_against]
-    return tuple(("+", t) for t in up) + tuple(("-", t) for t in down)
+    return Explainer(features, weights)(values, item, limit_for, limit_against)
 
 
 def _condition(item: Item) -> str:
