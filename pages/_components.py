@@ -405,7 +405,9 @@ def _do_transition(
         if action == "approve" and result.state != "approved":
             message = "First approval recorded; a second reviewer must approve (four-eyes rule)."
         else:
-            message = f"{vm.transition_label(action)}: done. {_STATE_SENTENCES.get(result.state, '')}"
+            message = (
+                f"{vm.transition_label(action)}: done. {_STATE_SENTENCES.get(result.state, '')}"
+            )
         flash("success", message)
         st.rerun()
 

@@ -152,9 +152,8 @@ with users_tab:
                 kind, who, value, agency_id = pending
                 own = who.casefold() == actor.username.casefold()
                 if kind == "role":
-                    question = (
-                        f"Change the role of {who} to {vm.role_label(value).lower()}?"
-                        + (" You will lose the admin pages." if own and value != "admin" else "")
+                    question = f"Change the role of {who} to {vm.role_label(value).lower()}?" + (
+                        " You will lose the admin pages." if own and value != "admin" else ""
                     )
                 else:
                     question = f"{'Reactivate' if value else 'Deactivate'} {who}?" + (

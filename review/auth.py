@@ -114,8 +114,7 @@ def check_not_lookalike(name: str, existing: list[str]) -> None:
     for other in existing:
         if other.casefold() != name.casefold() and username_skeleton(other) == sk:
             raise ValidationFailed(
-                f"the username {name!r} looks too much like the existing {other!r}; choose "
-                "another"
+                f"the username {name!r} looks too much like the existing {other!r}; choose another"
             )
 
 

@@ -138,8 +138,7 @@ def test_the_upload_page_matches_the_server_and_shows_a_refusal_plainly(seed: Se
     at.run()
     no_exception(at)
     assert any(
-        "scan.pdf was not accepted" in e.value.replace("\\", "")
-        and "no text layer" in e.value
+        "scan.pdf was not accepted" in e.value.replace("\\", "") and "no text layer" in e.value
         for e in at.error
     )
     assert not at.get("page_link") or not any(

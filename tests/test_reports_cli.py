@@ -181,4 +181,3 @@ def test_analyze_annotate_of_a_clean_file_reports_nothing_removed(tmp_path: Path
     captured = capsys.readouterr()
     assert "Removed from" not in captured.out + captured.err
     assert (tmp_path / "a.docx").exists()
-

@@ -127,7 +127,7 @@ def sniff_error_too_large(name: str, size: int, limits: UploadLimits) -> Unreada
 
 
 def _pdf_or_doc(data: bytes, name: str, limits: UploadLimits) -> str | None:
-    """"pdf" for a PDF, "doc" for a legacy Word document that is not encrypted, else None (the
+    """ "pdf" for a PDF, "doc" for a legacy Word document that is not encrypted, else None (the
     other formats go through :func:`sniff_format`, which refuses what it cannot read)."""
     if 0 < len(data) <= limits.max_upload_bytes:
         if data.lstrip()[:5].startswith(b"%PDF"):

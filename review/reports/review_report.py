@@ -537,7 +537,9 @@ def _executive_summary(r: _Report, d: Decisions) -> None:
     ]
     if ctx.reviewed:
         fields.append(("Reviewer", ", ".join(x for x in (who, when) if x) or "Not assigned"))
-    if ctx.extra.get("annotated_copy_note"):  # a PDF or .doc upload: the copy is a .docx of its text
+    if ctx.extra.get(
+        "annotated_copy_note"
+    ):  # a PDF or .doc upload: the copy is a .docx of its text
         fields.append(("Annotated copy", str(ctx.extra["annotated_copy_note"])))
     _key_table(r, fields)
     r.heading("Reviewer's conclusion", 2)

@@ -90,7 +90,9 @@ def remediation_extra(rec: dict[str, Any], number: int) -> dict[str, Any]:
     mine = (rec.get("remediations") or {}).get(str(number)) or {}
     return {
         "remediations": {c: e["text"] for c, e in mine.items() if e.get("text")},
-        "plan": {c: {"owner": e.get("owner", ""), "due": e.get("due", "")} for c, e in mine.items()},
+        "plan": {
+            c: {"owner": e.get("owner", ""), "due": e.get("due", "")} for c, e in mine.items()
+        },
     }
 
 
