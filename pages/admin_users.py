@@ -113,7 +113,7 @@ with users_tab:
             with st.form("change_name"):
                 st.markdown(f"**Display name of {ui.safe(current.username)}**")
                 new_name = st.text_input(
-                    "Display name",
+                    "New display name",
                     value=current.display_name,
                     key=f"ch_name_{current.username}",
                     help="How the audit trail and the reports name them.",

@@ -16,14 +16,14 @@ def test_new_user_form_keeps_its_fields_after_a_refusal(server, context):  # noq
     page = context.new_page()
     sign_in(page, srv.url, "admin", seed.passwords["admin"])
     page.goto(f"{srv.url}/users")
-    page.get_by_label("Display name").wait_for()
+    page.get_by_label("Display name", exact=True).wait_for()
     settle(page)
     page.get_by_label("Username").first.fill("carol")
-    page.get_by_label("Display name").fill("Carol Case")
+    page.get_by_label("Display name", exact=True).fill("Carol Case")
     page.get_by_label("Initial password").fill("short")
     page.get_by_role("button", name="Create user").click()
     settle(page)
     page.get_by_test_id("stAlertContentError").first.wait_for()  # refused (agency, password)
     assert page.get_by_label("Username").first.input_value() == "carol"
-    assert page.get_by_label("Display name").input_value() == "Carol Case"
+    assert page.get_by_label("Display name", exact=True).input_value() == "Carol Case"
     assert seed.svc.repo.user("carol") is None
