@@ -127,6 +127,25 @@ with side:
     ui.coverage_panel(summary, coverage, names)
     if summary.undecided_links:
         st.caption(f"{summary.undecided_links} suggestions still undecided.")
+    ok, misses = ui.attempt(svc.near_misses, actor, doc_id)
+    if ok and misses:
+        with st.expander(f"Where to look for {len(misses)} gap(s)"):
+            st.caption(
+                "The sections the engine ranks next for competencies it suggested nowhere, "
+                "or whose suggestions were rejected. Open one to read it and add a link."
+            )
+            for comp, near in misses.items():
+                st.markdown(f"**{ui.safe(names.get(comp, comp))}**")
+                for m in near:
+                    st.button(
+                        f"{ui.safe(m.section_title)} · score {m.score:.0f}",
+                        key=f"look_{doc_id}_{comp}_{m.section_id}",
+                        on_click=st.session_state.__setitem__,
+                        args=(f"sec_{doc_id}", m.section_id),
+                        width="stretch",
+                    )
+                    if m.sentence:
+                        st.caption(ui.safe(m.sentence))
     if can_edit:
         # Not clear_on_submit: a refused save (no justification) must keep the chosen
         # competency, or the retry lands on the first one (issue 12, item 1).

@@ -429,6 +429,24 @@ def _evidence_for(sc, item: int) -> tuple[Evidence, ...]:
     )
 
 
+#: how many sections a competency's "where to look" lists, and the least probability (a
+#: candidate below it has next to no evidence: listing it would only be noise)
+NEAR_MISSES = 3
+NEAR_MISS_FLOOR = 0.02
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A section the engine did not suggest for a competency, among its best for it."""
+
+    section_id: str
+    score: float  # 0-100, as a suggestion's
+    sentence: str  # the sentence that carries most of its evidence ("" when none)
+
+    def to_dict(self) -> dict:
+        return {"section_id": self.section_id, "score": self.score, "sentence": self.sentence}
+
+
 class Suggester:
     """Suggests links with a calibrated probability (0-100) that a reviewer confirms them.
 
@@ -473,6 +491,19 @@ class Suggester:
         """One list per section, in order: what :func:`review.model.select` keeps of the
         candidates (probability at least the threshold, at most ``top_k`` per section), best
         first (ties by competency id)."""
+        return self.analyze(sections, tier, items, threshold, near_misses=0)[0]
+
+    def analyze(
+        self,
+        sections: Sequence[Section],
+        tier: str = "all",
+        items: Sequence[str] | None = None,
+        threshold: float | None = None,
+        near_misses: int = NEAR_MISSES,
+    ) -> tuple[list[list[Suggestion]], dict[str, list[NearMiss]]]:
+        """:meth:`suggest`'s lists, and for each competency the best ``near_misses`` sections it
+        did not suggest for it (probability at least :data:`NEAR_MISS_FLOOR`): where a reviewer
+        looks first when the competency is a gap."""
         from review.model import select
 
         allowed = self._allowed(tier, items)
@@ -513,7 +544,24 @@ class Suggester:
                     )
                 )
             out.append(sugg)
-        return out
+        if near_misses <= 0:
+            return out, {}
+        taken = {keep[j] for j in chosen}
+        by_item: dict[int, list[tuple[float, int]]] = {}
+        for j in keep:
+            if j not in taken and probs[j] >= NEAR_MISS_FLOOR:
+                by_item.setdefault(cands[j].item, []).append((probs[j], cands[j].section))
+        misses: dict[str, list[NearMiss]] = {}
+        for i, row in sorted(by_item.items(), key=lambda t: self.items[t[0]].id):
+            row.sort(key=lambda t: (-round(t[0], 4), t[1]))
+            got = []
+            for p, k in row[:near_misses]:
+                ev = _evidence_for(scored[k], i)
+                body = len(sections[k].title) + 1 if sections[k].title else 0
+                sent = evidence_sentences(scored[k].text, ev, limit=1, body_start=body)
+                got.append(NearMiss(sections[k].id, round(100.0 * p, 1), sent[0] if sent else ""))
+            misses[self.items[i].id] = got
+        return out, misses
 
     def score_matrix(self, sections: Sequence[Section], items: Sequence[str] | None = None):
         """Every section × item probability (0-100), thresholds not applied: near-misses."""

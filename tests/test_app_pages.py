@@ -940,3 +940,38 @@ def test_workspace_says_why_each_suggestion_has_its_score(seed: Seed):
     no_exception(at)
     raised = [c.value for c in at.caption if c.value.startswith("Score raised by")]
     assert len(raised) == len(shown) - 1
+
+
+def test_workspace_where_to_look_opens_the_engines_next_best_section(seed: Seed):
+    """A specialized agency's policy, so the Advanced Competencies are required too; a
+    competency whose suggestions are all rejected gets its next-best sections, and a click on
+    one opens it."""
+    from tests.test_services import STAFF_WELLNESS, docx_bytes
+
+    bert, rita = seed.actor("bert"), seed.actor("rita")
+    doc = seed.svc.upload(bert, docx_bytes(STAFF_WELLNESS), "wellness.docx").document_id
+    seed.svc.transition(bert, doc, "submit")
+    seed.svc.transition(rita, doc, "claim")
+    at = app_as(seed, "rita")
+    goto(at, "pages/review_workspace.py", doc=doc)
+    no_exception(at)
+    links = _links(seed, doc)
+    near = {}
+    for comp in dict.fromkeys(lk.competency for lk in links):
+        for lk in links:
+            if lk.competency == comp:
+                seed.svc.reject_link(rita, doc, lk.id, "mentions it only")
+        near = seed.svc.near_misses(rita, doc)
+        if comp in near:
+            break
+    assert near, "no rejected competency has a runner-up section"
+    at.run()
+    no_exception(at)
+    comp, misses = next(iter(near.items()))
+    m = misses[0]
+    button = at.button(key=f"look_{doc}_{comp}_{m.section_id}")
+    assert button.label == f"{md_text(m.section_title)} · score {m.score:.0f}"
+    button.click()
+    at.run()
+    no_exception(at)
+    assert at.selectbox(key=f"sec_{doc}").value == m.section_id

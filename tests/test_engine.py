@@ -224,3 +224,48 @@ def test_the_citation_prefilter_never_skips_a_line_the_signal_matches(parts):
     words, _ = split_words(text)
     if not _may_cite(text, words, _cite_tokens(set(words))):
         assert _CITE_SIGNAL.search(text) is None
+
+
+def test_analyze_lists_where_to_look_next_for_each_competency(engine: Suggester):
+    """Besides the suggestions, each competency's best sections it was not suggested for, best
+    first, at most three, none below the floor and none that is a suggestion."""
+    from review.engine import NEAR_MISS_FLOOR, NEAR_MISSES
+
+    doc = [
+        sec(
+            "Staff support",
+            "Supervisors must watch for vicarious trauma and secondary traumatic stress in every "
+            "staff member and shall offer debriefing after a critical incident.",
+            "a",
+        ),
+        sec("Training", "Staff complete training on trauma and on the agency's policies.", "b"),
+        sec("Supervision", "Supervisors meet staff monthly to discuss their caseload.", "c"),
+        sec("Meals", "Lunch is served at noon in the dining room.", "d"),
+    ]
+    suggestions, misses = engine.analyze(doc)
+    assert suggestions == engine.suggest(doc)
+    suggested = {(s.id, g.competency) for s, row in zip(doc, suggestions, strict=True) for g in row}
+    assert misses  # weaker evidence elsewhere is listed
+    cands, probs, _ = engine.probabilities(doc)
+    p_of = {
+        (doc[c.section].id, engine.items[c.item].id): p for c, p in zip(cands, probs, strict=True)
+    }
+    for comp, near in misses.items():
+        assert 1 <= len(near) <= NEAR_MISSES
+        assert [m.score for m in near] == sorted((m.score for m in near), reverse=True)
+        for m in near:
+            assert (m.section_id, comp) not in suggested
+            assert m.score == round(100 * p_of[(m.section_id, comp)], 1)
+            assert m.score >= 100 * NEAR_MISS_FLOOR
+        # nothing better was left out: an unlisted candidate above the floor means the list is
+        # full and it ranks no higher than the last one listed
+        listed = {m.section_id for m in near}
+        for (sid, c), p in p_of.items():
+            if (
+                c == comp
+                and (sid, c) not in suggested
+                and sid not in listed
+                and p >= NEAR_MISS_FLOOR
+            ):
+                assert len(near) == NEAR_MISSES and round(100 * p, 1) <= near[-1].score
+    assert engine.analyze(doc, near_misses=0)[1] == {}

@@ -35,6 +35,7 @@ from review.services.views import (
     DocumentView,
     LinkView,
     LockInfo,
+    NearMissView,
     TransitionOption,
     UploadResult,
 )
@@ -75,9 +76,12 @@ class DocumentsMixin:
         _check_time(started, limits, filename)
         fw = self.framework()
         item_ids = [it.id for it in fw.required_items(agency["kind"])]
-        suggestions: list[list[Suggestion]] = self._suggester(fw).suggest(
-            list(parsed.sections), items=item_ids
-        )
+        suggester = self._suggester(fw)
+        near: dict = {}
+        if hasattr(suggester, "analyze"):
+            suggestions, near = suggester.analyze(list(parsed.sections), items=item_ids)
+        else:  # a suggester without near misses (a test double)
+            suggestions = suggester.suggest(list(parsed.sections), items=item_ids)
         _check_time(started, limits, filename)
         n_suggestions = sum(len(s) for s in suggestions)
         if n_suggestions > limits.max_suggestions:
@@ -114,6 +118,8 @@ class DocumentsMixin:
             "framework_version": fw.version,
             "items": item_ids,
             "parsed": parsed.to_dict(),
+            # per competency, the best sections it was not suggested for: "where to look"
+            "near_misses": {c: [m.to_dict() for m in ms] for c, ms in near.items()},
         }
         if word_copy:
             version["word_copy"] = word_copy
@@ -524,6 +530,45 @@ class DocumentsMixin:
                 if lv.origin != "reviewer" and lv.state != "added"
             ]
         return views
+
+    def near_misses(self, actor: Actor, document_id: str) -> dict[str, list[NearMissView]]:
+        """For each required competency no section addresses and no suggestion waits for, the
+        best sections of the current version the engine did not suggest for it (at most three,
+        best first; a section that already has a link for it is left out): where a reviewer
+        looks first.
+        Reviewers and admins only: it is the engine's working, not a decision."""
+        a = self._current(actor)
+        if a.role not in ("reviewer", "admin"):
+            raise PermissionDenied("only reviewers see where the engine would look next")
+        with self.repo.document(document_id) as tx:
+            rec = tx.get()
+            self._visible(a, rec)
+            number = int(rec["current_version"])
+            v = tx.version(number)
+            rows = tx.links(number)
+        linked = {(r["section_id"], r["competency"]) for r in rows}
+        pending = {r["competency"] for r in rows if r["state"] == "suggested"}
+        gaps = {
+            row.competency for row in self.coverage(a, document_id) if row.status == "not_addressed"
+        }
+        titles = {s["id"]: s.get("title") or "(untitled section)" for s in v["parsed"]["sections"]}
+        out: dict[str, list[NearMissView]] = {}
+        for comp, misses in (v.get("near_misses") or {}).items():
+            if comp not in gaps or comp in pending:  # a suggestion still waits for a decision
+                continue
+            views = [
+                NearMissView(
+                    str(m["section_id"]),
+                    titles[str(m["section_id"])],
+                    float(m["score"]),
+                    str(m.get("sentence") or ""),
+                )
+                for m in misses
+                if str(m.get("section_id")) in titles and (str(m["section_id"]), comp) not in linked
+            ]
+            if views:
+                out[comp] = views
+        return out
 
     @staticmethod
     def _review_withheld(a: Actor, rec: Record) -> bool:

@@ -136,6 +136,16 @@ class LinkView:
 
 
 @dataclass(frozen=True)
+class NearMissView:
+    """A section the engine did not suggest for a gap competency, among its best for it."""
+
+    section_id: str
+    section_title: str
+    score: float  # 0-100, as a suggestion's
+    sentence: str  # the sentence that carries most of its evidence ("" when none)
+
+
+@dataclass(frozen=True)
 class LinkChange:
     """What happened to one link when a new version was uploaded."""
 
