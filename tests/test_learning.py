@@ -203,31 +203,3 @@ def test_eval_learning_curve_json_has_the_documented_shape():
     curve = r["curve"]
     assert curve[0]["reviewed"] == 0 and len(curve) == r["per_document"].__len__()
     assert all({"reviewed", "precision", "recall", "f1"} <= set(p) for p in curve)
-
-
-def test_where_to_look_lists_gaps_once_their_suggestions_are_decided(w: World):
-    """The upload stores each competency's next-best sections; the workspace's "where to look"
-    lists them for gaps with no suggestion waiting (a rejected competency becomes one), never a
-    section that already has a link for it, and only to reviewers and admins."""
-    doc, links = _reviewed(w)
-    before = w.svc.near_misses(w.rita, doc)
-    pending = {lk.competency for lk in links}
-    assert not (set(before) & pending)  # a suggestion still waits: nothing to look for yet
-    with w.svc.repo.document(doc) as tx:
-        stored = tx.version(1)["near_misses"]
-    comp = next(c for c in pending if c in stored)  # a suggested competency with runners-up
-    for lk in links:
-        if lk.competency == comp:
-            w.svc.reject_link(w.rita, doc, lk.id, "mentions it only")
-    after = w.svc.near_misses(w.rita, doc)
-    assert comp in after
-    rejected = {lk.section_id for lk in links if lk.competency == comp}
-    assert not {m.section_id for m in after[comp]} & rejected
-    assert [m.section_id for m in after[comp]] == [
-        m["section_id"] for m in stored[comp] if m["section_id"] not in rejected
-    ][: len(after[comp])]
-    titles = {s.id: s.title for s in w.svc.sections(w.rita, doc)}
-    assert all(m.section_title == titles[m.section_id] for m in after[comp])
-    assert w.svc.near_misses(w.ada, doc) == after
-    with pytest.raises(PermissionDenied):
-        w.svc.near_misses(w.alice, doc)
