@@ -546,11 +546,11 @@ class DocumentsMixin:
             number = int(rec["current_version"])
             v = tx.version(number)
             rows = tx.links(number)
+            # the coverage from the same read (a reviewer or an admin: nothing withheld)
+            coverage, _, _ = self._coverage_rows(tx, rec, self._agency(rec["agency_id"]), False)
         linked = {(r["section_id"], r["competency"]) for r in rows}
         pending = {r["competency"] for r in rows if r["state"] == "suggested"}
-        gaps = {
-            row.competency for row in self.coverage(a, document_id) if row.status == "not_addressed"
-        }
+        gaps = {row.competency for row in coverage if row.status == "not_addressed"}
         titles = {s["id"]: s.get("title") or "(untitled section)" for s in v["parsed"]["sections"]}
         out: dict[str, list[NearMissView]] = {}
         for comp, misses in (v.get("near_misses") or {}).items():
