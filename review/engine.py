@@ -462,13 +462,8 @@ class Suggester:
         self.items = framework.items
         self._index = {it.id: i for i, it in enumerate(self.items)}
         self.model = model if model is not None else default_model(framework)
-
-    def _explainer(self) -> Explainer:
-        m = self.model
-        cached = self.__dict__.get("_explain")
-        if cached is None or cached[0] is not m:
-            cached = self.__dict__["_explain"] = (m, Explainer(m.features, m.weights))
-        return cached[1]
+        #: the reasons of this model's suggestions, looked up once
+        self._explain = Explainer(self.model.features, self.model.weights)
 
     def _allowed(self, tier: str, items: Sequence[str] | None) -> set[int]:
         return set(self.features.matcher._allowed(tier, items))
@@ -523,7 +518,7 @@ class Suggester:
             c = cands[keep[j]]
             per[c.section].append((probs[keep[j]], c.item, c.features))
         out: list[list[Suggestion]] = []
-        explain = self._explainer()
+        explain = self._explain
         for k, row in enumerate(per):
             row.sort(key=lambda x: (-round(x[0], 4), self.items[x[1]].id))
             sugg = []
@@ -534,11 +529,7 @@ class Suggester:
                         self.items[i].id,
                         round(100.0 * p, 1),
                         ev,
-                        evidence_sentences(
-                            scored[k].text,
-                            ev,
-                            body_start=len(sections[k].title) + 1 if sections[k].title else 0,
-                        ),
+                        evidence_sentences(scored[k].text, ev, body_start=sections[k].body_start),
                         explain(feats, self.items[i]),
                         feats,
                     )
@@ -557,8 +548,9 @@ class Suggester:
             got = []
             for p, k in row[:near_misses]:
                 ev = _evidence_for(scored[k], i)
-                body = len(sections[k].title) + 1 if sections[k].title else 0
-                sent = evidence_sentences(scored[k].text, ev, limit=1, body_start=body)
+                sent = evidence_sentences(
+                    scored[k].text, ev, limit=1, body_start=sections[k].body_start
+                )
                 got.append(NearMiss(sections[k].id, round(100.0 * p, 1), sent[0] if sent else ""))
             misses[self.items[i].id] = got
         return out, misses

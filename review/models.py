@@ -39,6 +39,11 @@ class Section:
         """Title and body, what the matcher scores."""
         return f"{self.title}\n{self.text}" if self.title else self.text
 
+    @property
+    def body_start(self) -> int:
+        """Where the body starts in :attr:`full_text` (after the title and its line break)."""
+        return len(self.title) + 1 if self.title else 0
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["path"] = list(self.path)

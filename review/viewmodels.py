@@ -208,8 +208,7 @@ def section_html(section: Section, spans: Iterable[tuple[int, int]]) -> str:
     Offsets are relative to ``section.full_text`` (``title + "\\n" + text`` when titled).
     """
     spans = list(spans)
-    body_offset = len(section.title) + 1 if section.title else 0
-    body = highlight_html(section.text, spans, offset=body_offset)
+    body = highlight_html(section.text, spans, offset=section.body_start)
     if section.title:
         title = highlight_html(section.title, spans, offset=0)
         return f'<div class="cr-section"><strong>{title}</strong><br>{body}</div>'
