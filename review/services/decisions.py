@@ -71,13 +71,11 @@ class DecisionsMixin:
             tx.update_link(link_id, fields)
             link.update(fields)
         self._learn(document_id, [link], decision)
-        self._audit(
-            a.username,
+        self._audit_link(
+            a,
+            rec,
+            link,
             "link_decide",
-            document_id=document_id,
-            agency_id=rec["agency_id"],
-            version=int(link["version"]),
-            target=f"{link['section_id']}|{link['competency']}",
             before=before,
             after={"state": decision, "reason": fields["reason"], "link_id": link_id},
         )
@@ -133,17 +131,15 @@ class DecisionsMixin:
             tx.update_links(changes)
         self._learn(document_id, [current[i] for i in changes], "confirmed")
         self._audit_many(
-            {
-                "actor": a.username,
-                "action": "link_confirm_bulk",
-                "document_id": document_id,
-                "agency_id": rec["agency_id"],
-                "version": int(current[i]["version"]),
-                "target": f"{current[i]['section_id']}|{current[i]['competency']}",
-                "before": {"state": current[i]["state"]},
-                "after": {"state": "confirmed", "link_id": i},
-                "detail": f"{len(changes)} confirmed at once",
-            }
+            _link_event(
+                a,
+                rec,
+                current[i],
+                "link_confirm_bulk",
+                before={"state": current[i]["state"]},
+                after={"state": "confirmed", "link_id": i},
+                detail=f"{len(changes)} confirmed at once",
+            )
             for i in changes
         )
         return len(changes)
@@ -163,13 +159,11 @@ class DecisionsMixin:
             before = {"note": link.get("note", "")}
             tx.update_link(link_id, {"note": note.strip()})
             link["note"] = note.strip()
-        self._audit(
-            a.username,
+        self._audit_link(
+            a,
+            rec,
+            link,
             "link_note",
-            document_id=document_id,
-            agency_id=rec["agency_id"],
-            version=int(link["version"]),
-            target=f"{link['section_id']}|{link['competency']}",
             before=before,
             after={"note": note.strip(), "link_id": link_id},
         )
@@ -209,13 +203,11 @@ class DecisionsMixin:
             )
             tx.add_links([link])
         self._learn(document_id, [link], "added")
-        self._audit(
-            a.username,
+        self._audit_link(
+            a,
+            rec,
+            link,
             "link_add",
-            document_id=document_id,
-            agency_id=rec["agency_id"],
-            version=number,
-            target=f"{section_id}|{competency}",
             after={"state": "added", "note": note.strip(), "link_id": link["id"]},
         )
         return _link_view(link)
@@ -231,15 +223,17 @@ class DecisionsMixin:
                 )
             tx.remove_link(link_id)
         self._learn(document_id, [link], "removed")
-        self._audit(
-            a.username,
+        self._audit_link(
+            a,
+            rec,
+            link,
             "link_remove",
-            document_id=document_id,
-            agency_id=rec["agency_id"],
-            version=int(link["version"]),
-            target=f"{link['section_id']}|{link['competency']}",
             before={"state": "added", "note": link.get("note", ""), "link_id": link_id},
         )
+
+    def _audit_link(self, a: Actor, rec: Record, link: Record, action: str, **fields: Any) -> None:
+        """Record a change to ``link`` in the audit trail (see :func:`_link_event`)."""
+        self._audit_many([_link_event(a, rec, link, action, **fields)])
 
     def _coverage_rows(
         self,
@@ -355,3 +349,17 @@ class DecisionsMixin:
             before={"status": old["status"], "note": old.get("note", "")} if old else {},
             after={"status": status, "note": note.strip()} if status else {},
         )
+
+
+def _link_event(a: Actor, rec: Record, link: Record, action: str, **fields: Any) -> Record:
+    """An audit event about a change to ``link``: who, its document, agency and version, and
+    the pair it links (``section id|competency``)."""
+    return {
+        "actor": a.username,
+        "action": action,
+        "document_id": rec["id"],
+        "agency_id": rec["agency_id"],
+        "version": int(link["version"]),
+        "target": f"{link['section_id']}|{link['competency']}",
+        **fields,
+    }
