@@ -235,6 +235,20 @@ def section_css() -> None:
 # --------------------------------------------------------------------------- documents
 
 
+def worklist_picker(
+    actor: Any, title: str, caption: str, page: str, lists: tuple[str, ...]
+) -> None:
+    """A document page opened without ``?doc=``: its header and the actor's worklists named in
+    ``lists``, each document a link to ``page``."""
+    page_header(title, caption)
+    ok, worklists = attempt(service().worklists, actor)
+    if ok:
+        for wl in worklists:
+            if wl.name in lists:
+                st.subheader(wl.label)
+                document_links(list(wl.documents), page, empty="Nothing here.", show_agency=True)
+
+
 def document_links(docs: list[Any], page: str, *, empty: str, show_agency: bool = False) -> None:
     """A compact list of documents: title (an in-app link keeping the session), state badge,
     version, reviewer, last update. Links are ``st.page_link`` with ``?doc=<id>`` so the URL can

@@ -15,18 +15,13 @@ svc = ui.service()
 doc_id = ui.requested_doc_id()
 
 if doc_id is None:
-    ui.page_header("Findings", "The findings and remediation plan of a document you review.")
-    ok, lists = ui.attempt(svc.worklists, actor)
-    if ok:
-        for wl in lists:
-            if wl.name in ("my_reviews", "all_documents"):
-                st.subheader(wl.label)
-                ui.document_links(
-                    list(wl.documents),
-                    "pages/review_findings.py",
-                    empty="Nothing here.",
-                    show_agency=True,
-                )
+    ui.worklist_picker(
+        actor,
+        "Findings",
+        "The findings and remediation plan of a document you review.",
+        "pages/review_findings.py",
+        ("my_reviews", "all_documents"),
+    )
     st.stop()
 
 view = ui.load_document(actor, doc_id)

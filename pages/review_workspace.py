@@ -20,18 +20,13 @@ svc = ui.service()
 doc_id = ui.requested_doc_id()
 
 if doc_id is None:
-    ui.page_header("Review workspace", "Pick a document from your reviews or the queue.")
-    ok, lists = ui.attempt(svc.worklists, actor)
-    if ok:
-        for wl in lists:
-            if wl.name in ("my_reviews", "awaiting_review"):
-                st.subheader(wl.label)
-                ui.document_links(
-                    list(wl.documents),
-                    "pages/review_workspace.py",
-                    empty="Nothing here.",
-                    show_agency=True,
-                )
+    ui.worklist_picker(
+        actor,
+        "Review workspace",
+        "Pick a document from your reviews or the queue.",
+        "pages/review_workspace.py",
+        ("my_reviews", "awaiting_review"),
+    )
     st.stop()
 
 view = ui.load_document(actor, doc_id)

@@ -975,3 +975,20 @@ def test_workspace_where_to_look_opens_the_engines_next_best_section(seed: Seed)
     at.run()
     no_exception(at)
     assert at.selectbox(key=f"sec_{doc}").value == m.section_id
+
+
+@pytest.mark.parametrize(
+    ("page", "lists"),
+    [
+        ("pages/review_workspace.py", ["Awaiting review (1)", "My reviews (1)"]),
+        ("pages/review_findings.py", ["My reviews (1)", "All documents (2)"]),
+    ],
+)
+def test_document_pages_without_a_document_list_the_reviewers_worklists(seed: Seed, page, lists):
+    claimed = _submitted(seed)
+    seed.svc.transition(seed.actor("rita"), claimed, "claim")
+    _submitted(seed)  # a second one, awaiting review
+    at = app_as(seed, "rita")
+    goto(at, page)
+    no_exception(at)
+    assert [h.value for h in at.subheader] == lists
