@@ -140,6 +140,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f"cross-validated ({c['folds']}): precision {c['precision']:.3f}"
                 f"  recall {c['recall']:.3f}  F1 {c['f1']:.3f}  (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})",
             )
+            iv, pr, dif = c["interval"], c["prior"], c["fitted_minus_prior"]
+            lines.insert(
+                2,
+                f"  {iv['level']:.0%} interval, resampling documents: F1 {iv['f1'][0]:.3f} to"
+                f" {iv['f1'][1]:.3f} (precision {iv['precision'][0]:.2f} to {iv['precision'][1]:.2f},"
+                f" recall {iv['recall'][0]:.2f} to {iv['recall'][1]:.2f})\n"
+                f"  the hand-set prior, not fitted, on the same documents: F1 {pr['f1']:.3f};"
+                f" fitted minus prior {dif['f1']:+.3f} ({dif['level']:.0%} interval"
+                f" {dif['interval'][0]:+.3f} to {dif['interval'][1]:+.3f};"
+                f" fitted ahead in {dif['better']:.0%} of resamples)",
+            )
         if args.learning_curve:
             out["curve"] = training.learning_curve(docs, prior_model())
             lines.append("")

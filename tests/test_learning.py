@@ -200,6 +200,11 @@ def test_eval_learning_curve_json_has_the_documented_shape():
     )
     r = json.loads(out.stdout)
     assert {"precision", "recall", "f1"} <= set(r["cv"])
+    iv = r["cv"]["interval"]
+    assert iv["unit"] == "document" and iv["f1"][0] <= r["cv"]["f1"] <= iv["f1"][1]
+    dif = r["cv"]["fitted_minus_prior"]
+    assert dif["interval"][0] <= dif["f1"] <= dif["interval"][1]
+    assert round(r["cv"]["f1"] - r["cv"]["prior"]["f1"], 3) == round(dif["f1"], 3)
     curve = r["curve"]
     assert curve[0]["reviewed"] == 0 and len(curve) == r["per_document"].__len__()
     assert all({"reviewed", "precision", "recall", "f1"} <= set(p) for p in curve)

@@ -1,0 +1,41 @@
+"""The document bootstrap behind the evaluation's intervals (review.training): checked on counts
+whose answer is known by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from review.training import bootstrap_interval, paired_difference
+
+
+def test_identical_documents_give_an_interval_of_width_zero():
+    # every resample of identical documents has the same micro figures: P 2/3, R 2/4, F1 4/7
+    iv = bootstrap_interval([(2, 1, 2)] * 10)
+    assert iv["precision"] == [round(2 / 3, 4)] * 2
+    assert iv["recall"] == [0.5, 0.5]
+    assert iv["f1"] == [round(4 / 7, 4)] * 2
+
+
+def test_the_interval_holds_the_figure_widens_with_fewer_documents_and_repeats():
+    varied = [(5, 0, 0), (0, 5, 5), (3, 1, 1), (1, 3, 3), (4, 2, 0), (0, 0, 4)]
+    few = bootstrap_interval(varied)
+    many = bootstrap_interval(varied * 8)
+    tp = sum(c[0] for c in varied)
+    f1 = 2 * tp / (2 * tp + sum(c[1] + c[2] for c in varied))
+    for iv in (few, many):
+        assert iv["f1"][0] < f1 < iv["f1"][1]
+    assert many["f1"][1] - many["f1"][0] < few["f1"][1] - few["f1"][0]
+    assert bootstrap_interval(varied) == few  # fixed seed: the same figures every run
+    assert bootstrap_interval([])["f1"] == [0.0, 0.0]
+
+
+def test_paired_difference_of_a_setting_with_itself_is_zero_and_a_uniform_gain_is_certain():
+    base = [(2, 2, 2), (1, 3, 1), (4, 0, 2), (0, 1, 3)]
+    same = paired_difference(base, base)
+    assert same["f1"] == 0.0 and same["interval"] == [0.0, 0.0] and same["better"] == 0.0
+    # one more true positive (and one fewer miss) in every document: ahead in every resample
+    better = [(tp + 1, fp, max(fn - 1, 0)) for tp, fp, fn in base]
+    d = paired_difference(base, better)
+    assert d["better"] == 1.0 and 0 < d["interval"][0] <= d["f1"] <= d["interval"][1]
+    with pytest.raises(ValueError):
+        paired_difference(base, base[:2])
