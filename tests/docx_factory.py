@@ -14,7 +14,8 @@ tuple::
     ])                                       # -> bytes of a .docx
 
 Kinds: ``title``, ``h1``…``h9`` (Heading styles), ``p`` (= plain string), ``bold``,
-``style`` (3-tuple: style name, text), ``table`` (rows of cell strings; a cell may itself be a
+``underline``, ``size`` (3-tuple: points, text), ``runin`` / ``runin-underline`` (3-tuple:
+the bold or underlined lead-in, the rest), ``style`` (3-tuple: style name, text), ``table`` (rows of cell strings; a cell may itself be a
 list of rows for a nested table), ``image`` (a small PNG; payload ignored), ``empty``.
 
 For special structures, work on a :class:`docx.Document` directly and use the helpers:
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+import docx.shared
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -68,6 +70,14 @@ def add_items(doc: docx.document.Document, items: Iterable[Item]) -> docx.docume
             doc.add_paragraph(item[1])
         elif kind == "bold":
             doc.add_paragraph().add_run(item[1]).bold = True
+        elif kind == "underline":
+            doc.add_paragraph().add_run(item[1]).underline = True
+        elif kind == "size":  # ("size", 14, "Visitors"): one run in a 14-point type
+            doc.add_paragraph().add_run(item[2]).font.size = docx.shared.Pt(item[1])
+        elif kind == "runin-underline":
+            para = doc.add_paragraph()
+            para.add_run(item[1]).underline = True
+            para.add_run(item[2])
         elif kind == "runin":  # ("runin", "Visitors.", " Visitors sign in at the desk.")
             para = doc.add_paragraph()
             para.add_run(item[1]).bold = True

@@ -180,7 +180,16 @@ def test_every_paragraph_lands_in_exactly_one_section(elements):
 
     seen: list[str] = []
     for s in parsed.sections:
-        if s.kind in ("heading", "numbered", "bold", "boxed", "caps", "run-in"):
+        if s.kind in (
+            "heading",
+            "numbered",
+            "bold",
+            "underline",
+            "larger",
+            "boxed",
+            "caps",
+            "run-in",
+        ):
             seen.append(s.title)
         seen.extend(line for line in s.text.split("\n") if line.strip())
     # same tokens, same order: nothing lost, nothing duplicated, nothing moved

@@ -233,10 +233,10 @@ def test_single_numbered_plain_lines_are_not_headings_without_a_numbering_scheme
         [
             ("h1", "Overnight Use"),
             "Criteria:",
-            "1. On-Call Status",
-            "Employees on call.",
-            "2. Work Location",
-            "Remote sites.",
+            "1. Evening Shifts",
+            "Staff who work evenings.",
+            "2. Weekend Coverage",
+            "Staff who work weekends.",
         ]
     )
     assert [s.title for s in parsed.sections] == ["Overnight Use"]
@@ -694,3 +694,117 @@ def test_recurring_capital_letter_lines_are_headings_unless_capitals_are_the_bod
         ]
     )
     assert [s.kind for s in shouting.sections] == ["preamble"]
+
+
+# --------------------------------------------------------------------------- underline, size, series
+
+BODY = "Every new employee completes orientation before working alone with youth."
+
+
+def test_underlined_and_larger_type_lines_are_headings_as_bold_ones_are():
+    underlined = parse_items(
+        [("underline", "Staff Training"), BODY, ("underline", "Visitors"), BODY]
+    )
+    assert [(s.kind, s.title) for s in underlined.sections] == [
+        ("underline", "Staff Training"),
+        ("underline", "Visitors"),
+    ]
+    larger = parse_items([("size", 14, "Staff Training"), BODY, ("size", 14, "Visitors"), BODY])
+    assert [(s.kind, s.title, s.text) for s in larger.sections] == [
+        ("larger", "Staff Training", BODY),
+        ("larger", "Visitors", BODY),
+    ]
+
+
+def test_underline_or_a_large_type_that_is_the_body_is_no_heading_signal():
+    # every paragraph underlined, or every paragraph in 14 pt: nothing stands out
+    for kind, arg in (("underline", None), ("size", 14)):
+        items = []
+        for title in ("Staff Training", "Visitors"):
+            for text in (title, BODY, BODY):
+                items.append((kind, text) if arg is None else (kind, arg, text))
+        assert [s.kind for s in parse_items(items).sections] == ["preamble"], kind
+    # a type only half a point larger is not set apart
+    assert [s.kind for s in parse_items([("size", 11.5, "Visitors"), BODY, BODY]).sections] == [
+        "preamble"
+    ]
+
+
+def test_underlined_run_in_headings_split_their_paragraph():
+    parsed = parse_items(
+        [
+            ("h1", "House rules"),
+            ("runin-underline", "Visitors.", " Visitors sign in at the desk and show an ID."),
+            ("runin-underline", "Curfew:", " Residents are back inside by nine in the evening."),
+        ]
+    )
+    assert [(s.kind, s.title) for s in parsed.sections[1:]] == [
+        ("run-in", "Visitors."),
+        ("run-in", "Curfew:"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [("1.", "2.", "3."), ("1)", "2)", "3)"), ("A.", "B.", "C."), ("(a)", "(b)", "(c)")],
+)
+def test_a_series_of_plain_numbered_titles_each_followed_by_body_text_are_headings(labels):
+    titles = ["Staff Training", "Program Requirements.", "Referral and Intake:"]
+    items = [("h1", "Operations")]
+    for label, title in zip(labels, titles, strict=True):
+        items += [f"{label} {title}", BODY]
+    parsed = parse_items(items)
+    assert [(s.kind, s.title) for s in parsed.sections] == [("heading", "Operations")] + [
+        ("numbered", f"{label} {title}") for label, title in zip(labels, titles, strict=True)
+    ]
+    assert all(s.text == BODY for s in parsed.sections[1:])
+    assert all(s.level == 2 for s in parsed.sections[1:])
+
+
+def test_numbered_lists_sentences_and_out_of_order_labels_are_not_a_heading_series():
+    topics = ["Staff Training", "Safety Planning", "Cultural Humility", "Confidentiality"]
+    cases = {
+        # consecutive items: a list (a training-topics list), not headings
+        "list": ["Training covers:"] + [f"{i + 1}. {t}" for i, t in enumerate(topics)] + [BODY],
+        # sentences, not titles: they end with a period and are not in title case, or oblige
+        "sentences": [
+            x
+            for i, t in enumerate(
+                [
+                    "Youth may not leave without permission.",
+                    "Records are kept for seven years.",
+                    "Staff shall notify the supervisor",
+                ]
+            )
+            for x in (f"{i + 1}. {t}", BODY)
+        ],
+        # labels out of sequence: not a numbering scheme
+        "order": [
+            x for label in ("4.", "1.", "9.", "2.") for x in (f"{label} Staff Training", BODY)
+        ],
+    }
+    for name, body in cases.items():
+        parsed = parse_items([("h1", "Operations")] + body)
+        assert [s.title for s in parsed.sections] == ["Operations"], name
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Policy 4.2: Staff Training",
+        "Standard 3 - Visitors",
+        "Appendix A. Forms",
+        "Subchapter 2 Program Requirements",
+    ],
+)
+def test_more_heading_keywords_with_a_number(line):
+    parsed = parse_items([("h1", "Manual"), "Intro text.", line, BODY])
+    assert [(s.kind, s.title) for s in parsed.sections][1:] == [("numbered", line)]
+
+
+def test_a_heading_keyword_needs_a_space_before_its_number():
+    # "Sections" is not "Section s"; "Standards of care" is not "Standard" + a number
+    parsed = parse_items(
+        [("h1", "Manual"), "Sections Covered: all of them", BODY, "Standards of care", BODY]
+    )
+    assert [s.title for s in parsed.sections] == ["Manual"]

@@ -13,16 +13,22 @@ Heading rules, strongest first:
 4. hand-typed numbering that is heading-like even without bold: "ARTICLE 3 – Staff",
    "Section IV.", "IV. Client Rights", "4.2 Confidentiality" (multi-level numbers count only when
    the document uses them at least twice; a plain "4 Scope" only when "4.x" headings follow);
-5. short all-bold paragraphs (pseudo-headings), including "(4) Training" and "1. Purpose", when
-   bold is not the document's ordinary body formatting.
+   plain "3. Visitors" / "(c) Program Requirements." lines when the document uses them as a
+   series (three or more, in sequence, each followed by body text; :func:`_numbered_series`);
+5. short paragraphs set apart from the body (pseudo-headings), including "(4) Training" and
+   "1. Purpose": all bold, all underlined, or all in a larger type than the document's ordinary
+   size - each only when it is not the document's ordinary body formatting;
+6. run-in headings ("**Visitors.** Visitors must sign in ...", bold or underlined) and lines in
+   capitals, when the document uses the pattern at least twice.
 
-Heuristic headings (4, 5) must read like a title (see :func:`reads_like_title`), sit outside
+Heuristic headings (4-6) must read like a title (see :func:`reads_like_title`), sit outside
 tables, lists and text boxes, and be followed by more text.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from lxml import etree
@@ -57,6 +63,7 @@ MC_FALLBACK = f"{{{MC_NS}}}Fallback"
 MC_CHOICE = f"{{{MC_NS}}}Choice"
 MC_ALTERNATE = f"{{{MC_NS}}}AlternateContent"
 W_VANISH = _w("vanish")
+W_U, W_SZ = _w("u"), _w("sz")
 
 #: elements inside a paragraph whose runs are part of the visible text
 _INLINE_CONTAINERS = frozenset(
@@ -200,6 +207,8 @@ class StyleInfo:
     is_list: bool = False  # a List style, or a style with numbering
     kind: str = "paragraph"
     hidden: bool | None = None  # w:vanish in the style's rPr along the chain
+    underline: bool | None = None  # w:u in the style's rPr along the chain
+    size: int | None = None  # w:sz (half-points) in the style's rPr along the chain
 
 
 _HEADING_NAME = re.compile(r"^heading\s*([1-9])$")
@@ -213,6 +222,8 @@ class Styles:
         self.default_paragraph: str | None = None
         self.default_bold = False
         self.default_hidden = False
+        self.default_underline = False
+        self.default_size = 20  # half-points: Word's size when nothing sets one (10 pt)
         if root is not None:
             for st in root.iter(W_STYLE):
                 sid = st.get(W_STYLEID)
@@ -229,6 +240,11 @@ class Styles:
                 self.default_bold = b is not None and _on(b)
                 v = rpr.find(W_VANISH) if rpr is not None else None
                 self.default_hidden = v is not None and _on(v)
+                u = rpr.find(W_U) if rpr is not None else None
+                self.default_underline = u is not None and _on(u)
+                sz = rpr.find(W_SZ) if rpr is not None else None
+                if sz is not None:
+                    self.default_size = _int(sz.get(W_VAL), 20)
         self.info: dict[str, StyleInfo] = {}
         for sid in raw:
             self.info[sid] = self._resolve(sid, raw)
@@ -282,6 +298,14 @@ class Styles:
                 v = _child(rpr, W_VANISH)
                 if v is not None:
                     out.hidden = _on(v)
+            if rpr is not None and out.underline is None:
+                u = _child(rpr, W_U)
+                if u is not None:
+                    out.underline = _on(u)
+            if rpr is not None and out.size is None:
+                sz = _child(rpr, W_SZ)
+                if sz is not None:
+                    out.size = _int(sz.get(W_VAL), 0) or None
             cur = based.get(W_VAL) if based is not None else None
         return out
 
@@ -289,10 +313,6 @@ class Styles:
         if sid is None:
             sid = self.default_paragraph
         return self.info.get(sid) if sid is not None else None
-
-    def char_bold(self, sid: str | None) -> bool | None:
-        info = self.info.get(sid) if sid else None
-        return info.bold if info is not None else None
 
     def char_hidden(self, sid: str | None) -> bool | None:
         info = self.info.get(sid) if sid else None
@@ -426,6 +446,7 @@ class _Para:
     in_box: bool = False  # inside a text box
     heading: int | str | None = None  # _style_heading(self), set once by _decide_headings
     hid: Hidden | None = None  # set when the document hides text somewhere
+    emph: Emphasis | None = None  # _emphasis(self), computed when first asked
 
 
 class _Walker:
@@ -611,7 +632,9 @@ def _cell_blocks(tc: etree._Element):
 _RE_MULTI = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){1,4})\.?\s+(\S.*)$", re.S)
 _RE_SINGLE = re.compile(r"^(\d{1,3})(?:[.)]\s*|\s+)(\S.*)$", re.S)
 _RE_KEYWORD = re.compile(
-    r"^(article|section|chapter|part|rule|regulation|§{1,2})\s*"
+    r"^(article|section|subsection|chapter|subchapter|part|subpart|division|title|rule|"
+    r"regulation|policy|procedure|standard|appendix|attachment|exhibit|schedule|§{1,2})"
+    r"(?:(?<=§)\s*|\s+)"
     r"(\d{1,4}[a-z]?(?:[.:\-]\d{1,4}[a-z]?)*|[ivxlc]{1,7}|[a-z])\b\.?\s*(?:[-\u2013\u2014:.]+\s*)?(.*)$",
     re.I | re.S,
 )
@@ -808,10 +831,75 @@ def _style_heading(p: _Para) -> int | None | str:
     return None
 
 
-def _all_bold(p: _Para, styles: Styles) -> bool:
-    """Every run that shows text is bold (run ``w:b`` > run character style > paragraph style >
-    document defaults)."""
-    base = p.style.bold if p.style is not None and p.style.bold is not None else styles.default_bold
+@dataclass(slots=True, frozen=True)
+class Emphasis:
+    """How a paragraph's visible text is set, as Word shows it: whether every run that shows
+    text is bold, whether every one is underlined, and the smallest type size among them
+    (half-points; 0 when nothing shows)."""
+
+    bold: bool
+    underline: bool
+    size: int
+
+
+def _para_base(p: _Para, styles: Styles) -> tuple[bool, bool, int]:
+    """Bold, underline and size a run of ``p`` has unless it says otherwise: the paragraph
+    style's along its chain, else the document defaults."""
+    st = p.style
+    if st is None:
+        return styles.default_bold, styles.default_underline, styles.default_size
+    return (
+        st.bold if st.bold is not None else styles.default_bold,
+        st.underline if st.underline is not None else styles.default_underline,
+        st.size or styles.default_size,
+    )
+
+
+def _run_format(
+    r: etree._Element, base: tuple[bool, bool, int], styles: Styles
+) -> tuple[bool, bool, int]:
+    """A run's bold, underline and size: its own ``w:b``/``w:u``/``w:sz``, else its character
+    style's, else ``base``."""
+    bold, under, size = base
+    rpr = r[0] if len(r) and r[0].tag == W_RPR else r.find(W_RPR)
+    if rpr is None:
+        return base
+    b = u = z = rs = None
+    for c in rpr:
+        tag = c.tag
+        if tag == W_B:
+            b = c
+        elif tag == W_U:
+            u = c
+        elif tag == W_SZ:
+            z = c
+        elif tag == W_RSTYLE:
+            rs = c
+    cs = styles.info.get(rs.get(W_VAL) or "") if rs is not None else None
+    if b is not None:
+        bold = _on(b)
+    elif cs is not None and cs.bold is not None:
+        bold = cs.bold
+    if u is not None:
+        under = _on(u)
+    elif cs is not None and cs.underline is not None:
+        under = cs.underline
+    if z is not None:
+        size = _int(z.get(W_VAL), size) or size
+    elif cs is not None and cs.size:
+        size = cs.size
+    return bold, under, size
+
+
+def _emphasis(p: _Para, styles: Styles, need_size: bool = True) -> Emphasis:
+    """:class:`Emphasis` of ``p`` (cached). With ``need_size=False`` the walk stops at the first
+    run that is neither bold nor underlined and the size is not reported (a cheap test for the
+    document-wide shares); such a partial answer is not cached."""
+    if p.emph is not None:
+        return p.emph
+    base = _para_base(p, styles)
+    bold = under = True
+    size = 0
     saw_text = False
     for r in p.el.iter(W_R):
         text = _run_text(r, p.hid)
@@ -820,27 +908,32 @@ def _all_bold(p: _Para, styles: Styles) -> bool:
         if any(a.tag in (W_DEL, W_MOVEFROM) for a in _ancestors_until(r, p.el)):
             continue
         saw_text = True
-        if not _run_bold(r, base, styles):
-            return False
-    return saw_text
+        b, u, z = _run_format(r, base, styles)
+        bold = bold and b
+        under = under and u
+        size = z if not size else min(size, z)
+        if not need_size and not bold and not under:
+            return Emphasis(False, False, 0)
+    out = Emphasis(bold and saw_text, under and saw_text, size)
+    if need_size:
+        p.emph = out
+    return out
 
 
-def _run_bold(r: etree._Element, base: bool, styles: Styles) -> bool:
-    """Whether a run shows bold: its own ``w:b``, else its character style, else ``base``
-    (the paragraph style's or the document default)."""
-    bold = base
-    rpr = r[0] if len(r) and r[0].tag == W_RPR else r.find(W_RPR)
-    if rpr is not None:
-        b = rpr.find(W_B)
-        if b is not None:
-            bold = _on(b)
-        else:
-            rs = rpr.find(W_RSTYLE)
-            if rs is not None:
-                cb = styles.char_bold(rs.get(W_VAL))
-                if cb is not None:
-                    bold = cb
-    return bold
+def _all_bold(p: _Para, styles: Styles) -> bool:
+    """Every run that shows text is bold (run ``w:b`` > run character style > paragraph style >
+    document defaults)."""
+    return _emphasis(p, styles, need_size=False).bold
+
+
+def _first_size(p: _Para, styles: Styles) -> int:
+    """The type size of the paragraph's first run that shows text (half-points): what its body
+    text is set in, for the document's ordinary size."""
+    base = _para_base(p, styles)
+    for r in p.el.iter(W_R):
+        if _run_text(r, p.hid).strip():
+            return _run_format(r, base, styles)[2]
+    return base[2]
 
 
 #: words that make a bold lead-in a sentence (an obligation) rather than a title
@@ -848,10 +941,10 @@ _SENTENCE_VERB = re.compile(r"\b(?:shall|must|should|will|are required|is requir
 
 
 def _run_in_heading(p: _Para, styles: Styles) -> str | None:
-    """The bold words that open a paragraph of plain text ("**Visitors.** Visitors must sign
-    in ..."), when they read like a short title ending with a period or a colon."""
-    base = p.style.bold if p.style is not None and p.style.bold is not None else styles.default_bold
-    if base:
+    """The bold or underlined words that open a paragraph of plain text ("**Visitors.**
+    Visitors must sign in ..."), when they read like a short title ending with a period or a colon."""
+    base = _para_base(p, styles)
+    if base[0] or base[1]:
         return None
     prefix: list[str] = []
     rest = False
@@ -861,7 +954,8 @@ def _run_in_heading(p: _Para, styles: Styles) -> str | None:
         text = _run_text(r, p.hid)  # hidden runs show nothing, so they are no part of the title
         if not text:
             continue
-        if _run_bold(r, base, styles):
+        b, u, _ = _run_format(r, base, styles)
+        if b or u:
             if rest:
                 break
             prefix.append(text)
@@ -899,6 +993,77 @@ def _all_caps_title(t: str) -> bool:
     )
 
 
+#: the label of a plain numbered or lettered line ("3.", "3)", "C.", "(c)", "iv)") and its style
+_SERIES_LABEL = re.compile(r"^(\()?(\d{1,3}|[A-Za-z]|[ivx]{1,5})([.)])\s")
+#: a series of plain numbered lines is a heading pattern from this many lines on
+_MIN_SERIES = 3
+
+
+def _title_case(text: str) -> bool:
+    """Every word of four letters or more starts with a capital ("Program Requirements."), as
+    headings that end with a period or a colon are written; a sentence has lower-case words."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", text) if len(w) >= 4]
+    return bool(words) and all(w[0].isupper() for w in words)
+
+
+def _label_value(label: str) -> int:
+    """A series label's place: 3 for "3", "c" or "C" (Roman numerals are told by the series)."""
+    if label.isdigit():
+        return int(label)
+    return ord(label.lower()) - ord("a") + 1 if len(label) == 1 else 0
+
+
+def _numbered_series(
+    items: list[_Para | Block],
+    plain: set[int],
+    numbers: dict[int, Numbering | None],
+    next_text: list[int],
+) -> set[int]:
+    """Plain numbered or lettered lines ("3. Visitors", "(c) Program Requirements.") that are
+    headings by the document's own pattern, though neither bold nor in a heading style: lines
+    with one label style that read like titles, oblige nothing, and are each followed by body
+    text before the next such line (a list's items follow one another; headings do not), at
+    least :data:`_MIN_SERIES` of them, and labelled in sequence (1, 2, 3 or a, b, c, with
+    restarts) at least two steps in three."""
+    by_style: dict[tuple[bool, bool, str], list[tuple[int, str]]] = {}
+    cand: dict[int, tuple[tuple[bool, bool, str], str]] = {}
+    for i, it in enumerate(items):
+        if not isinstance(it, _Para) or id(it) not in plain or it.numbered or it.in_box:
+            continue
+        if it.style is not None and it.style.is_list:
+            continue
+        num = numbers.get(id(it))
+        if num is None or num.kind not in ("single", "sub"):
+            continue
+        t = collapse_ws(it.text)
+        m = _SERIES_LABEL.match(t)
+        if m is None or _SENTENCE_VERB.search(num.rest) or not numbered_title_ok(num, 10):
+            continue
+        if num.rest.endswith((".", ":")) and not _title_case(num.rest):
+            continue  # "3. Records are kept for seven years." is a sentence, not a title
+        label = m.group(2)
+        key = (bool(m.group(1)), label.isdigit(), m.group(3))
+        cand[i] = (key, label)
+    for i, (key, label) in cand.items():
+        j = next_text[i + 1]
+        if j >= len(items) or j in cand:
+            continue  # the next text is another such line: a list, not a heading
+        nxt = items[j]
+        if isinstance(nxt, _Para) and len(nxt.text.split()) < 6:
+            continue  # a heading is followed by body text
+        by_style.setdefault(key, []).append((i, label))
+    out: set[int] = set()
+    for lines in by_style.values():
+        if len(lines) < _MIN_SERIES:
+            continue
+        vals = [_label_value(lb) for _, lb in lines]
+        steps = list(zip(vals, vals[1:], strict=False))
+        good = sum(1 for a, b in steps if b == a + 1 or (b == 1 and a >= 1))
+        if good * 3 >= len(steps) * 2:
+            out.update(id(items[i]) for i, _ in lines)
+    return out
+
+
 def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[Block], str, int]:
     # what counts as a candidate depends on the whole document: pre-compute
     paras = [it for it in items if isinstance(it, _Para) and not it.in_box and it.text.strip()]
@@ -921,9 +1086,11 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             if (multi_count < 2 or prefix not in multi_prefixes) and strong_numbered_title(t, num):
                 multi_count += 1
                 multi_prefixes.add(prefix)
-    # bold is a heading signal only when bold is not the document's ordinary text (short
-    # documents alternate bold titles and plain bodies: half bold is normal there)
-    bold_share_ok = True
+    # bold (underline, a larger type) is a heading signal only when it is not the document's
+    # ordinary text (short documents alternate bold titles and plain bodies: half bold is
+    # normal there); the ordinary size is the one most body paragraphs start in
+    bold_share_ok = under_share_ok = True
+    body_size = 0
     plain = []
     for p in paras:
         sh = p.heading = _style_heading(p)
@@ -931,13 +1098,34 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             plain.append(p)
     if plain:
         sample = plain if len(plain) <= 400 else plain[:: max(1, len(plain) // 400)]
-        n_bold = sum(1 for p in sample if _all_bold(p, styles))
+        marks = [_emphasis(p, styles, need_size=False) for p in sample]
+        n_bold = sum(1 for e in marks if e.bold)
+        n_under = sum(1 for e in marks if e.underline)
         bold_share_ok = n_bold * 10 <= len(sample) * 6  # at most 60% of plain paragraphs
+        under_share_ok = n_under * 10 <= len(sample) * 6
+        body = [p for p in sample if len(p.text) > 40] or sample
+        sizes = Counter(_first_size(p, styles) for p in body)
+        body_size = max(sizes, key=lambda z: (sizes[z], -z))
+
+    def stands_out(p: _Para) -> str:
+        """How ``p`` is set apart from the body as a heading is ("bold", "underline",
+        "larger"), or "": all bold, all underlined or all in a type at least 1 pt and 10 %
+        larger than the document's ordinary text (each only where it is not ordinary)."""
+        e = _emphasis(p, styles, need_size=False)  # stops at the first plain run
+        if bold_share_ok and e.bold:
+            return "bold"
+        if under_share_ok and e.underline:
+            return "underline"
+        big = max(body_size + 2, (body_size * 11 + 9) // 10)
+        # the first run decides most paragraphs; only a large one needs every run's size
+        if body_size > 0 and _first_size(p, styles) >= big and _emphasis(p, styles).size >= big:
+            return "larger"
+        return ""
 
     # run-in headings and capital-letter lines count only when the document uses them twice
     run_in: dict[int, str] = {}
     caps: set[int] = set()
-    if bold_share_ok:
+    if bold_share_ok and under_share_ok:
         for p in plain:
             if len(p.text) > 40 and not p.numbered:
                 h = _run_in_heading(p, styles)
@@ -964,6 +1152,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         it = items[i]
         has = bool(it.text.strip())
         next_text[i] = i if has else next_text[i + 1]
+    series = _numbered_series(items, {id(p) for p in plain}, numbers, next_text)
 
     for i, it in enumerate(items):
         if isinstance(it, Block):
@@ -1027,13 +1216,17 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             seen_heading = True
             out.append(Block(text, it.index, it.index, lev.numbered(num), "numbered"))
             continue
+        if id(it) in series and num is not None and followed:
+            seen_heading = True
+            level = lev.sub() if num.kind == "sub" else lev.numbered(num)
+            out.append(Block(text, it.index, it.index, level, "numbered"))
+            continue
         if (
             sh != 0
             and not is_list
             and followed
-            and bold_share_ok
             and (reads_like_title(t) or (num is not None and numbered_title_ok(num)))
-            and _all_bold(it, styles)
+            and (how := stands_out(it))
         ):
             seen_heading = True
             if num is not None and num.kind == "sub":
@@ -1042,7 +1235,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
                 level = lev.numbered(num)
             else:
                 level = lev.bold()
-            out.append(Block(text, it.index, it.index, level, "bold"))
+            out.append(Block(text, it.index, it.index, level, how))
             continue
         if id(it) in caps and not is_list and followed and sh != 0:
             seen_heading = True
