@@ -42,6 +42,7 @@ if ok:
             f"learned from the others): F1 {status.learned_f1:.2f} with learning, "
             f"{status.shipped_f1:.2f} with the shipped model."
         )
+        st.write(status.effect_verdict)
     st.toggle(
         "Learn from reviewers' decisions",
         value=status.enabled,

@@ -17,7 +17,7 @@ import numpy as np
 
 from review.engine import FEATURES
 from review.model import LogisticModel
-from review.training import DocData, adapt, prf, score
+from review.training import DocData, adapt, document_counts, paired_difference, prf, score
 
 #: decisions that teach: confirmed and added links are positives, rejected ones negatives;
 #: an undo or a removed hand link cancels what the same link taught before
@@ -108,15 +108,27 @@ class LearningEffect:
     documents: int
     shipped_f1: float
     learned_f1: float
+    #: 95 % interval of learned minus shipped F1, resampling the reviewed documents (paired)
+    interval: tuple[float, float] = (0.0, 0.0)
+    #: share of the resamples in which learning is ahead
+    better: float = 0.0
 
 
 def measured_effect(base: LogisticModel, examples: Iterable[dict]) -> LearningEffect | None:
     docs = as_documents(examples)
     if len(docs) < 2:
         return None
-    tp = fp = fn = 0
+    learned: list[tuple[int, int, int]] = []
     for i, d in enumerate(docs):
         m = adapt(base, [e for j, e in enumerate(docs) if j != i])
         r = score(m, [d])
-        tp, fp, fn = tp + r["tp"], fp + r["fp"], fn + r["fn"]
-    return LearningEffect(len(docs), score(base, docs)["f1"], prf(tp, fp, fn)["f1"])
+        learned.append((r["tp"], r["fp"], r["fn"]))
+    shipped = document_counts(base, docs)
+    diff = paired_difference(shipped, learned)
+    return LearningEffect(
+        len(docs),
+        prf(*map(sum, zip(*shipped, strict=True)))["f1"],
+        prf(*map(sum, zip(*learned, strict=True)))["f1"],
+        (diff["interval"][0], diff["interval"][1]),
+        diff["better"],
+    )

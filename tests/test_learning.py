@@ -129,6 +129,9 @@ def test_the_suggester_adapts_to_decisions_and_admin_can_switch_it_off_and_reset
     assert status.enabled and status.decisions == len(rows) and status.rejected == len(rows)
     # the third policy may get fewer suggestions or none: the engine learned from the first two
     assert 2 <= status.documents <= 3 and status.learned_f1 is not None
+    lo, hi = status.effect_interval
+    assert lo <= status.learned_f1 - status.shipped_f1 + 1e-9 and hi >= lo
+    assert "95% interval" in status.effect_verdict
     with pytest.raises(PermissionDenied):
         w.svc.learning_status(w.rita)
     w.svc.set_learning_enabled(w.ada, False)
@@ -208,3 +211,19 @@ def test_eval_learning_curve_json_has_the_documented_shape():
     curve = r["curve"]
     assert curve[0]["reviewed"] == 0 and len(curve) == r["per_document"].__len__()
     assert all({"reviewed", "precision", "recall", "f1"} <= set(p) for p in curve)
+
+
+def test_the_effect_verdict_says_helps_hurts_or_not_yet_known():
+    from review.services.learning import LearningStatus
+
+    def status(shipped, learned, interval):
+        return LearningStatus(
+            "fw", True, 10, 5, 5, 0, 4, shipped, learned, 0.2, 0.2, False, interval
+        )
+
+    assert status(0.40, 0.50, (0.02, 0.18)).effect_verdict.startswith("Learning measurably helps")
+    hurts = status(0.50, 0.40, (-0.2, -0.01)).effect_verdict
+    assert hurts.startswith("Learning measurably hurts") and "switching it off" in hurts
+    unsure = status(0.50, 0.52, (-0.05, 0.09)).effect_verdict
+    assert unsure.startswith("Not yet distinguishable") and "+0.02" in unsure
+    assert status(None, None, None).effect_verdict == ""

@@ -44,6 +44,28 @@ class LearningStatus:
     #: too few reviewed documents to choose a threshold from: the learned model orders the
     #: suggestions, and each document gets as many as the shipped model would give it
     volume_from_shipped: bool = False
+    #: 95 % interval of learned minus shipped F1 over the reviewed documents (None below two)
+    effect_interval: tuple[float, float] | None = None
+
+    @property
+    def effect_verdict(self) -> str:
+        """What the measured effect lets an admin conclude, in plain words."""
+        if self.effect_interval is None or self.learned_f1 is None or self.shipped_f1 is None:
+            return ""
+        lo, hi = self.effect_interval
+        diff = self.learned_f1 - self.shipped_f1
+        span = f"{diff:+.2f} (95% interval {lo:+.2f} to {hi:+.2f} over the reviewed documents)"
+        if lo > 0:
+            return f"Learning measurably helps here: {span}."
+        if hi < 0:
+            return (
+                f"Learning measurably hurts here: {span}. Consider switching it off or "
+                "resetting it."
+            )
+        return (
+            f"Not yet distinguishable from no effect: {span}. More reviewed documents will "
+            "narrow the interval."
+        )
 
 
 class LearningMixin:
@@ -170,6 +192,7 @@ class LearningMixin:
             in_use.threshold,
             base.threshold,
             in_use.volume_from is not None,
+            effect.interval if effect else None,
         )
 
     def set_learning_enabled(self, actor, enabled: bool, framework_id: str | None = None) -> None:
