@@ -212,6 +212,8 @@ class StyleInfo:
 
 
 _HEADING_NAME = re.compile(r"^heading\s*([1-9])$")
+#: the run properties a style's chain resolves as on/off (StyleInfo attribute, element)
+_STYLE_TOGGLES = (("bold", W_B), ("hidden", W_VANISH), ("underline", W_U))
 
 
 class Styles:
@@ -290,18 +292,13 @@ class Styles:
                     out.outline = _int(ol.get(W_VAL), 9)
                 if _child(ppr, W_NUMPR) is not None:
                     out.is_list = True
-            if rpr is not None and out.bold is None:
-                b = _child(rpr, W_B)
-                if b is not None:
-                    out.bold = _on(b)
-            if rpr is not None and out.hidden is None:
-                v = _child(rpr, W_VANISH)
-                if v is not None:
-                    out.hidden = _on(v)
-            if rpr is not None and out.underline is None:
-                u = _child(rpr, W_U)
-                if u is not None:
-                    out.underline = _on(u)
+            if rpr is not None:
+                # toggles: the nearest style in the chain that sets one decides it
+                for attr, tag in _STYLE_TOGGLES:
+                    if getattr(out, attr) is None:
+                        el = _child(rpr, tag)
+                        if el is not None:
+                            setattr(out, attr, _on(el))
             if rpr is not None and out.size is None:
                 sz = _child(rpr, W_SZ)
                 if sz is not None:
