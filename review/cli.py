@@ -61,8 +61,10 @@ def analysis_json_text(parsed, suggestions, fw, tier: str) -> str:
     """The text ``analyze --json`` prints (before its final newline): :func:`analysis_json`
     indented by two, non-ASCII kept, exactly as ``json.dumps`` writes it, in half the time."""
     from review.jsontext import dumps_indented
+    from review.matching import gc_paused
 
-    return dumps_indented(analysis_json(parsed, suggestions, fw, tier), indent=2)
+    with gc_paused():  # thousands of dicts that live until the text is written
+        return dumps_indented(analysis_json(parsed, suggestions, fw, tier), indent=2)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

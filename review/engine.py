@@ -37,7 +37,7 @@ from itertools import accumulate
 from review.explain import Explainer
 from review.framework import Framework, Item
 from review.matching import _BOUNDARY_RE as _BOUNDARY_SPLIT
-from review.matching import _TOKEN_RE, MatchSettings, PhraseMatcher, stem
+from review.matching import _TOKEN_RE, MatchSettings, PhraseMatcher, gc_paused, stem
 from review.models import Evidence, Section, Suggestion
 
 #: the model's inputs, in order (their weights are named in ``data/model/*.json``)
@@ -216,6 +216,7 @@ class FeatureBuilder:
             + [s for fs in self._facets for c in fs for st in c.sets for s in st]
         )
 
+    @gc_paused()
     def build(self, sections: Sequence[Section]) -> tuple[list[Candidate], list]:
         """The document's candidates and each section's scored phrase evidence (for evidence)."""
         scored = list(self.matcher.scored(sections))
@@ -488,6 +489,7 @@ class Suggester:
         first (ties by competency id)."""
         return self.analyze(sections, tier, items, threshold, near_misses=0)[0]
 
+    @gc_paused()
     def analyze(
         self,
         sections: Sequence[Section],
