@@ -48,7 +48,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, compress, count
+from itertools import accumulate, chain, compress, count, repeat
 from operator import itemgetter
 
 import numpy as np
@@ -184,9 +184,10 @@ def split_words(text: str) -> tuple[list[str], list[int]]:
     boundaries and one ``findall`` a segment, in C. Segment numbers differ from
     :func:`tokenize`'s but are equal exactly when those are; character offsets are not computed
     (the suggester finds them only for the evidence it shows)."""
-    pieces = [_TOKEN_RE.findall(p) for p in _BOUNDARY_RE.split(text)]
-    words = [w for ws in pieces for w in ws]
-    segs = [k for k, ws in enumerate(pieces) for _ in ws]
+    pieces = list(map(_TOKEN_RE.findall, _BOUNDARY_RE.split(text)))
+    # flattened by C iterators, not a Python loop per word
+    words = list(chain.from_iterable(pieces))
+    segs = list(chain.from_iterable(map(repeat, count(), map(len, pieces))))
     return words, segs
 
 
