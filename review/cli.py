@@ -68,14 +68,16 @@ def analysis_json_text(parsed, suggestions, fw, tier: str) -> str:
     indented by two, non-ASCII kept, exactly as ``json.dumps`` writes it, in a quarter of the
     time: the sections are written straight from the objects
     (:func:`review.jsontext.analysis_sections_text`), not from dicts by a general encoder."""
-    from review.jsontext import analysis_sections_text, dumps_indented
+    from review.jsontext import analysis_sections_pieces, dumps_indented
     from review.matching import gc_paused
 
     head = dumps_indented(_analysis_head(parsed, fw, tier) | {"sections": []}, indent=2)
     assert head.endswith('"sections": []\n}')
     with gc_paused():  # thousands of strings that live until the text is joined
-        body = analysis_sections_text(parsed.sections, suggestions)
-    return head[: -len("[]\n}")] + body + "\n}"
+        pieces = analysis_sections_pieces(parsed.sections, suggestions)
+    pieces.insert(0, head[: -len("[]\n}")])
+    pieces.append("\n}")
+    return "".join(pieces)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -110,7 +112,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if removed and args.json:
         print(removed, file=sys.stderr)  # stdout is the JSON
     if args.json:
-        print(analysis_json_text(parsed, suggestions, fw, args.tier))
+        text = analysis_json_text(parsed, suggestions, fw, args.tier)
+        del parsed, suggestions, suggester  # (the memory of the document for the writing)
+        # written in parts: one write would encode a large manual's whole text at once
+        for k in range(0, len(text), 1 << 20):
+            sys.stdout.write(text[k : k + (1 << 20)])
+        sys.stdout.write("\n")
         return EXIT_OK
     print(f"{parsed.filename}: {len(parsed.sections)} sections, framework {fw.id} ({args.tier})")
     if removed:

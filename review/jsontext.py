@@ -137,6 +137,13 @@ def analysis_sections_text(sections: Iterable, suggestions: Iterable) -> str:
     writes it at that place (the list's own line at indentation 2), built straight from the
     sections and suggestions: no dict a value and no recursive call a value (the indented dump
     of a 5,000-section manual's analysis cost as much as its features)."""
+    return "".join(analysis_sections_pieces(sections, suggestions))
+
+
+def analysis_sections_pieces(sections: Iterable, suggestions: Iterable) -> list[str]:
+    """:func:`analysis_sections_text` in pieces, one a section (with the separator before it; the
+    last piece closes the list): joined once with what comes around them, so the text of a
+    large manual is not copied by each concatenation."""
     n5, n6, n7 = _N[5], _N[6], _N[7]
     said: dict = {}  # the text of each distinct tuple of reasons
     out: list[str] = []
@@ -178,4 +185,10 @@ def analysis_sections_text(sections: Iterable, suggestions: Iterable) -> str:
                 "[" + ",".join(items) + _N[3] + "]" if items else "[]",
             )
         )
-    return "[" + _N[2] + ("," + _N[2]).join(out) + _N[1] + "]" if out else "[]"
+    if not out:
+        return ["[]"]
+    out[0] = "[" + _N[2] + out[0]
+    for j in range(1, len(out)):
+        out[j] = "," + _N[2] + out[j]
+    out.append(_N[1] + "]")
+    return out
