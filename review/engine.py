@@ -27,6 +27,7 @@ least 0.85 (chosen inside cross-validation folds: ``data/model/fit_model.py``).
 from __future__ import annotations
 
 import math
+import operator
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -37,7 +38,7 @@ from itertools import accumulate
 from review.explain import Explainer
 from review.framework import Framework, Item
 from review.matching import _BOUNDARY_RE as _BOUNDARY_SPLIT
-from review.matching import _TOKEN_RE, MatchSettings, PhraseMatcher, stem
+from review.matching import _TOKEN_RE, MatchSettings, PhraseMatcher, gc_paused, stem
 from review.models import Evidence, Section, Suggestion
 
 #: the model's inputs, in order (their weights are named in ``data/model/*.json``)
@@ -67,6 +68,26 @@ FEATURES: tuple[str, ...] = (
     "advanced_item",  # the item is an Advanced Core Competency
     "skill_item",  # the item is a specific skill under a parent (C6.i-C6.xi)
 )
+
+#: the features read off a candidate's evidence lines (and the section's), each a share in
+#: [0, 1]: the last computed, and the only ones :meth:`FeatureBuilder.build` bounds to prune
+_LINE_FEATURES = tuple(
+    FEATURES.index(n)
+    for n in (
+        "obligation_lines",
+        "actor_lines",
+        "citation_lines",
+        "short_lines",
+        "section_citations",
+    )
+)
+assert tuple(range(_LINE_FEATURES[0], _LINE_FEATURES[-1] + 1)) == _LINE_FEATURES
+
+
+def _slack(weights: Sequence[float]) -> float:
+    """The most the line features can add to a logit (a little more, against rounding)."""
+    return sum(max(0.0, weights[j]) for j in _LINE_FEATURES) + 1e-9
+
 
 _LINE_SPLIT = re.compile(r"\n")
 _OBLIGE = re.compile(
@@ -215,9 +236,24 @@ class FeatureBuilder:
             [s for c in self._conds if c is not None for st in c.sets for s in st]
             + [s for fs in self._facets for c in fs for st in c.sets for s in st]
         )
+        # the distinct conditions numbered; per item its condition's and its facets' numbers
+        self._all_conds = list(shared.values())
+        num = {id(c): j for j, c in enumerate(self._all_conds)}
+        self._cond_no = [-1 if c is None else num[id(c)] for c in self._conds]
+        self._facet_nos = [tuple(num[id(c)] for c in fs) for fs in self._facets]
 
-    def build(self, sections: Sequence[Section]) -> tuple[list[Candidate], list]:
-        """The document's candidates and each section's scored phrase evidence (for evidence)."""
+    @gc_paused()
+    def build(
+        self, sections: Sequence[Section], floor: tuple[Sequence[float], float] | None = None
+    ) -> tuple[list[Candidate], list]:
+        """The document's candidates and each section's scored phrase evidence (for evidence).
+
+        With ``floor = (weights, least logit)`` (a logistic model's weights in :data:`FEATURES`
+        order, its intercept included in the least logit), candidates whose logit cannot reach
+        it are left out before their evidence lines are read: every other feature is computed
+        first, and the line features (:data:`_LINE_FEATURES`, each a share in [0, 1]) are
+        bounded by their weight when it is positive, by 0 otherwise. The candidates kept have
+        exactly the features they have without ``floor``."""
         scored = list(self.matcher.scored(sections))
         n_sec = len(sections)
         items = self.items
@@ -249,14 +285,93 @@ class FeatureBuilder:
         cond_words = frozenset(cond_word)
         sec_stems = [{cond_word[w] for w in cond_words.intersection(sc.words)} for sc in scored]
         doc_stems: set[str] = set().union(*sec_stems) if sec_stems else set()
+        # per section the conditions it meets (numbers), from the sections each stem is in: a
+        # condition phrase is met in the sections that have all its stems (:meth:`_Cond.met`)
+        with_stem: dict[str, list[int]] = {}
+        for k, stems in enumerate(sec_stems):
+            for st in stems:
+                with_stem.setdefault(st, []).append(k)
+        met_here: list[set[int]] = [set() for _ in sec_stems]
+        met_doc = []
+        for j, c in enumerate(self._all_conds):
+            met_doc.append(c.met(doc_stems))
+            where: set[int] = set()
+            for phrase in c.sets:
+                got = [with_stem.get(st) for st in phrase]
+                if all(got):
+                    got.sort(key=len)
+                    where.update(set(got[0]).intersection(*got[1:]))
+            for k in where:
+                met_here[k].add(j)
+        cond_no = self._cond_no
+        facet_nos = self._facet_nos
         cite_tok = _cite_tokens(vocab)
+        if floor is not None:
+            fw = [float(x) for x in floor[0]]
+            w_head, w_tail = fw[: _LINE_FEATURES[0]], fw[_LINE_FEATURES[-1] + 1 :]
+            least = float(floor[1]) - _slack(fw)
         out: list[Candidate] = []
         for k, (sec, sc) in enumerate(zip(sections, scored, strict=True)):
             stats = sc.stats or {}
-            keep = [
-                i for i, st in stats.items() if st[0] or st[1] or (st[2] >= 2 and mass[k].get(i))
-            ]
+            mk = mass[k]
+            keep = [i for i, st in stats.items() if st[0] or st[1] or (st[2] >= 2 and mk.get(i))]
             if not keep:
+                continue
+            met = met_here[k]
+            title = sec.title or ""
+            t_def = bool(_TITLE_DEF.search(title))
+            t_purpose = 1.0 if _TITLE_PURPOSE.search(title) else 0.0
+            t_refs = 1.0 if _TITLE_REFS.search(title) and not t_def else 0.0
+            n_words = len(sc.words)
+            topics = sum(1 for st in stats.values() if st[0] or st[1])
+            f_topics = math.log1p(max(topics - 1, 0))
+            f_length = math.log10(max(n_words, 1)) / 3.0
+            scores = sc.scores
+            # every feature but the line features: (item, head, tail)
+            rows = []
+            for i in keep:
+                st = stats[i]
+                it = items[i]
+                cn = cond_no[i]
+                if cn < 0 or cn in met:
+                    c_sec, c_doc = 1.0, 0.0
+                elif met_doc[cn]:
+                    c_sec, c_doc = 0.0, 1.0
+                else:
+                    c_sec = c_doc = 0.0
+                m = mk[i]
+                fcs = facet_nos[i]
+                facet = sum(1 for j in fcs if j in met) / len(fcs) if fcs else 0.0
+                head = (
+                    scores.get(i, 0.0) / 100.0,
+                    math.log1p(st[0]),
+                    math.log1p(st[1]),
+                    math.log1p(st[2]),
+                    1.0 if st[3] else 0.0,
+                )
+                tail = (
+                    1.0 if t_def and not it.definitions_count else 0.0,
+                    1.0 if t_def and it.definitions_count else 0.0,
+                    t_purpose,
+                    t_refs,
+                    c_sec,
+                    c_doc,
+                    facet,
+                    m / best[i] if best.get(i) else 0.0,
+                    spread.get(i, 0) / n_sec if n_sec else 0.0,
+                    1.0 if m >= best.get(i, 0.0) else 0.0,
+                    f_topics,
+                    f_length,
+                    1.0 if it.tier == "advanced" else 0.0,
+                    1.0 if it.parent else 0.0,
+                )
+                if floor is not None and (
+                    sum(map(operator.mul, w_head, head)) + sum(map(operator.mul, w_tail, tail))
+                    < least
+                ):
+                    continue
+                rows.append((i, head, tail))
+            if not rows:
                 continue
             text = sc.text
             lines = text.split("\n")
@@ -278,26 +393,9 @@ class FeatureBuilder:
             n_lines = sum(1 for ln in lines if ln.strip())
             sec_cite = sum(line_cites.values()) / n_lines if n_lines else 0.0
             line_info: dict[int, tuple[bool, bool, bool, bool]] = {}
-            met: dict[int, bool] = {}  # id(condition) -> met in this section
-
-            def met_here(c: _Cond, stems=sec_stems[k], met=met) -> bool:
-                key = id(c)
-                if key not in met:
-                    met[key] = c.met(stems)
-                return met[key]
-
-            title = sec.title or ""
-            t_def = bool(_TITLE_DEF.search(title))
-            t_purpose = bool(_TITLE_PURPOSE.search(title))
-            t_refs = bool(_TITLE_REFS.search(title)) and not t_def
-            n_words = len(sc.words)
-            topics = sum(1 for st in stats.values() if st[0] or st[1])
-            for i in keep:
-                st = stats[i]
-                it = items[i]
+            for i, head, tail in rows:
                 cues = [0, 0, 0, 0]
-                toks = st[4]
-                used_lines = {seg_line[segs[t]] for t in toks}
+                used_lines = {seg_line[segs[t]] for t in stats[i][4]}
                 for li in used_lines:
                     info = line_info.get(li)
                     if info is None:
@@ -311,41 +409,14 @@ class FeatureBuilder:
                     for j in range(4):
                         cues[j] += info[j]
                 nl = max(len(used_lines), 1)
-                cond = self._conds[i]
-                if cond is None or met_here(cond):
-                    c_sec, c_doc = 1.0, 0.0
-                elif cond.met(doc_stems):
-                    c_sec, c_doc = 0.0, 1.0
-                else:
-                    c_sec = c_doc = 0.0
-                m = mass[k][i]
-                fcs = self._facets[i]
-                facet = sum(map(met_here, fcs)) / len(fcs) if fcs else 0.0
                 f = (
-                    sc.scores.get(i, 0.0) / 100.0,
-                    math.log1p(st[0]),
-                    math.log1p(st[1]),
-                    math.log1p(st[2]),
-                    1.0 if st[3] else 0.0,
+                    *head,
                     cues[0] / nl,
                     cues[1] / nl,
                     cues[2] / nl,
                     cues[3] / nl,
                     sec_cite,
-                    1.0 if t_def and not it.definitions_count else 0.0,
-                    1.0 if t_def and it.definitions_count else 0.0,
-                    1.0 if t_purpose else 0.0,
-                    1.0 if t_refs else 0.0,
-                    c_sec,
-                    c_doc,
-                    facet,
-                    m / best[i] if best.get(i) else 0.0,
-                    spread.get(i, 0) / n_sec if n_sec else 0.0,
-                    1.0 if m >= best.get(i, 0.0) else 0.0,
-                    math.log1p(max(topics - 1, 0)),
-                    math.log10(max(n_words, 1)) / 3.0,
-                    1.0 if it.tier == "advanced" else 0.0,
-                    1.0 if it.parent else 0.0,
+                    *tail,
                 )
                 out.append(Candidate(k, i, f))
         return out, scored
@@ -468,9 +539,23 @@ class Suggester:
     def _allowed(self, tier: str, items: Sequence[str] | None) -> set[int]:
         return set(self.features.matcher._allowed(tier, items))
 
-    def probabilities(self, sections: Sequence[Section]):
-        """Every candidate with its probability, and the scored sections."""
-        cands, scored = self.features.build(sections)
+    def _floor(self, threshold: float | None) -> tuple[tuple[float, ...], float] | None:
+        """:meth:`FeatureBuilder.build`'s ``floor`` for candidates of at least ``threshold``
+        probability under this suggester's logistic model (None: keep every candidate; also for a
+        model of another kind, whose probabilities this cannot bound)."""
+        from review.model import LogisticModel
+
+        m = self.model
+        if threshold is None or type(m) is not LogisticModel or tuple(m.features) != FEATURES:
+            return None
+        if not 1e-12 < threshold < 1.0 - 1e-12:  # (the model's logits are clipped to ±30)
+            return None
+        return tuple(m.weights), math.log(threshold / (1.0 - threshold)) - m.bias
+
+    def probabilities(self, sections: Sequence[Section], threshold: float | None = None):
+        """Every candidate with its probability, and the scored sections. With a ``threshold``
+        (a probability), candidates that cannot reach it may be left out."""
+        cands, scored = self.features.build(sections, self._floor(threshold))
         probs = self.model.predict(
             [c.features for c in cands], [self.items[c.item].id for c in cands]
         )
@@ -488,6 +573,7 @@ class Suggester:
         first (ties by competency id)."""
         return self.analyze(sections, tier, items, threshold, near_misses=0)[0]
 
+    @gc_paused()
     def analyze(
         self,
         sections: Sequence[Section],
@@ -502,7 +588,11 @@ class Suggester:
         from review.model import select
 
         allowed = self._allowed(tier, items)
-        cands, probs, scored = self.probabilities(sections)
+        # without near misses only the candidates that can be suggested are needed
+        least = None
+        if near_misses <= 0 and getattr(self.model, "volume_from", None) is None:
+            least = self.model.threshold if threshold is None else threshold
+        cands, probs, scored = self.probabilities(sections, least)
         keep = [j for j, c in enumerate(cands) if c.item in allowed]
         rows = [cands[j].features for j in keep]
         chosen = select(
