@@ -209,13 +209,20 @@ class StyleInfo:
     is_list: bool = False  # a List style, or a style with numbering
     kind: str = "paragraph"
     hidden: bool | None = None  # w:vanish in the style's rPr along the chain
-    # what decides whether text is visible (review.parsing.visibility), along the chain:
+
+
+@dataclass(slots=True)
+class Look:
+    """What decides whether a style's text is visible (:mod:`.visibility`), along ``basedOn``;
+    resolved the first time a paragraph, run or table uses the style (documents carry hundreds
+    of styles and use a few)."""
+
     color: int | None = None  # rPr w:color (RGB or vis.AUTO)
     size: int | None = None  # rPr w:sz, half-points
     highlight: int | None = None  # rPr w:highlight (RGB or vis.CLEAR)
     rshd: int | None = None  # rPr w:shd (RGB, vis.CLEAR or vis.UNKNOWN)
     pshd: int | None = None  # pPr w:shd: the paragraph's shading
-    table_fill: bool = False  # a table style with shading somewhere (its cells: unknown fill)
+    table_fill: bool = False  # a table style that shades something (its cells: unknown fill)
 
 
 _HEADING_NAME = re.compile(r"^heading\s*([1-9])$")
@@ -231,8 +238,9 @@ class Styles:
         self.default_bold = False
         self.default_hidden = False
         #: document defaults (docDefaults rPr): color, size, highlight, run shading
-        self.default_run = StyleInfo()
+        self.default_run = Look()
         self._bases: dict[str | None, RunBase] = {}
+        self._looks: dict[str, Look] = {}
         if root is not None:
             for st in root.iter(W_STYLE):
                 sid = st.get(W_STYLEID)
@@ -251,14 +259,13 @@ class Styles:
                 self.default_hidden = v is not None and _on(v)
                 if rpr is not None:
                     _look(rpr, self.default_run, self.theme)
+        self._raw = raw
         self.info: dict[str, StyleInfo] = {}
         for sid in raw:
-            self.info[sid] = self._resolve(sid, raw, self.theme)
+            self.info[sid] = self._resolve(sid, raw)
 
     @staticmethod
-    def _resolve(
-        sid: str, raw: dict[str, tuple[etree._Element, str]], theme: dict[str, int]
-    ) -> StyleInfo:
+    def _resolve(sid: str, raw: dict[str, tuple[etree._Element, str]]) -> StyleInfo:
         out = StyleInfo(kind=raw[sid][1])
         seen: set[str] = set()
         cur: str | None = sid
@@ -306,19 +313,48 @@ class Styles:
                 v = _child(rpr, W_VANISH)
                 if v is not None:
                     out.hidden = _on(v)
+            cur = based.get(W_VAL) if based is not None else None
+        return out
+
+    def look(self, sid: str | None) -> Look | None:
+        """The visibility properties of style ``sid`` (None: no such style), once per style."""
+        if sid is None:
+            return None
+        lk = self._looks.get(sid)
+        if lk is not None or sid not in self._raw:
+            return lk
+        lk = Look()
+        theme = self.theme
+        seen: set[str] = set()
+        cur: str | None = sid
+        while cur is not None and cur in self._raw and cur not in seen and len(seen) < 32:
+            seen.add(cur)
+            st, kind = self._raw[cur]
+            ppr = rpr = based = None
+            for c in st:
+                tag = c.tag
+                if tag == W_PPR:
+                    if ppr is None:
+                        ppr = c
+                elif tag == W_RPR:
+                    if rpr is None:
+                        rpr = c
+                elif tag == W_BASEDON and based is None:
+                    based = c
             if rpr is not None:
-                _look(rpr, out, theme)
-            if ppr is not None and out.pshd is None:
+                _look(rpr, lk, theme)
+            if ppr is not None and lk.pshd is None:
                 shd = _child(ppr, W_SHD)
                 if shd is not None:
-                    out.pshd = vis.shading_color(shd, theme)
-            if out.kind == "table" and not out.table_fill:
-                out.table_fill = any(
+                    lk.pshd = vis.shading_color(shd, theme)
+            if kind == "table" and not lk.table_fill:
+                lk.table_fill = any(
                     vis.shading_color(shd, theme) not in (vis.CLEAR, vis.WHITE)
                     for shd in st.iter(W_SHD)
                 )
             cur = based.get(W_VAL) if based is not None else None
-        return out
+        self._looks[sid] = lk
+        return lk
 
     def get(self, sid: str | None) -> StyleInfo | None:
         if sid is None:
@@ -335,15 +371,16 @@ class Styles:
         base = self._bases.get(sid)
         if base is None:
             info = self.get(sid)
+            lk = self.look(sid if sid is not None else self.default_paragraph) or Look()
             d = self.default_run
             hidden = info.hidden if info is not None and info.hidden is not None else None
             base = RunBase(
                 self.default_hidden if hidden is None else hidden,
-                _first(info and info.color, d.color),
-                _first(info and info.size, d.size),
-                _first(info and info.highlight, d.highlight),
-                _first(info and info.rshd, d.rshd),
-                info.pshd if info is not None else None,
+                _first(lk.color, d.color),
+                _first(lk.size, d.size),
+                _first(lk.highlight, d.highlight),
+                _first(lk.rshd, d.rshd),
+                lk.pshd,
             )
             self._bases[sid] = base
         return base
@@ -365,7 +402,7 @@ def _first(a, b):
     return a if a is not None else b
 
 
-def _look(rpr: etree._Element, out: StyleInfo, theme: dict[str, int]) -> None:
+def _look(rpr: etree._Element, out: Look, theme: dict[str, int]) -> None:
     """Fill the visibility fields of ``out`` still unset from a style's ``w:rPr``."""
     for c in rpr:
         tag = c.tag
@@ -490,15 +527,15 @@ def _run_skip(r: etree._Element, hid: Hidden) -> str | None:
     if not any_found:
         return hid.plain
     vanish, rs, color, sz, hl, shd = found
-    cs = hid.styles.info.get(rs.get(W_VAL)) if rs is not None else None
+    rsid = rs.get(W_VAL) if rs is not None else None
     if vanish is not None:
         hidden = _on(vanish)
-    elif cs is not None and cs.hidden is not None:
-        hidden = cs.hidden
     else:
-        hidden = hid.base
+        ch = hid.styles.info.get(rsid) if rsid is not None else None
+        hidden = ch.hidden if ch is not None and ch.hidden is not None else hid.base
     if hidden:
         return HIDDEN
+    cs = hid.styles.look(rsid)
     if color is None and sz is None and hl is None and shd is None and cs is None:
         return INVISIBLE if hid.unseen else None  # a w:vanish w:val="0" only
     theme = hid.styles.theme
@@ -546,7 +583,8 @@ def _inline_text(
             continue
         if kind is _DESCEND:
             if hid is not None and tag == W_R:
-                why = _run_skip(child, hid)
+                # a run without properties looks like its paragraph: no call
+                why = _run_skip(child, hid) if len(child) and child[0].tag == W_RPR else hid.plain
                 if why is not None:
                     if why == INVISIBLE:  # a text box anchored here still shows
                         gone: list[str] = []
@@ -633,7 +671,7 @@ class _Walker:
         self.bg = page  # the color behind the paragraphs being read: the page's or a cell's
         self.items: list[_Para | Block] = []
         self.left_out: dict[str, int] = {}
-        self._hids: dict[tuple[str | None, int], Hidden] = {}
+        self._hids: dict[tuple[str | None, int, int | None], Hidden] = {}
 
     def _idx(self, p: etree._Element) -> int:
         return self.index.get(p, -1)
@@ -659,17 +697,17 @@ class _Walker:
         current background: one per (style, background), shared by its paragraphs."""
         if not self.hides:
             return None
-        bg = self.bg
         own = vis.shading_color(shd, self.styles.theme) if shd is not None else None
-        if own is None:  # no shading of its own: the paragraph style's, if any
-            pshd = self.styles.run_base(sid).pshd
-            if pshd is not None and pshd != vis.CLEAR:
-                bg = pshd
-        elif own != vis.CLEAR:  # (an explicit "no shading" clears the style's)
-            bg = own
-        key = (sid, bg)
+        key = (sid, self.bg, own)
         hid = self._hids.get(key)
         if hid is None:
+            bg = self.bg
+            if own is None:  # no shading of its own: the paragraph style's, if any
+                pshd = self.styles.run_base(sid).pshd
+                if pshd is not None and pshd != vis.CLEAR:
+                    bg = pshd
+            elif own != vis.CLEAR:  # (an explicit "no shading" clears the style's)
+                bg = own
             hid = self._hids[key] = Hidden.of(self.styles, sid, bg)
         return hid
 
@@ -785,8 +823,8 @@ class _Walker:
             if own != vis.CLEAR:
                 return own
         ts = _child(tblpr, W_TBLSTYLE)
-        info = self.styles.info.get(ts.get(W_VAL)) if ts is not None else None
-        if info is not None and info.table_fill:
+        lk = self.styles.look(ts.get(W_VAL)) if ts is not None else None
+        if lk is not None and lk.table_fill:
             return vis.UNKNOWN
         return self.bg
 
@@ -1033,18 +1071,25 @@ def read_docx(pkg: Package) -> DocxContent:
     if body is None:
         raise refuse("missing_part", "missing_part", pkg.filename, part="the document body")
 
-    styles_part = pkg.related(pkg.main_part, REL_STYLES)
+    rels = pkg.rels(pkg.main_part)  # read once: styles, theme and settings are found in it
+
+    def related(suffix: str) -> str | None:
+        return next((t for rt, t in rels if rt.endswith(suffix) and pkg.has(t)), None)
+
+    styles_part = related(REL_STYLES)
     if styles_part is None and pkg.has("word/styles.xml"):
         styles_part = "word/styles.xml"
-    theme_part = pkg.related(pkg.main_part, REL_THEME)
-    theme = vis.read_theme(pkg.xml(theme_part)) if theme_part else {}
+    theme_part = related(REL_THEME)
+    theme = vis.LazyTheme(lambda: vis.read_theme(pkg.xml(theme_part)) if theme_part else {})
     styles = Styles(pkg.xml(styles_part) if styles_part else None, theme)
 
     if ambiguous_alternates(body):
         raise refuse("ambiguous_mc", "ambiguous", pkg.filename)
     paras = body_paragraph_elements(body)
     index = {p: i for i, p in enumerate(paras)}
-    walker = _Walker(index, styles, hides=True, page=_page_color(pkg, root, theme))
+    walker = _Walker(
+        index, styles, hides=True, page=_page_color(pkg, root, theme, related("/settings"))
+    )
     walker.blocks(body)
     items = walker.items
 
@@ -1060,14 +1105,15 @@ def read_docx(pkg: Package) -> DocxContent:
     return DocxContent(blocks, len(paras), title or core_title, title_index, walker.left_out)
 
 
-def _page_color(pkg: Package, root: etree._Element, theme: dict[str, int]) -> int:
+def _page_color(
+    pkg: Package, root: etree._Element, theme: dict[str, int], settings: str | None
+) -> int:
     """The page color (``w:background``), else white. Word (and LibreOffice) paint it only
     when settings.xml says ``w:displayBackgroundShape``, as Word writes when a page color is
     chosen; without it the page is white."""
     bg = _child(root, W_BACKGROUND)
     if bg is None:
         return vis.WHITE
-    settings = pkg.related(pkg.main_part, "/settings")
     if settings is None or not pkg.mentions(settings, b"displayBackgroundShape"):
         return vis.WHITE
     shown = next(pkg.xml(settings).iter(_w("displayBackgroundShape")), None)

@@ -127,6 +127,24 @@ def hex_color(val: str | None) -> int | None:
     return AUTO if val.lower() == "auto" else None
 
 
+class LazyTheme(dict):
+    """A theme's colors (as :func:`read_theme`), read the first time one is looked up: a
+    document that uses no theme color never has its theme part parsed."""
+
+    def __init__(self, load) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self._load = load
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def, override]
+        if self._load is not None:
+            load, self._load = self._load, None
+            self.update(load())
+        return super().get(key, default)
+
+    def __bool__(self) -> bool:
+        return self._load is not None or len(self) > 0
+
+
 def read_theme(root: etree._Element | None) -> dict[str, int]:
     """Scheme entry (``dk1``, ``lt1``, ``accent1`` ...) → RGB of a theme part's color scheme."""
     out: dict[str, int] = {}
