@@ -70,15 +70,21 @@ class ParsedDocument:
     sections: tuple[Section, ...]
     paragraph_count: int  # body paragraphs seen (see Section)
     title: str = ""  # the document title when it declares one (Title style, core properties)
+    #: words of text Word does not show, left out of the sections, by reason: ("hidden", n)
+    #: for w:vanish, ("invisible", n) for text colored like its background or under 2 pt
+    left_out: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "filename": self.filename,
             "format": self.format,
             "title": self.title,
             "paragraph_count": self.paragraph_count,
             "sections": [s.to_dict() for s in self.sections],
         }
+        if self.left_out:
+            out["left_out"] = dict(self.left_out)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ParsedDocument:
@@ -88,6 +94,7 @@ class ParsedDocument:
             title=d.get("title", ""),
             paragraph_count=int(d["paragraph_count"]),
             sections=tuple(Section.from_dict(s) for s in d["sections"]),
+            left_out=tuple((str(k), int(v)) for k, v in (d.get("left_out") or {}).items()),
         )
 
 

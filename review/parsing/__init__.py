@@ -45,6 +45,7 @@ from review.parsing.upload import (
     refuse,
     sniff_format,
 )
+from review.parsing.visibility import left_out_note
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -175,10 +176,12 @@ def _parse(data: bytes, name: str, limits: UploadLimits) -> ParsedDocument:
             sections=converted.sections,
             paragraph_count=converted.paragraph_count,
             title=converted.title,
+            left_out=converted.left_out,
         )
     fmt = sniff_format(data, name, limits)
     title = ""
     preamble_start = 0
+    left_out: dict[str, int] = {}
     if fmt == "docx":
         pkg = open_package(data, name, limits)
         try:
@@ -189,10 +192,11 @@ def _parse(data: bytes, name: str, limits: UploadLimits) -> ParsedDocument:
             pkg.zf.close()
         blocks, count, title = content.blocks, content.paragraph_count, content.title
         preamble_start = 0
+        left_out = content.left_out
     else:
         text = decode_text(data, name)
         blocks, count = read_md(text) if fmt == "md" else read_txt(text)
-    return _finish(blocks, count, title, preamble_start, name, fmt, limits)
+    return _finish(blocks, count, title, preamble_start, name, fmt, limits, left_out)
 
 
 def _finish(
@@ -203,15 +207,28 @@ def _finish(
     name: str,
     fmt: str,
     limits: UploadLimits,
+    left_out: dict[str, int] | None = None,
 ) -> ParsedDocument:
+    empty = EMPTY_MESSAGE
+    if left_out:  # all there is to read, Word does not show: say so
+        empty = (
+            "The document has no text that Word shows: "
+            + left_out_note(left_out)[:-1]
+            + ". Upload the policy with its text visible."
+        )
     if not any(b.text.strip() for b in blocks) and not title:
-        raise UnreadableDocument(EMPTY_MESSAGE, filename=name, reason="empty")
+        raise UnreadableDocument(empty, filename=name, reason="empty")
     sections = build_sections(
         blocks, paragraph_count=count, doc_title=title, preamble_start=preamble_start
     )
     if not sections:
-        raise UnreadableDocument(EMPTY_MESSAGE, filename=name, reason="empty")
+        raise UnreadableDocument(empty, filename=name, reason="empty")
     check_complexity(sections, name, limits)
     return ParsedDocument(
-        filename=name, format=fmt, sections=tuple(sections), paragraph_count=count, title=title
+        filename=name,
+        format=fmt,
+        sections=tuple(sections),
+        paragraph_count=count,
+        title=title,
+        left_out=tuple(sorted((left_out or {}).items())),
     )

@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
+from review.parsing import visibility as vis
 from review.parsing.sections import Block, collapse_ws, reads_like_title
 from review.parsing.upload import REL_CORE, REL_STYLES, Package, refuse
 
@@ -63,7 +64,15 @@ MC_FALLBACK = f"{{{MC_NS}}}Fallback"
 MC_CHOICE = f"{{{MC_NS}}}Choice"
 MC_ALTERNATE = f"{{{MC_NS}}}AlternateContent"
 W_VANISH = _w("vanish")
-W_U, W_SZ = _w("u"), _w("sz")
+W_U = _w("u")
+W_COLOR, W_SZ, W_HIGHLIGHT, W_SHD = _w("color"), _w("sz"), _w("highlight"), _w("shd")
+W_TCPR, W_TBLPR, W_TBLSTYLE, W_BACKGROUND = (
+    _w("tcPr"),
+    _w("tblPr"),
+    _w("tblStyle"),
+    _w("background"),
+)
+REL_THEME = "/theme"
 
 #: elements inside a paragraph whose runs are part of the visible text
 _INLINE_CONTAINERS = frozenset(
@@ -211,6 +220,20 @@ class StyleInfo:
     size: int | None = None  # w:sz (half-points) in the style's rPr along the chain
 
 
+@dataclass(slots=True)
+class Look:
+    """What decides whether a style's text is visible (:mod:`.visibility`), along ``basedOn``;
+    resolved the first time a paragraph, run or table uses the style (documents carry hundreds
+    of styles and use a few)."""
+
+    color: int | None = None  # rPr w:color (RGB or vis.AUTO)
+    size: int | None = None  # rPr w:sz, half-points
+    highlight: int | None = None  # rPr w:highlight (RGB or vis.CLEAR)
+    rshd: int | None = None  # rPr w:shd (RGB, vis.CLEAR or vis.UNKNOWN)
+    pshd: int | None = None  # pPr w:shd: the paragraph's shading
+    table_fill: bool = False  # a table style that shades something (its cells: unknown fill)
+
+
 _HEADING_NAME = re.compile(r"^heading\s*([1-9])$")
 #: the run properties a style's chain resolves as on/off (StyleInfo attribute, element)
 _STYLE_TOGGLES = (("bold", W_B), ("hidden", W_VANISH), ("underline", W_U))
@@ -219,13 +242,18 @@ _STYLE_TOGGLES = (("bold", W_B), ("hidden", W_VANISH), ("underline", W_U))
 class Styles:
     """The style table, resolved once: style id → :class:`StyleInfo` with inheritance applied."""
 
-    def __init__(self, root: etree._Element | None):
+    def __init__(self, root: etree._Element | None, theme: dict[str, int] | None = None):
         raw: dict[str, tuple[etree._Element, str]] = {}
+        self.theme = theme or {}
         self.default_paragraph: str | None = None
         self.default_bold = False
         self.default_hidden = False
         self.default_underline = False
         self.default_size = 20  # half-points: Word's size when nothing sets one (10 pt)
+        #: document defaults (docDefaults rPr): color, size, highlight, run shading
+        self.default_run = Look()
+        self._bases: dict[str | None, RunBase] = {}
+        self._looks: dict[str, Look] = {}
         if root is not None:
             for st in root.iter(W_STYLE):
                 sid = st.get(W_STYLEID)
@@ -247,6 +275,9 @@ class Styles:
                 sz = rpr.find(W_SZ) if rpr is not None else None
                 if sz is not None:
                     self.default_size = _int(sz.get(W_VAL), 20)
+                if rpr is not None:
+                    _look(rpr, self.default_run, self.theme)
+        self._raw = raw
         self.info: dict[str, StyleInfo] = {}
         for sid in raw:
             self.info[sid] = self._resolve(sid, raw)
@@ -306,21 +337,103 @@ class Styles:
             cur = based.get(W_VAL) if based is not None else None
         return out
 
+    def look(self, sid: str | None) -> Look | None:
+        """The visibility properties of style ``sid`` (None: no such style), once per style."""
+        if sid is None:
+            return None
+        lk = self._looks.get(sid)
+        if lk is not None or sid not in self._raw:
+            return lk
+        lk = Look()
+        theme = self.theme
+        seen: set[str] = set()
+        cur: str | None = sid
+        while cur is not None and cur in self._raw and cur not in seen and len(seen) < 32:
+            seen.add(cur)
+            st, kind = self._raw[cur]
+            ppr = rpr = based = None
+            for c in st:
+                tag = c.tag
+                if tag == W_PPR:
+                    if ppr is None:
+                        ppr = c
+                elif tag == W_RPR:
+                    if rpr is None:
+                        rpr = c
+                elif tag == W_BASEDON and based is None:
+                    based = c
+            if rpr is not None:
+                _look(rpr, lk, theme)
+            if ppr is not None and lk.pshd is None:
+                shd = _child(ppr, W_SHD)
+                if shd is not None:
+                    lk.pshd = vis.shading_color(shd, theme)
+            if kind == "table" and not lk.table_fill:
+                lk.table_fill = any(
+                    vis.shading_color(shd, theme) not in (vis.CLEAR, vis.WHITE)
+                    for shd in st.iter(W_SHD)
+                )
+            cur = based.get(W_VAL) if based is not None else None
+        self._looks[sid] = lk
+        return lk
+
     def get(self, sid: str | None) -> StyleInfo | None:
         if sid is None:
             sid = self.default_paragraph
         return self.info.get(sid) if sid is not None else None
 
-    def char_hidden(self, sid: str | None) -> bool | None:
-        info = self.info.get(sid) if sid else None
-        return info.hidden if info is not None else None
+    def run_base(self, sid: str | None) -> RunBase:
+        """What a run in a paragraph of style ``sid`` looks like unless it says otherwise
+        (the paragraph style, else the document defaults): resolved once per style."""
+        base = self._bases.get(sid)
+        if base is None:
+            info = self.get(sid)
+            lk = self.look(sid if sid is not None else self.default_paragraph) or Look()
+            d = self.default_run
+            hidden = info.hidden if info is not None and info.hidden is not None else None
+            base = RunBase(
+                self.default_hidden if hidden is None else hidden,
+                _first(lk.color, d.color),
+                _first(lk.size, d.size),
+                _first(lk.highlight, d.highlight),
+                _first(lk.rshd, d.rshd),
+                lk.pshd,
+            )
+            self._bases[sid] = base
+        return base
 
-    def paragraph_hidden(self, sid: str | None) -> bool:
-        """Whether text in a paragraph of style ``sid`` is hidden unless a run says otherwise."""
-        info = self.get(sid)
-        if info is not None and info.hidden is not None:
-            return info.hidden
-        return self.default_hidden
+
+@dataclass(slots=True, frozen=True)
+class RunBase:
+    """A paragraph style's run properties (with the document defaults under them)."""
+
+    hidden: bool
+    color: int | None
+    size: int | None
+    highlight: int | None
+    rshd: int | None
+    pshd: int | None  # the paragraph style's shading
+
+
+def _first(a, b):
+    return a if a is not None else b
+
+
+def _look(rpr: etree._Element, out: Look, theme: dict[str, int]) -> None:
+    """Fill the visibility fields of ``out`` still unset from a style's ``w:rPr``."""
+    for c in rpr:
+        tag = c.tag
+        if tag == W_COLOR:
+            if out.color is None:
+                out.color = vis.text_color(c, theme)
+        elif tag == W_SZ:
+            if out.size is None:
+                out.size = _size(c)
+        elif tag == W_HIGHLIGHT:
+            if out.highlight is None:
+                out.highlight = vis.highlight_color(c)
+        elif tag == W_SHD and out.rshd is None:
+            out.rshd = vis.shading_color(c, theme)
 
 
 def _child(el: etree._Element, tag: str) -> etree._Element | None:
@@ -330,6 +443,14 @@ def _child(el: etree._Element, tag: str) -> etree._Element | None:
         if c.tag == tag:
             return c
     return None
+
+
+def _size(el: etree._Element) -> int | None:
+    """A ``w:sz`` in half-points (None when it is not a whole number)."""
+    val = el.get(W_VAL)
+    if val is None or not val.isdigit():
+        return None
+    return int(val)
 
 
 def _on_attr(val: str | None) -> bool:
@@ -362,38 +483,110 @@ _INLINE_KIND: dict[str, str | int] = {
 }
 
 
+#: why a run is left out: hidden (``w:vanish``) or invisible (colored like what it sits on, or
+#: under 2 pt; see :mod:`.visibility`)
+HIDDEN, INVISIBLE = "hidden", "invisible"
+
+
 @dataclass(slots=True)
 class Hidden:
-    """What decides whether a run is hidden (``w:vanish``) in one paragraph: the character
-    styles, and the paragraph style's (or the document default's) setting."""
+    """What decides whether a run shows in one paragraph: the character styles, the paragraph
+    style's (or the document default's) run properties, and the color behind the paragraph's
+    text (``bg``: its shading, else the cell's, the text box's or the page's)."""
 
     styles: Styles
-    base: bool
+    base: bool  # hidden unless the run says otherwise
+    color: int | None = None
+    size: int | None = None
+    highlight: int | None = None
+    rshd: int | None = None
+    bg: int = vis.WHITE
+    #: why a run that sets nothing of its own is left out (None: it shows)
+    plain: str | None = None
+    unseen: bool = False  # the paragraph's own run properties are invisible
+
+    @classmethod
+    def of(cls, styles: Styles, sid: str | None, bg: int) -> Hidden:
+        b = styles.run_base(sid)
+        h = cls(styles, b.hidden, b.color, b.size, b.highlight, b.rshd, bg)
+        h.unseen = vis.invisible(b.color, b.size, vis.behind(b.highlight, b.rshd, bg))
+        h.plain = HIDDEN if b.hidden else INVISIBLE if h.unseen else None
+        return h
 
 
-def _run_hidden(r: etree._Element, hid: Hidden) -> bool:
-    """Run ``w:vanish`` > its character style (along ``basedOn``) > paragraph style > defaults."""
+#: run properties that bear on whether a run shows
+_RPR_VANISH, _RPR_RSTYLE, _RPR_COLOR, _RPR_SZ, _RPR_HIGHLIGHT, _RPR_SHD = range(6)
+_RPR_KIND = {
+    W_VANISH: _RPR_VANISH,
+    W_RSTYLE: _RPR_RSTYLE,
+    W_COLOR: _RPR_COLOR,
+    W_SZ: _RPR_SZ,
+    W_HIGHLIGHT: _RPR_HIGHLIGHT,
+    W_SHD: _RPR_SHD,
+}
+
+
+def _run_skip(r: etree._Element, hid: Hidden) -> str | None:
+    """Why run ``r`` is left out (:data:`HIDDEN`, :data:`INVISIBLE`), or None when it shows.
+    Each property: the run's own > its character style (along ``basedOn``) > the paragraph
+    style > the document defaults."""
     rpr = r[0] if len(r) and r[0].tag == W_RPR else None
-    if rpr is not None:
-        v = _child(rpr, W_VANISH)
-        if v is not None:
-            return _on(v)
-        rs = _child(rpr, W_RSTYLE)
-        if rs is not None:
-            ch = hid.styles.char_hidden(rs.get(W_VAL))
-            if ch is not None:
-                return ch
-    return hid.base
+    if rpr is None:
+        return hid.plain
+    found: list = [None] * 6
+    kinds = _RPR_KIND
+    any_found = False
+    for c in rpr:
+        k = kinds.get(c.tag)
+        if k is not None and found[k] is None:
+            found[k] = c
+            any_found = True
+    if not any_found:
+        return hid.plain
+    vanish, rs, color, sz, hl, shd = found
+    rsid = rs.get(W_VAL) if rs is not None else None
+    if vanish is not None:
+        hidden = _on(vanish)
+    else:
+        ch = hid.styles.info.get(rsid) if rsid is not None else None
+        hidden = ch.hidden if ch is not None and ch.hidden is not None else hid.base
+    if hidden:
+        return HIDDEN
+    cs = hid.styles.look(rsid)
+    if color is None and sz is None and hl is None and shd is None and cs is None:
+        return INVISIBLE if hid.unseen else None  # a w:vanish w:val="0" only
+    theme = hid.styles.theme
+    col = vis.text_color(color, theme) if color is not None else None
+    if col is None:
+        col = cs.color if cs is not None and cs.color is not None else hid.color
+    size = _size(sz) if sz is not None else None
+    if size is None:
+        size = cs.size if cs is not None and cs.size is not None else hid.size
+    high = vis.highlight_color(hl) if hl is not None else None
+    if high is None:
+        high = cs.highlight if cs is not None and cs.highlight is not None else hid.highlight
+    rshd = vis.shading_color(shd, theme) if shd is not None else None
+    if rshd is None:
+        rshd = cs.rshd if cs is not None and cs.rshd is not None else hid.rshd
+    if vis.invisible(col, size, vis.behind(high, rshd, hid.bg)):
+        return INVISIBLE
+    return None
 
 
 def _inline_text(
-    el: etree._Element, out: list[str], embeds: list[bool], hid: Hidden | None = None
+    el: etree._Element,
+    out: list[str],
+    embeds: list[bool],
+    hid: Hidden | None = None,
+    dropped: list[tuple[str | None, str]] | None = None,
 ) -> None:
     """Visible text of a paragraph (or part of it), in order. Deleted runs (``w:del``), field
-    instructions (``w:instrText``), hidden runs (when ``hid`` is given: the document uses
-    ``w:vanish``) and paragraph properties are skipped by not descending into them; of an
-    ``mc:AlternateContent`` only the rendered branch is read; text boxes are noted in
-    ``embeds`` and read as paragraphs of their own."""
+    instructions (``w:instrText``), runs Word does not show (when ``hid`` is given: hidden,
+    colored like their background, tiny; see :func:`_run_skip`) and paragraph properties are
+    skipped by not descending into them; of an ``mc:AlternateContent`` only the rendered branch
+    is read; text boxes are noted in ``embeds`` and read as paragraphs of their own. With
+    ``dropped``, the text of the runs left out goes there as ``(reason, text)``, and a
+    ``(None, "")`` marks shown text between them (see :func:`_count_words`)."""
     kinds = _INLINE_KIND
     for child in el:
         tag = child.tag
@@ -406,21 +599,56 @@ def _inline_text(
         if kind is None:
             continue
         if kind is _DESCEND:
-            if hid is not None and tag == W_R and _run_hidden(child, hid):
-                continue
-            _inline_text(child, out, embeds, hid)
+            if hid is not None and tag == W_R:
+                # a run without properties looks like its paragraph: no call
+                why = _run_skip(child, hid) if len(child) and child[0].tag == W_RPR else hid.plain
+                if why is not None:
+                    if why == INVISIBLE:  # a text box anchored here still shows
+                        gone: list[str] = []
+                        _inline_text(child, gone, embeds)
+                    elif dropped is not None:
+                        gone = []
+                        _inline_text(child, gone, [])
+                    if dropped is not None:
+                        dropped.append((why, "".join(gone)))
+                    continue
+                if dropped:
+                    n = len(out)
+                    _inline_text(child, out, embeds, hid, dropped)
+                    if len(out) > n and dropped[-1][0] is not None:
+                        dropped.append((None, ""))
+                    continue
+            _inline_text(child, out, embeds, hid, dropped)
         elif kind is _EMBED:
             embeds.append(True)
         elif kind is _ALTERNATE:
             branch = rendered_branch(child)
             if branch is not None:
-                _inline_text(branch, out, embeds, hid)
+                _inline_text(branch, out, embeds, hid, dropped)
         else:
             out.append(kind)
 
 
+def _count_words(dropped: list[tuple[str | None, str]], counts: dict[str, int]) -> None:
+    """Add the words of the text left out of one paragraph to ``counts`` (by reason). Runs
+    left out for the same reason with no shown text between them are read together, so a
+    word split over two runs counts once."""
+    reason: str | None = None
+    buf: list[str] = []
+    for why, text in [*dropped, (None, "")]:
+        if why != reason:
+            if reason is not None:
+                n = len("".join(buf).split())
+                if n:
+                    counts[reason] = counts.get(reason, 0) + n
+            buf = []
+            reason = why
+        if why is not None:
+            buf.append(text)
+
+
 def _run_text(r: etree._Element, hid: Hidden | None = None) -> str:
-    if hid is not None and _run_hidden(r, hid):
+    if hid is not None and _run_skip(r, hid) is not None:
         return ""
     parts: list[str] = []
     _inline_text(r, parts, [], hid)
@@ -448,13 +676,20 @@ class _Para:
 
 class _Walker:
     """Walks the body once, producing paragraphs (body level) and table rows in reading order.
-    ``hides`` says the document uses ``w:vanish`` somewhere (else the cheaper path is taken)."""
+    ``hides`` says whether runs are checked for text Word does not show (hidden, colored like
+    their background, tiny: see :func:`_run_skip`); ``page`` is the page color. The words left
+    out are counted in ``left_out`` by reason."""
 
-    def __init__(self, index: dict, styles: Styles, hides: bool = False):
+    def __init__(
+        self, index: dict, styles: Styles, hides: bool = False, page: int = vis.WHITE
+    ) -> None:
         self.index = index
         self.styles = styles
         self.hides = hides
+        self.bg = page  # the color behind the paragraphs being read: the page's or a cell's
         self.items: list[_Para | Block] = []
+        self.left_out: dict[str, int] = {}
+        self._hids: dict[tuple[str | None, int, int | None], Hidden] = {}
 
     def _idx(self, p: etree._Element) -> int:
         return self.index.get(p, -1)
@@ -475,28 +710,55 @@ class _Walker:
             elif isinstance(tag, str):
                 self.blocks(child)  # w:sdt, w:sdtContent, w:ins, w:customXml ...
 
-    def _hid(self, sid: str | None) -> Hidden | None:
+    def _hid(self, sid: str | None, shd: etree._Element | None = None) -> Hidden | None:
+        """The run filter of a paragraph of style ``sid`` with direct shading ``shd``, on the
+        current background: one per (style, background), shared by its paragraphs."""
         if not self.hides:
             return None
-        return Hidden(self.styles, self.styles.paragraph_hidden(sid))
+        own = vis.shading_color(shd, self.styles.theme) if shd is not None else None
+        key = (sid, self.bg, own)
+        hid = self._hids.get(key)
+        if hid is None:
+            bg = self.bg
+            if own is None:  # no shading of its own: the paragraph style's, if any
+                pshd = self.styles.run_base(sid).pshd
+                if pshd is not None and pshd != vis.CLEAR:
+                    bg = pshd
+            elif own != vis.CLEAR:  # (an explicit "no shading" clears the style's)
+                bg = own
+            hid = self._hids[key] = Hidden.of(self.styles, sid, bg)
+        return hid
 
-    def _text(self, p: etree._Element) -> tuple[str, bool]:
+    def _read(self, p: etree._Element, hid: Hidden | None) -> tuple[str, bool]:
+        """A paragraph's shown text, whether it anchors text boxes; the words left out
+        counted."""
         parts: list[str] = []
         embeds: list[bool] = []
-        hid = None
-        if self.hides:
-            sid = None
-            if len(p) and p[0].tag == W_PPR:
-                ps = _child(p[0], W_PSTYLE)
-                sid = ps.get(W_VAL) if ps is not None else None
-            hid = self._hid(sid)
-        _inline_text(p, parts, embeds, hid)
+        if hid is None:
+            _inline_text(p, parts, embeds)
+        else:
+            dropped: list[tuple[str | None, str]] = []
+            _inline_text(p, parts, embeds, hid, dropped)
+            if dropped:
+                _count_words(dropped, self.left_out)
         return "".join(parts), bool(embeds)
 
+    def _text(self, p: etree._Element) -> tuple[str, bool]:
+        hid = None
+        if self.hides:
+            sid = shd = None
+            if len(p) and p[0].tag == W_PPR:
+                for c in p[0]:
+                    if c.tag == W_PSTYLE:
+                        if sid is None:
+                            sid = c.get(W_VAL)
+                    elif c.tag == W_SHD and shd is None:
+                        shd = c
+            hid = self._hid(sid, shd)
+        return self._read(p, hid)
+
     def paragraph(self, p: etree._Element) -> None:
-        parts: list[str] = []
-        embeds: list[bool] = []
-        sid = outline = None
+        sid = outline = shd = None
         numbered = False
         if len(p):
             ppr = p[0]
@@ -514,15 +776,17 @@ class _Walker:
                             ol = c
                     elif tag == W_NUMPR:
                         numbered = True
+                    elif tag == W_SHD and shd is None:
+                        shd = c
                 if ps is not None:
                     sid = ps.get(W_VAL)
                 if ol is not None:
                     outline = _int(ol.get(W_VAL), 9)
-        hid = self._hid(sid)
-        _inline_text(p, parts, embeds, hid)
+        hid = self._hid(sid, shd)
+        text, embeds = self._read(p, hid)
         para = _Para(
             p,
-            "".join(parts),
+            text,
             self.index.get(p, -1),
             self.styles.get(sid),
             outline,
@@ -538,46 +802,90 @@ class _Walker:
         for box in p.iter(W_TXBXCONTENT):
             if _unrendered(box, p):
                 continue
-            for q in box.iter(W_P):
-                if q.getparent() is not None and any(
-                    a.tag == W_TXBXCONTENT and a is not box for a in _ancestors_until(q, box)
-                ):
-                    continue  # a box inside a box: read when that box is visited
-                text, _ = self._text(q)
-                i = self._idx(q)
-                self.items.append(_Para(q, text, i, None, None, False, in_box=True))
+            outer = self.bg
+            if self.hides:
+                fill = vis.shape_fill(box, self.styles.theme)
+                if fill != vis.CLEAR:
+                    self.bg = fill
+            try:
+                for q in box.iter(W_P):
+                    if q.getparent() is not None and any(
+                        a.tag == W_TXBXCONTENT and a is not box for a in _ancestors_until(q, box)
+                    ):
+                        continue  # a box inside a box: read when that box is visited
+                    text, _ = self._text(q)
+                    i = self._idx(q)
+                    self.items.append(_Para(q, text, i, None, None, False, in_box=True))
+            finally:
+                self.bg = outer
+
+    def _cell_bg(self, tc: etree._Element, table_bg: int) -> int:
+        """The color behind a cell's text: its own shading, else the table's (``table_bg``)."""
+        if len(tc) and tc[0].tag == W_TCPR:
+            shd = _child(tc[0], W_SHD)
+            if shd is not None:
+                own = vis.shading_color(shd, self.styles.theme)
+                if own != vis.CLEAR:
+                    return own
+        return table_bg
+
+    def _table_bg(self, tbl: etree._Element) -> int:
+        """The color behind a table's cells that set none: the table's shading, else unknown
+        when its table style shades anything (banding, header rows), else what is behind it."""
+        tblpr = _child(tbl, W_TBLPR)
+        if tblpr is None:
+            return self.bg
+        shd = _child(tblpr, W_SHD)
+        if shd is not None:
+            own = vis.shading_color(shd, self.styles.theme)
+            if own != vis.CLEAR:
+                return own
+        ts = _child(tblpr, W_TBLSTYLE)
+        lk = self.styles.look(ts.get(W_VAL)) if ts is not None else None
+        if lk is not None and lk.table_fill:
+            return vis.UNKNOWN
+        return self.bg
 
     def table(self, tbl: etree._Element) -> None:
         rows = list(_children(tbl, W_TR))
         # a one-row, one-cell table is how some documents box a heading: marked, decided later
         single = len(rows) == 1 and len(list(_children(rows[0], W_TC))) == 1
-        for tr in rows:
-            cells: list[str] = []
-            idxs: list[int] = []
-            nested: list[etree._Element] = []
-            for tc in _children(tr, W_TC):
-                parts: list[str] = []
-                for el in _cell_blocks(tc):
-                    if el.tag == W_TBL:
-                        nested.append(el)
-                        continue
-                    text, _ = self._text(el)
-                    i = self._idx(el)
-                    if i >= 0:
-                        idxs.append(i)
-                    text = collapse_ws(text)
-                    if text:
-                        parts.append(text)
-                if parts:
-                    cells.append(" ".join(parts))
-            if cells:
-                lo = min(idxs) if idxs else -1
-                hi = max(idxs) if idxs else -1
-                self.items.append(
-                    Block(" | ".join(cells), lo, hi, 0, _BOXED if single and not nested else "")
-                )
-            for inner in nested:
-                self.table(inner)
+        outer = self.bg
+        table_bg = self._table_bg(tbl) if self.hides else outer
+        try:
+            for tr in rows:
+                cells: list[str] = []
+                idxs: list[int] = []
+                nested: list[tuple[etree._Element, int]] = []
+                for tc in _children(tr, W_TC):
+                    parts: list[str] = []
+                    self.bg = self._cell_bg(tc, table_bg) if self.hides else outer
+                    for el in _cell_blocks(tc):
+                        if el.tag == W_TBL:
+                            nested.append((el, self.bg))
+                            continue
+                        text, _ = self._text(el)
+                        i = self._idx(el)
+                        if i >= 0:
+                            idxs.append(i)
+                        text = collapse_ws(text)
+                        if text:
+                            parts.append(text)
+                    if parts:
+                        cells.append(" ".join(parts))
+                self.bg = outer
+                if cells:
+                    lo = min(idxs) if idxs else -1
+                    hi = max(idxs) if idxs else -1
+                    self.items.append(
+                        Block(" | ".join(cells), lo, hi, 0, _BOXED if single and not nested else "")
+                    )
+                for inner, bg in nested:
+                    self.bg = bg
+                    self.table(inner)
+                    self.bg = outer
+        finally:
+            self.bg = outer
 
 
 #: kind of a body block that is the only cell of a one-row table (a heading candidate)
@@ -770,6 +1078,8 @@ class DocxContent:
     paragraph_count: int
     title: str
     title_index: int
+    #: words of text Word does not show that were left out, by reason (HIDDEN, INVISIBLE)
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 def read_docx(pkg: Package) -> DocxContent:
@@ -781,20 +1091,24 @@ def read_docx(pkg: Package) -> DocxContent:
     if body is None:
         raise refuse("missing_part", "missing_part", pkg.filename, part="the document body")
 
-    styles_part = pkg.related(pkg.main_part, REL_STYLES)
+    rels = pkg.rels(pkg.main_part)  # read once: styles, theme and settings are found in it
+
+    def related(suffix: str) -> str | None:
+        return next((t for rt, t in rels if rt.endswith(suffix) and pkg.has(t)), None)
+
+    styles_part = related(REL_STYLES)
     if styles_part is None and pkg.has("word/styles.xml"):
         styles_part = "word/styles.xml"
-    styles = Styles(pkg.xml(styles_part) if styles_part else None)
+    theme_part = related(REL_THEME)
+    theme = vis.LazyTheme(lambda: vis.read_theme(pkg.xml(theme_part)) if theme_part else {})
+    styles = Styles(pkg.xml(styles_part) if styles_part else None, theme)
 
     if ambiguous_alternates(body):
         raise refuse("ambiguous_mc", "ambiguous", pkg.filename)
     paras = body_paragraph_elements(body)
     index = {p: i for i, p in enumerate(paras)}
     walker = _Walker(
-        index,
-        styles,
-        hides=pkg.mentions(pkg.main_part, b"vanish")
-        or (styles_part is not None and pkg.mentions(styles_part, b"vanish")),
+        index, styles, hides=True, page=_page_color(pkg, root, theme, related("/settings"))
     )
     walker.blocks(body)
     items = walker.items
@@ -808,7 +1122,29 @@ def read_docx(pkg: Package) -> DocxContent:
             core_title = collapse_ws(el.text)
 
     blocks, title, title_index = _decide_headings(items, styles)
-    return DocxContent(blocks, len(paras), title or core_title, title_index)
+    return DocxContent(blocks, len(paras), title or core_title, title_index, walker.left_out)
+
+
+def _page_color(
+    pkg: Package, root: etree._Element, theme: dict[str, int], settings: str | None
+) -> int:
+    """The page color (``w:background``), else white. Word (and LibreOffice) paint it only
+    when settings.xml says ``w:displayBackgroundShape``, as Word writes when a page color is
+    chosen; without it the page is white."""
+    bg = _child(root, W_BACKGROUND)
+    if bg is None:
+        return vis.WHITE
+    if settings is None or not pkg.mentions(settings, b"displayBackgroundShape"):
+        return vis.WHITE
+    shown = next(pkg.xml(settings).iter(_w("displayBackgroundShape")), None)
+    if shown is None or not _on(shown):
+        return vis.WHITE
+    base = vis.theme_rgb(theme, bg.get(vis.W_THEMECOLOR))
+    if base is not None:
+        col = vis.tinted(base, bg.get(vis.W_THEMETINT), bg.get(vis.W_THEMESHADE))
+    else:
+        col = vis.hex_color(bg.get(vis.W_COLOR_ATTR))
+    return col if col is not None and col >= 0 else vis.WHITE
 
 
 def _style_heading(p: _Para) -> int | None | str:

@@ -127,7 +127,9 @@ class DocumentsMixin:
             result = self._create_document(a, agency, parsed, suggestions, version, title)
         else:
             result = self._add_version(a, document_id, parsed, suggestions, version, title)
-        return dataclasses.replace(result, removed=removed) if removed else result
+        if removed or parsed.left_out:
+            result = dataclasses.replace(result, removed=removed, left_out=parsed.left_out)
+        return result
 
     def _check_upload_state(self, a: Actor, rec: Record) -> None:
         if not workflow.permits(rec["state"], "upload_version", a.role):

@@ -181,6 +181,9 @@ class UploadResult:
     dropped: tuple[LinkChange, ...] = ()  # section gone: the decision could not be carried
     #: what the stored copy no longer has (review.parsing.sanitize): "1 embedded object", ...
     removed: tuple[str, ...] = ()
+    #: words of text Word does not show left out of the review, by reason
+    #: (ParsedDocument.left_out; told by review.parsing.visibility.left_out_note)
+    left_out: tuple[tuple[str, int], ...] = ()
     #: assessments (partial / not applicable) kept or dropped on the new version
     assessments: tuple[AssessmentChange, ...] = ()
 
@@ -210,6 +213,10 @@ class UploadResult:
             from review.parsing.sanitize import removed_note
 
             text += " " + removed_note(self.removed)
+        if self.left_out:
+            from review.parsing.visibility import left_out_note
+
+            text += " " + left_out_note(self.left_out)
         return text
 
 
