@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -217,7 +218,7 @@ class StyleInfo:
     kind: str = "paragraph"
     hidden: bool | None = None  # w:vanish in the style's rPr along the chain
     underline: bool | None = None  # w:u in the style's rPr along the chain
-    size: int | None = None  # w:sz (half-points) in the style's rPr along the chain
+    sid: str = ""  # the style's id (its run properties: Styles.run_base / Styles.look)
 
 
 @dataclass(slots=True)
@@ -249,7 +250,6 @@ class Styles:
         self.default_bold = False
         self.default_hidden = False
         self.default_underline = False
-        self.default_size = 20  # half-points: Word's size when nothing sets one (10 pt)
         #: document defaults (docDefaults rPr): color, size, highlight, run shading
         self.default_run = Look()
         self._bases: dict[str | None, RunBase] = {}
@@ -272,9 +272,6 @@ class Styles:
                 self.default_hidden = v is not None and _on(v)
                 u = rpr.find(W_U) if rpr is not None else None
                 self.default_underline = u is not None and _on(u)
-                sz = rpr.find(W_SZ) if rpr is not None else None
-                if sz is not None:
-                    self.default_size = _int(sz.get(W_VAL), 20)
                 if rpr is not None:
                     _look(rpr, self.default_run, self.theme)
         self._raw = raw
@@ -284,27 +281,9 @@ class Styles:
 
     @staticmethod
     def _resolve(sid: str, raw: dict[str, tuple[etree._Element, str]]) -> StyleInfo:
-        out = StyleInfo(kind=raw[sid][1])
-        seen: set[str] = set()
-        cur: str | None = sid
+        out = StyleInfo(kind=raw[sid][1], sid=sid)
         first = True
-        while cur is not None and cur in raw and cur not in seen and len(seen) < 32:
-            seen.add(cur)
-            st, _ = raw[cur]
-            name_el = ppr = rpr = based = None
-            for c in st:  # one pass instead of four ElementPath find() calls
-                tag = c.tag
-                if tag == W_NAME:
-                    if name_el is None:
-                        name_el = c
-                elif tag == W_PPR:
-                    if ppr is None:
-                        ppr = c
-                elif tag == W_RPR:
-                    if rpr is None:
-                        rpr = c
-                elif tag == W_BASEDON and based is None:
-                    based = c
+        for _st, _kind, name_el, ppr, rpr in _style_chain(raw, sid):
             name = (name_el.get(W_VAL) or "") if name_el is not None else ""
             lname = name.strip().lower()
             if first:
@@ -330,11 +309,6 @@ class Styles:
                         el = _child(rpr, tag)
                         if el is not None:
                             setattr(out, attr, _on(el))
-            if rpr is not None and out.size is None:
-                sz = _child(rpr, W_SZ)
-                if sz is not None:
-                    out.size = _int(sz.get(W_VAL), 0) or None
-            cur = based.get(W_VAL) if based is not None else None
         return out
 
     def look(self, sid: str | None) -> Look | None:
@@ -346,22 +320,7 @@ class Styles:
             return lk
         lk = Look()
         theme = self.theme
-        seen: set[str] = set()
-        cur: str | None = sid
-        while cur is not None and cur in self._raw and cur not in seen and len(seen) < 32:
-            seen.add(cur)
-            st, kind = self._raw[cur]
-            ppr = rpr = based = None
-            for c in st:
-                tag = c.tag
-                if tag == W_PPR:
-                    if ppr is None:
-                        ppr = c
-                elif tag == W_RPR:
-                    if rpr is None:
-                        rpr = c
-                elif tag == W_BASEDON and based is None:
-                    based = c
+        for st, kind, _name, ppr, rpr in _style_chain(self._raw, sid):
             if rpr is not None:
                 _look(rpr, lk, theme)
             if ppr is not None and lk.pshd is None:
@@ -373,7 +332,6 @@ class Styles:
                     vis.shading_color(shd, theme) not in (vis.CLEAR, vis.WHITE)
                     for shd in st.iter(W_SHD)
                 )
-            cur = based.get(W_VAL) if based is not None else None
         self._looks[sid] = lk
         return lk
 
@@ -434,6 +392,38 @@ def _look(rpr: etree._Element, out: Look, theme: dict[str, int]) -> None:
                 out.highlight = vis.highlight_color(c)
         elif tag == W_SHD and out.rshd is None:
             out.rshd = vis.shading_color(c, theme)
+
+
+_Props = etree._Element | None
+
+
+def _style_chain(
+    raw: dict[str, tuple[etree._Element, str]], sid: str
+) -> Iterator[tuple[etree._Element, str, _Props, _Props, _Props]]:
+    """Style ``sid`` and the styles it is ``w:basedOn``, nearest first (a loop or a chain
+    longer than 32 ends it): ``(element, kind, w:name, w:pPr, w:rPr)`` of each, found in one
+    pass over its children instead of four ElementPath ``find()`` calls."""
+    seen: set[str] = set()
+    cur: str | None = sid
+    while cur is not None and cur in raw and cur not in seen and len(seen) < 32:
+        seen.add(cur)
+        st, kind = raw[cur]
+        name_el = ppr = rpr = based = None
+        for c in st:
+            tag = c.tag
+            if tag == W_NAME:
+                if name_el is None:
+                    name_el = c
+            elif tag == W_PPR:
+                if ppr is None:
+                    ppr = c
+            elif tag == W_RPR:
+                if rpr is None:
+                    rpr = c
+            elif tag == W_BASEDON and based is None:
+                based = c
+        yield st, kind, name_el, ppr, rpr
+        cur = based.get(W_VAL) if based is not None else None
 
 
 def _child(el: etree._Element, tag: str) -> etree._Element | None:
@@ -1175,16 +1165,22 @@ class Emphasis:
     size: int
 
 
+#: Word's type size when neither a style nor the document defaults set one (10 pt, half-points)
+_DEFAULT_SIZE = 20
+
+
 def _para_base(p: _Para, styles: Styles) -> tuple[bool, bool, int]:
     """Bold, underline and size a run of ``p`` has unless it says otherwise: the paragraph
     style's along its chain, else the document defaults."""
     st = p.style
+    # the size as the visibility rule resolves it (paragraph style's chain, then docDefaults)
+    size = styles.run_base(st.sid if st is not None else None).size or _DEFAULT_SIZE
     if st is None:
-        return styles.default_bold, styles.default_underline, styles.default_size
+        return styles.default_bold, styles.default_underline, size
     return (
         st.bold if st.bold is not None else styles.default_bold,
         st.underline if st.underline is not None else styles.default_underline,
-        st.size or styles.default_size,
+        size,
     )
 
 
@@ -1218,9 +1214,9 @@ def _run_format(
     elif cs is not None and cs.underline is not None:
         under = cs.underline
     if z is not None:
-        size = _int(z.get(W_VAL), size) or size
-    elif cs is not None and cs.size:
-        size = cs.size
+        size = _size(z) or size
+    elif rs is not None and (lk := styles.look(rs.get(W_VAL))) is not None and lk.size:
+        size = lk.size
     return bold, under, size
 
 
