@@ -171,11 +171,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f" {dif['interval'][0]:+.3f} to {dif['interval'][1]:+.3f};"
                 f" fitted ahead in {dif['better']:.0%} of resamples)",
             )
+            cal = c["calibration"]
+            lines.insert(
+                3,
+                f"  calibration, held out: Brier {cal['brier']:.3f} (base rate alone"
+                f" {cal['brier_base_rate']:.3f}); suggestions shown: mean score"
+                f" {cal['suggested']['mean_probability']:.2f}, confirmed"
+                f" {cal['suggested']['confirmed']:.2f}; share confirmed by score: "
+                + ", ".join(
+                    f"{b['from']:.1f}-{b['to']:.1f} {b['confirmed']:.0%} of {b['candidates']}"
+                    for b in cal["bins"]
+                ),
+            )
             # the stricter split: no policy is scored by a model fitted on its sibling
             b = c["by_source"] = training.cross_validate(docs, prior_model(), by="source")
             biv = b["interval"]
             lines.insert(
-                3,
+                4,
                 f"cross-validated ({b['folds']}, {b['groups']} sources): precision"
                 f" {b['precision']:.3f}  recall {b['recall']:.3f}  F1 {b['f1']:.3f}"
                 f"  ({biv['level']:.0%} interval, resampling sources: {biv['f1'][0]:.3f} to"

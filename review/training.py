@@ -267,6 +267,7 @@ def cross_validate(docs: Sequence[DocData], prior: LogisticModel, by: str = "doc
     per: dict[str, list[int]] = {}
     counts: list[tuple[int, int, int]] = []
     models: dict[int, LogisticModel] = {}
+    held_out: list[tuple[float, float, bool]] = []  # (probability, label, suggested)
     for i, d in enumerate(docs):
         g = groups[i]
         if g not in models:
@@ -274,6 +275,12 @@ def cross_validate(docs: Sequence[DocData], prior: LogisticModel, by: str = "doc
             inner = [groups[j] for j in rest] if by == "source" else None
             models[g] = fit([docs[j] for j in rest], prior, groups=inner)
         sel = _selected(models[g], d)
+        if len(d.y):
+            picked = set(select(models[g], d.x, d.sections, d.items))
+            probs = models[g].predict(d.x)
+            held_out.extend(
+                (p, float(y), k in picked) for k, (p, y) in enumerate(zip(probs, d.y, strict=True))
+            )
         counts.append((len(sel & d.gold), len(sel - d.gold), len(d.gold - sel)))
         tp, fp, fn = tp + counts[-1][0], fp + counts[-1][1], fn + counts[-1][2]
         for group, k in ((sel & d.gold, 0), (sel - d.gold, 1), (d.gold - sel, 2)):
@@ -293,7 +300,51 @@ def cross_validate(docs: Sequence[DocData], prior: LogisticModel, by: str = "doc
     out["prior"] = prf(*np.sum(np.asarray(unfitted, dtype=int).reshape(-1, 3), axis=0).tolist())
     out["fitted_minus_prior"] = paired_difference(unfitted, counts)
     out["per_competency"] = {c: prf(*v) for c, v in sorted(per.items())}
+    out["calibration"] = calibration(held_out)
     return out
+
+
+#: the probability bins of :func:`calibration`
+CALIBRATION_BINS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+
+
+def calibration(held_out: Sequence[tuple[float, float, bool]]) -> dict:
+    """Whether a score means what it says: a suggestion's score is the probability that a
+    reviewer confirms it, so among held-out candidates scored about p, about p should be gold
+    links. ``held_out``: ``(probability, label, suggested)`` per candidate, each predicted by a
+    model fitted without its document. Gives the Brier score beside that of always predicting
+    the base rate (a model that knows anything beats it), the confirmed share per probability
+    bin, and the mean probability against the confirmed share of the suggestions shown."""
+    if not held_out:
+        return {"candidates": 0, "brier": 0.0, "brier_base_rate": 0.0, "bins": [], "suggested": {}}
+    p = np.asarray([h[0] for h in held_out], dtype=float)
+    y = np.asarray([h[1] for h in held_out], dtype=float)
+    shown = np.asarray([h[2] for h in held_out], dtype=bool)
+    bins = []
+    edges = CALIBRATION_BINS
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        k = (p >= lo) & ((p < hi) if hi < 1.0 else (p <= hi))
+        if k.any():
+            bins.append(
+                {
+                    "from": lo,
+                    "to": hi,
+                    "candidates": int(k.sum()),
+                    "mean_probability": round(float(p[k].mean()), 4),
+                    "confirmed": round(float(y[k].mean()), 4),
+                }
+            )
+    return {
+        "candidates": len(p),
+        "brier": round(float(np.mean((p - y) ** 2)), 4),
+        "brier_base_rate": round(float(np.mean((y.mean() - y) ** 2)), 4),
+        "bins": bins,
+        "suggested": {
+            "count": int(shown.sum()),
+            "mean_probability": round(float(p[shown].mean()), 4) if shown.any() else 0.0,
+            "confirmed": round(float(y[shown].mean()), 4) if shown.any() else 0.0,
+        },
+    }
 
 
 def _summed_by(

@@ -93,3 +93,27 @@ def test_folds_by_group_never_split_a_group_and_cover_every_document_once():
     assert _folds(docs[:3], 5, [0, 1, 0]) == [[0, 2], [1]]
     # without groups: every k-th document, as before
     assert _folds(docs, 3) == [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]
+
+
+# ------------------------------------------------------------- calibration of held-out scores
+
+
+def test_calibration_bins_and_brier_by_hand():
+    from review.training import calibration
+
+    held = [(0.05, 0.0, False), (0.05, 1.0, False), (0.15, 0.0, False), (0.6, 1.0, True)]
+    held += [(0.6, 0.0, True), (0.9, 1.0, True)]
+    c = calibration(held)
+    assert c["candidates"] == 6
+    sq = [0.05**2, 0.95**2, 0.15**2, 0.4**2, 0.6**2, 0.1**2]
+    assert c["brier"] == round(sum(sq) / 6, 4)
+    assert c["brier_base_rate"] == 0.25  # half are links: (0.5 - y)^2 for every candidate
+    assert [(b["from"], b["to"], b["candidates"], b["confirmed"]) for b in c["bins"]] == [
+        (0.0, 0.1, 2, 0.5),
+        (0.1, 0.2, 1, 0.0),
+        (0.5, 0.7, 2, 0.5),
+        (0.7, 1.0, 1, 1.0),
+    ]
+    assert c["suggested"] == {"count": 3, "mean_probability": 0.7, "confirmed": round(2 / 3, 4)}
+    assert calibration([(1.0, 1.0, True)])["bins"][-1]["to"] == 1.0  # 1.0 is in the last bin
+    assert calibration([])["candidates"] == 0

@@ -162,6 +162,12 @@ def test_quality_bar_on_eval_dev():
     cv = training.cross_validate(docs, prior_model())
     assert round(cv["f1"], 2) >= 0.49, cv
     assert round(cv["recall"], 2) >= 0.54, cv
+    # a score is the probability a reviewer confirms: held out, it beats the base rate, and the
+    # suggestions shown are confirmed about as often as their scores say (0.44 against 0.51)
+    cal = cv["calibration"]
+    assert round(cal["brier"], 2) <= 0.11 < cal["brier_base_rate"], cal
+    gap = cal["suggested"]["mean_probability"] - cal["suggested"]["confirmed"]
+    assert round(abs(gap), 2) <= 0.07, cal
     # held out by source (a policy's siblings from the same site with it): what main reaches
     by_source = training.cross_validate(docs, prior_model(), by="source")
     assert round(by_source["f1"], 2) >= 0.47, by_source
