@@ -228,7 +228,14 @@ with main:
         column_config={
             "#": st.column_config.NumberColumn("#", width="small"),
             "Score": st.column_config.ProgressColumn(
-                "Score", min_value=0, max_value=100, format="%d"
+                "Score",
+                min_value=0,
+                max_value=100,
+                format="%d",
+                help=(
+                    "The chance in 100 that a reviewer confirms the link, calibrated on labeled "
+                    "policies: of suggestions scored about 60, about 6 in 10 were confirmed."
+                ),
             ),
         },
         on_select="rerun",

@@ -1,6 +1,6 @@
-"""Fitting and honestly measuring the calibrated model on a labelled set (``docs/`` + ``gold.json``).
+"""Fitting and honestly measuring the calibrated model on a labeled set (``docs/`` + ``gold.json``).
 
-* :func:`collect` turns each labelled document into candidates with features and labels (no text
+* :func:`collect` turns each labeled document into candidates with features and labels (no text
   is kept: only numbers, item ids and section indices).
 * :func:`fit` fits the model from a prior (:func:`review.model.fit_logistic`) and chooses the
   threshold for recall >= 0.85 from *out-of-fold* probabilities (5 folds split by document), so
@@ -45,14 +45,14 @@ LAMBDA = 10.0
 @dataclass
 class DocData:
     doc: str
-    x: np.ndarray  # candidates in labelled sections x features
+    x: np.ndarray  # candidates in labeled sections x features
     items: list[str]  # item id per candidate
-    sections: list[int]  # labelled-section number per candidate
+    sections: list[int]  # labeled-section number per candidate
     y: np.ndarray  # 1 when the gold set has the pair
-    gold: set[tuple[int, str]] = field(default_factory=set)  # (labelled section, item) pairs
+    gold: set[tuple[int, str]] = field(default_factory=set)  # (labeled section, item) pairs
     found: int = 0
-    labelled: int = 0
-    #: the web hosts the labelled sections were copied from (gold.json's ``source_url``)
+    labeled: int = 0
+    #: the web hosts the labeled sections were copied from (gold.json's ``source_url``)
     sources: frozenset[str] = frozenset()
 
     @property
@@ -89,7 +89,7 @@ def collect(directory: Path, framework: Framework) -> list[DocData]:
                 )
             )
             continue
-        # labelled entry j <- parsed section index (repeated titles pair up in document order)
+        # labeled entry j <- parsed section index (repeated titles pair up in document order)
         by_title: dict[str, list[int]] = {}
         for k, sec in enumerate(parsed.sections):
             by_title.setdefault(normalise_title(sec.title), []).append(k)
@@ -174,7 +174,7 @@ def fit_weights(
 def _selected(
     model: LogisticModel, d: DocData, threshold: float | None = None
 ) -> set[tuple[int, str]]:
-    """The pairs the engine suggests in ``d``'s labelled sections (:func:`review.model.select`)."""
+    """The pairs the engine suggests in ``d``'s labeled sections (:func:`review.model.select`)."""
     if not len(d.y):
         return set()
     return {(d.sections[j], d.items[j]) for j in select(model, d.x, d.sections, d.items, threshold)}
@@ -259,7 +259,7 @@ def cross_validate(docs: Sequence[DocData], prior: LogisticModel, by: str = "doc
     Beside the figures: their 95 % interval by resampling the held-out units
     (:func:`bootstrap_interval`) and, on the same documents, the prior's own figures without any
     fitting and the paired difference fitted − prior (:func:`paired_difference`): whether
-    fitting on labelled policies measurably helps a policy it has not seen."""
+    fitting on labeled policies measurably helps a policy it has not seen."""
     if by not in ("document", "source"):
         raise ValueError(f"cross-validation is by document or by source, not {by!r}")
     groups = source_groups(docs) if by == "source" else list(range(len(docs)))

@@ -1352,7 +1352,7 @@ def _numbered_series(
     headings by the document's own pattern, though neither bold nor in a heading style: lines
     with one label style that read like titles, oblige nothing, and are each followed by body
     text before the next such line (a list's items follow one another; headings do not), at
-    least :data:`_MIN_SERIES` of them, and labelled in sequence (1, 2, 3 or a, b, c, with
+    least :data:`_MIN_SERIES` of them, and labeled in sequence (1, 2, 3 or a, b, c, with
     restarts) at least two steps in three."""
     by_style: dict[tuple[bool, bool, str], list[tuple[int, str]]] = {}
     cand: dict[int, tuple[tuple[bool, bool, str], str]] = {}

@@ -3,7 +3,7 @@
 Both documents are built from :func:`decisions_of`, so they cannot disagree: a competency that
 only an undecided suggestion points at is "not addressed" in both, and both name that suggestion
 as undecided (it does not count until a reviewer confirms it). In an unreviewed analysis every
-suggestion counts, labelled "suggested, not reviewed".
+suggestion counts, labeled "suggested, not reviewed".
 
 It also holds the rules of the report's findings:
 
