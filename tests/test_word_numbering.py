@@ -14,12 +14,18 @@ from conftest import require_tool
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
+from review.cli import analysis_json, main
 from review.config import UploadLimits
+from review.engine import Suggester
+from review.framework import get_framework
 from review.models import ParsedDocument, Section
-from review.parsing import body_paragraph_elements, parse_bytes
+from review.parsing import body_paragraph_elements, parse_bytes, parse_file
 from review.parsing.docx_reader import W_BODY, paragraph_labels
 from review.parsing.numbering import format_number
 from review.parsing.upload import open_package
+from review.reports.decisions import section_name
+from review.services.agency_coverage import _section_names
+from review.viewmodels import section_html, section_label
 from tests.docx_factory import (
     add_abstract_numbering,
     add_custom_style,
@@ -385,6 +391,71 @@ def test_a_labeled_section_record_round_trips():
     assert again == parsed
     assert again.sections[3].to_dict()["label"] == "2.1"
     assert again.sections[3].to_dict()["path_labels"] == ["2", "2.1"]
+
+
+# --------------------------------------------------------------------------- where it shows
+
+
+def test_pickers_workspace_and_reports_show_the_number():
+    parsed = parse_bytes(_outline_policy(True), "t.docx")
+    conf = parsed.sections[3]
+    assert section_label(conf) == "2.1 Confidentiality"
+    html = section_html(conf, [(0, len("Confidentiality"))])  # evidence in the title
+    assert "<strong>2.1 <mark>Confidentiality</mark></strong>" in html
+    body_at = conf.body_start + conf.text.index("locked")
+    assert "<mark>locked</mark>" in section_html(conf, [(body_at, body_at + 6)])
+    by_id = {s.id: s for s in parsed.sections}
+    assert section_name(by_id, conf.id) == "2 Client Rights › 2.1 Confidentiality"
+    names = _section_names(parsed.to_dict())  # the agency's coverage across documents
+    assert names[conf.id] == "2 Client Rights › 2.1 Confidentiality"
+
+
+def test_analyze_shows_the_number(tmp_path: Path, capsys):
+    path = tmp_path / "manual.docx"
+    path.write_bytes(_outline_policy(True))
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "2.1 Confidentiality" in out and "1 Purpose" in out
+    assert main(["analyze", str(path), "--json"]) == 0
+    text = capsys.readouterr().out
+    data = json.loads(text)
+    by_title = {s["title"]: s for s in data["sections"]}
+    assert by_title["Confidentiality"]["label"] == "2.1"
+    assert "label" not in by_title["Shelter Operations Manual"]
+    fw = get_framework()
+    parsed = parse_file(path)
+    expected = analysis_json(parsed, Suggester(fw).suggest(parsed.sections), fw, "all")
+    assert text == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------- re-upload
+
+
+def test_a_re_upload_with_word_numbering_keeps_every_decision(data_dir: Path):
+    from tests.test_services import World
+
+    w = World(data_dir)
+    s = w.svc
+    doc = s.upload(w.alice, _outline_policy(False), "policy.docx").document_id
+    s.transition(w.alice, doc, "submit")
+    s.transition(w.rita, doc, "claim")
+    links = s.links(w.rita, doc)
+    assert links
+    for lk in links:
+        s.confirm_link(w.rita, doc, lk.id, note="ok")
+    s.transition(w.rita, doc, "request_changes", "number the headings")
+    r = s.upload(w.alice, _outline_policy(True), "policy-v2.docx", document_id=doc)
+    assert r.version == 2 and not r.needs_review and not r.dropped
+    assert len(r.carried) == len(links)
+    new = s.links(w.rita, doc)
+    assert {(lk.section_id, lk.competency, lk.state) for lk in new} == {
+        (lk.section_id, lk.competency, "confirmed") for lk in links
+    }
+    shown = {x.id: x.shown_title for x in s.sections(w.rita, doc)}
+    assert "2.1 Confidentiality" in shown.values()
+    assert {c.section_title for c in r.carried} <= set(shown.values())
+    misses = s.near_misses(w.rita, doc)
+    assert {m.section_title for ms in misses.values() for m in ms} <= set(shown.values())
 
 
 # --------------------------------------------------------------------------- LibreOffice
