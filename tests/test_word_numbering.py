@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import require_tool
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 
 from review.cli import analysis_json, main
 from review.config import UploadLimits
@@ -236,6 +236,37 @@ def test_a_hidden_numbered_paragraph_counts_but_is_not_shown():
     _hide(doc.add_paragraph("Text taken out of the policy for now."))
     add_items(doc, [("h1", "Staff"), ("h2", "Hiring"), "References are checked for every hire."])
     assert _shown(to_bytes(doc)) == ["1. Purpose", "3. Staff", "3.1 Hiring"]
+
+
+def test_crafted_numbering_definitions_stay_cheap_and_harmless():
+    doc = new_document()
+    big = define_list(doc, 100, [("upperLetter", "%1.", 10**9), ("lowerRoman", "%1.%2", 10**6)])
+    numbering = doc.part.numbering_part.element
+    # a definition borrowing its levels from itself through a numbering style (a loop), a list
+    # of a missing definition, and levels Word would not read
+    numbering.append(
+        parse_xml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="200">'
+            '<w:numStyleLink w:val="Loop"/><w:styleLink w:val="Loop"/></w:abstractNum>'
+        )
+    )
+    add_num(doc, 200, 200)
+    add_num(doc, 201, 999)
+    _para(doc, "Huge", big, 0)
+    _para(doc, "Huge sub", big, 1)
+    _para(doc, "Loop", 200, 0)
+    _para(doc, "Missing", 201, 0)
+    _para(doc, "Level nine", big, 9)
+    p = _para(doc, "Bad level", big, 0)
+    p._p.pPr.numPr.ilvl.set(qn("w:val"), "x")
+    assert _labels(to_bytes(doc)) == {
+        "Huge": "1000000000.",
+        "Huge sub": "1000000000.1000000",
+        "Loop": "",
+        "Missing": "",
+        "Level nine": "",
+        "Bad level": "1000000001.",  # an unreadable level is the first, as Word reads it
+    }
 
 
 # --------------------------------------------------------------------------- headings

@@ -1168,16 +1168,18 @@ def _label_headings(blocks: list[Block], paras: list, styles: Styles, numbering_
     heads = [b for b in blocks if b.level > 0 and 0 <= b.first < len(paras)]
     if not any(_para_numbering(paras[b.first], styles)[0] not in (None, "0") for b in heads):
         return
-    labels = _labels(paras, styles, numbering_xml())
+    labels = _labels(paras, styles, numbering_xml(), {b.first for b in heads})
     for b in heads:
         b.label = labels[b.first]
 
 
-def _labels(paras: list, styles: Styles, numbering_root: etree._Element | None) -> list[str]:
+def _labels(
+    paras: list, styles: Styles, numbering_root: etree._Element | None, wanted=None
+) -> list[str]:
     from review.parsing.numbering import ListDefinitions, numbered_labels
 
     defs = ListDefinitions(numbering_root)
-    return numbered_labels(defs, (_para_numbering(p, styles) for p in paras))
+    return numbered_labels(defs, (_para_numbering(p, styles) for p in paras), wanted)
 
 
 def paragraph_labels(pkg: Package) -> list[str]:

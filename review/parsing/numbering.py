@@ -16,14 +16,15 @@ starts again when a higher level advances (``w:lvlRestart`` says which levels re
 none). Bullets and ``none`` levels have no label worth showing (""); number formats other than
 the ones below are drawn as decimal numbers.
 
-Written here rather than taken from a library: the one maintained Python reader that computes
-list numbers (docx2python) parses the whole package into its own text model, which cannot be
-keyed to this parser's paragraph index, and skips ``w:startOverride`` sharing and ``w:isLgl``.
+Written here rather than taken from a library: the maintained Python reader that computes list
+numbers (docx2python) parses the whole package again into its own text model, which is not keyed
+to this parser's paragraph index (tables, text boxes, the rendered ``mc:AlternateContent``
+branch); the counting is small enough to own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -119,9 +120,14 @@ _ROMAN = (
 )
 
 
+#: past these, a number is drawn in decimal: Roman numerals stop at 3999, and a crafted start
+#: value must not make one label megabytes long (letters repeat: 27 is "aa", 780 is 30 "z")
+MAX_ROMAN, MAX_LETTER = 3999, 780
+
+
 def roman(n: int) -> str:
-    """``n`` in lower-case Roman numerals (Word draws 0 and negatives as decimal)."""
-    if n <= 0:
+    """``n`` in lower-case Roman numerals (0, negatives and numbers past 3999 in decimal)."""
+    if n <= 0 or n > MAX_ROMAN:
         return str(n)
     out = []
     for value, digits in _ROMAN:
@@ -132,8 +138,9 @@ def roman(n: int) -> str:
 
 
 def letter(n: int) -> str:
-    """Word's lower-case letter numbering: a..z, then aa..zz, aaa.. (the letter repeated)."""
-    if n <= 0:
+    """Word's lower-case letter numbering: a..z, then aa..zz, aaa.. (the letter repeated; 0,
+    negatives and numbers past 780 in decimal)."""
+    if n <= 0 or n > MAX_LETTER:
         return str(n)
     return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
 
@@ -259,9 +266,10 @@ class Counter:
         self._counts: dict[str, list[int | None]] = {}
         self._overridden: set[tuple[str, int]] = set()
 
-    def label(self, num_id: str, ilvl: int) -> str:
+    def label(self, num_id: str, ilvl: int, draw: bool = True) -> str:
         """Count a paragraph of list ``num_id`` at level ``ilvl``; its label as Word draws it
-        ("4.2", "Article IV.", "(c)"), "" for a bullet, ``none`` or an unknown list."""
+        ("4.2", "Article IV.", "(c)"), "" for a bullet, ``none`` or an unknown list (and when
+        ``draw`` is false: counted only)."""
         found = self.defs.resolve(num_id)
         if found is None or not 0 <= ilvl < LEVELS:
             return ""
@@ -284,7 +292,7 @@ class Counter:
                 restart = k
             if restart != 0 and ilvl < restart:
                 counts[k] = None
-        if lv.fmt in _NO_LABEL or not lv.text:
+        if not draw or lv.fmt in _NO_LABEL or not lv.text:
             return ""
         return self._render(aid, num, lv, counts)
 
@@ -312,17 +320,20 @@ class Counter:
 
 
 def numbered_labels(
-    defs: ListDefinitions, paragraphs: Iterable[tuple[str | None, int | None, str | None]]
+    defs: ListDefinitions,
+    paragraphs: Iterable[tuple[str | None, int | None, str | None]],
+    wanted: Container[int] | None = None,
 ) -> list[str]:
     """The label of each paragraph given as ``(numId, ilvl, paragraph style id)`` in document
     order (numId None or "0": not numbered, ""; ilvl None: the style's level, see
-    :meth:`ListDefinitions.styled_level`)."""
+    :meth:`ListDefinitions.styled_level`). With ``wanted``, only the paragraphs at those
+    positions are drawn (every one is counted); the others get ""."""
     counter = Counter(defs)
     out: list[str] = []
-    for num_id, ilvl, style in paragraphs:
+    for i, (num_id, ilvl, style) in enumerate(paragraphs):
         if num_id is None or num_id == "0":
             out.append("")
             continue
         level = ilvl if ilvl is not None else defs.styled_level(num_id, style)
-        out.append(counter.label(num_id, level))
+        out.append(counter.label(num_id, level, wanted is None or i in wanted))
     return out
