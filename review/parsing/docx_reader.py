@@ -1141,7 +1141,10 @@ def read_docx(pkg: Package) -> DocxContent:
 
 def _para_numbering(p: etree._Element, styles: Styles) -> tuple[str | None, int | None, str | None]:
     """``(numId, ilvl, style id)`` of a paragraph's automatic numbering: its own ``w:numPr``,
-    each of the two else its paragraph style's (along ``basedOn``); numId None: not numbered."""
+    each of the two else its paragraph style's (along ``basedOn``); numId None: not numbered.
+    A paragraph whose mark is a tracked deletion (or a move away) is not numbered: with the
+    deletions accepted, as the parser reads the text, Word joins it to the next paragraph and
+    counts it no more."""
     sid = num_id = ilvl = None
     if len(p) and p[0].tag == W_PPR:
         for c in p[0]:
@@ -1150,6 +1153,8 @@ def _para_numbering(p: etree._Element, styles: Styles) -> tuple[str | None, int 
                     sid = c.get(W_VAL)
             elif c.tag == W_NUMPR and num_id is None and ilvl is None:
                 num_id, ilvl = _num_pr(c)
+            elif c.tag == W_RPR and any(m.tag in (W_DEL, W_MOVEFROM) for m in c):
+                return None, None, sid
     st = styles.get(sid)
     if st is not None:
         if num_id is None:
