@@ -23,7 +23,9 @@ from review.parsing import body_paragraph_elements, parse_bytes, parse_file
 from review.parsing.docx_reader import W_BODY, paragraph_labels
 from review.parsing.numbering import format_number
 from review.parsing.upload import open_package
+from review.reports.context import analysis_context
 from review.reports.decisions import section_name
+from review.reports.soa import soa_rows
 from review.services.agency_coverage import _section_names
 from review.viewmodels import section_html, section_label
 from tests.docx_factory import (
@@ -510,6 +512,15 @@ def test_pickers_workspace_and_reports_show_the_number():
     assert section_name(by_id, conf.id) == "2 Client Rights › 2.1 Confidentiality"
     names = _section_names(parsed.to_dict())  # the agency's coverage across documents
     assert names[conf.id] == "2 Client Rights › 2.1 Confidentiality"
+
+
+def test_the_coverage_matrix_names_sections_with_their_numbers():
+    data = _outline_policy(True)
+    parsed = parse_bytes(data, "t.docx")
+    fw = get_framework()
+    ctx = analysis_context(parsed, Suggester(fw).suggest(parsed.sections), fw, data)
+    cells = " ".join(" ".join(row) for row in soa_rows(ctx))
+    assert "1 Purpose" in cells  # the mandated-reporting section, cited for its competency
 
 
 def test_analyze_shows_the_number(tmp_path: Path, capsys):
