@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -1165,7 +1165,12 @@ def _para_numbering(p: etree._Element, styles: Styles) -> tuple[str | None, int 
     return num_id, ilvl, sid
 
 
-def _label_headings(blocks: list[Block], paras: list, styles: Styles, numbering_xml) -> None:
+def _label_headings(
+    blocks: list[Block],
+    paras: list,
+    styles: Styles,
+    numbering_xml: Callable[[], etree._Element],
+) -> None:
     """Give each heading whose paragraph Word numbers automatically the number label Word
     draws before it (:mod:`.numbering`; :attr:`Block.label`). Every paragraph of the body
     counts, shown or not, in document order (the paragraph index space); the numbering part is
@@ -1179,8 +1184,12 @@ def _label_headings(blocks: list[Block], paras: list, styles: Styles, numbering_
 
 
 def _labels(
-    paras: list, styles: Styles, numbering_root: etree._Element | None, wanted=None
+    paras: list,
+    styles: Styles,
+    numbering_root: etree._Element | None,
+    wanted: Container[int] | None = None,
 ) -> list[str]:
+    """Word's label of each of ``paras`` (drawn only at the positions in ``wanted``)."""
     from review.parsing.numbering import ListDefinitions, numbered_labels
 
     defs = ListDefinitions(numbering_root)

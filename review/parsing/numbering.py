@@ -25,7 +25,7 @@ branch); the counting is small enough to own.
 from __future__ import annotations
 
 from collections.abc import Container, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
@@ -83,11 +83,12 @@ def _int(val: str | None, default: int | None = None) -> int | None:
 
 def _level(el: etree._Element, base: Level | None = None) -> Level:
     """A ``w:lvl`` read over ``base`` (a ``w:lvlOverride``'s level keeps what it does not say)."""
-    out = Level() if base is None else Level(**{f: getattr(base, f) for f in Level.__slots__})
+    out = Level() if base is None else replace(base)
     for c in el:
         tag, val = c.tag, c.get(W_VAL)
         if tag == W_START:
-            out.start = _int(val, 1) or 0
+            start = _int(val)
+            out.start = 1 if start is None else start
         elif tag == W_NUMFMT:
             out.fmt = val or "decimal"
         elif tag == W_LVLTEXT:
@@ -172,6 +173,8 @@ class ListDefinitions:
         self._abstracts: dict[str, _Abstract] = {}
         self._nums: dict[str, _Num] = {}
         self._links: dict[str, str] = {}  # w:styleLink name -> abstractNumId
+        #: the w:lvl of each w:lvlOverride, read over the definition's level once all are known
+        redrawn: dict[str, dict[int, etree._Element]] = {}
         if root is None:
             return
         for el in root:
@@ -208,12 +211,15 @@ class ListDefinitions:
                             if start is not None:
                                 num.starts[ilvl] = start
                         elif c.tag == W_LVL:
-                            num.levels[ilvl] = c  # type: ignore[assignment]  # read below
+                            redrawn.setdefault(nid, {})[ilvl] = c
                 self._nums[nid] = num
-        for num in self._nums.values():  # a level override reads over the definition's level
+        for nid, lvls in redrawn.items():
+            num = self._nums.get(nid)
+            if num is None:
+                continue
             ab = self.abstract_id(num.abstract)
             base = self._abstracts[ab].levels if ab in self._abstracts else {}
-            num.levels = {i: _level(el, base.get(i)) for i, el in num.levels.items()}
+            num.levels = {i: _level(el, base.get(i)) for i, el in lvls.items()}
 
     def abstract_id(self, aid: str) -> str:
         """The definition whose levels ``aid`` uses (following ``w:numStyleLink``)."""
