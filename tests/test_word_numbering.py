@@ -544,6 +544,7 @@ def test_analyze_shows_the_number(tmp_path: Path, capsys):
 # --------------------------------------------------------------------------- re-upload
 
 
+@pytest.mark.usefixtures("store_backend")
 def test_a_re_upload_with_word_numbering_keeps_every_decision(data_dir: Path):
     from tests.test_services import World
 
