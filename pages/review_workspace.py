@@ -304,8 +304,8 @@ with main:
     )
     text_col, act_col = st.columns([3, 2], gap="medium")
     with text_col:
-        if section.path[:-1]:
-            st.caption(" › ".join(ui.safe(p) for p in section.path[:-1]))
+        if section.shown_path[:-1]:
+            st.caption(" › ".join(ui.safe(p) for p in section.shown_path[:-1]))
         spans = vm.evidence_spans(lk for lk in sec_links if lk.state != "rejected")
         st.html(vm.section_html(section, spans))
     with act_col:

@@ -36,21 +36,28 @@ def _err(message: str) -> None:
 
 def analysis_json(parsed, suggestions, fw, tier: str) -> dict:
     """What ``analyze --json`` prints: the document, the framework and every section with its
-    suggestions (plain dicts built by hand: ``dataclasses.asdict`` deep-copies every field)."""
+    suggestions (plain dicts built by hand: ``dataclasses.asdict`` deep-copies every field).
+    A section whose heading Word numbers automatically has its ``"label"`` ("4.2") after the
+    title (which, like the id, is the heading's own text)."""
     return _analysis_head(parsed, fw, tier) | {
         "sections": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "level": s.level,
-                "path": list(s.path),
-                "text": s.text,
-                "first_par": s.first_par,
-                "last_par": s.last_par,
-                "suggestions": [g.to_dict() for g in sugg],
-            }
+            _section_json(s, [g.to_dict() for g in sugg])
             for s, sugg in zip(parsed.sections, suggestions, strict=True)
         ],
+    }
+
+
+def _section_json(s, suggestions: list) -> dict:
+    out = {"id": s.id, "title": s.title}
+    if s.label:
+        out["label"] = s.label
+    return out | {
+        "level": s.level,
+        "path": list(s.path),
+        "text": s.text,
+        "first_par": s.first_par,
+        "last_par": s.last_par,
+        "suggestions": suggestions,
     }
 
 
@@ -122,9 +129,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(f"{parsed.filename}: {len(parsed.sections)} sections, framework {fw.id} ({args.tier})")
     if removed:
         print(removed)
-    width = min(60, max([len(s.title) for s in parsed.sections] + [8]))
+    width = min(60, max([len(s.shown_title) for s in parsed.sections] + [8]))
     for s, sugg in zip(parsed.sections, suggestions, strict=True):
-        title = ("  " * max(s.level - 1, 0) + (s.title or "(preamble)"))[:width]
+        title = ("  " * max(s.level - 1, 0) + (s.shown_title or "(preamble)"))[:width]
         if sugg:
             cells = ", ".join(
                 f"{g.competency} {g.score:.0f} [{'; '.join(dict.fromkeys(e.phrase for e in g.evidence[:3]))}]"

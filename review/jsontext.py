@@ -125,6 +125,13 @@ _SECTION = (
     + "," + _N[3] + '"path": {}' + "," + _N[3] + '"text": {}' + "," + _N[3] + '"first_par": {}'
     + "," + _N[3] + '"last_par": {}' + "," + _N[3] + '"suggestions": {}' + _N[2] + "}}"
 ).format  # fmt: skip
+#: a section whose heading Word numbers: its "label" after the title
+_SECTION_LABELED = (
+    "{{" + _N[3] + '"id": {}' + "," + _N[3] + '"title": {}' + "," + _N[3] + '"label": {}'
+    + "," + _N[3] + '"level": {}' + "," + _N[3] + '"path": {}' + "," + _N[3] + '"text": {}'
+    + "," + _N[3] + '"first_par": {}' + "," + _N[3] + '"last_par": {}' + "," + _N[3]
+    + '"suggestions": {}' + _N[2] + "}}"
+).format  # fmt: skip
 _SUGGESTION = (
     _N[4] + "{{" + _N[5] + '"competency": {}' + "," + _N[5] + '"score": {}' + "," + _N[5]
     + '"evidence": {}' + "," + _N[5] + '"sentences": {}' + "," + _N[5] + '"reasons": {}'
@@ -173,6 +180,23 @@ def analysis_sections_pieces(sections: Iterable, suggestions: Iterable) -> list[
                     reasons,
                 )
             )
+        found = "[" + ",".join(items) + _N[3] + "]" if items else "[]"
+        label = getattr(s, "label", "")
+        if label:
+            add(
+                _SECTION_LABELED(
+                    _value(s.id),
+                    _value(s.title),
+                    _value(label),
+                    _value(s.level),
+                    _flat_list(s.path, _N[4]),
+                    _value(s.text),
+                    _value(s.first_par),
+                    _value(s.last_par),
+                    found,
+                )
+            )
+            continue
         add(
             _SECTION(
                 _value(s.id),
@@ -182,7 +206,7 @@ def analysis_sections_pieces(sections: Iterable, suggestions: Iterable) -> list[
                 _value(s.text),
                 _value(s.first_par),
                 _value(s.last_par),
-                "[" + ",".join(items) + _N[3] + "]" if items else "[]",
+                found,
             )
         )
     if not out:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -55,6 +55,7 @@ W_TBL, W_TR, W_TC = _w("tbl"), _w("tr"), _w("tc")
 W_DEL, W_MOVEFROM = _w("del"), _w("moveFrom")
 W_PPR, W_RPR, W_PSTYLE, W_RSTYLE = _w("pPr"), _w("rPr"), _w("pStyle"), _w("rStyle")
 W_B, W_OUTLINELVL, W_NUMPR, W_VAL = _w("b"), _w("outlineLvl"), _w("numPr"), _w("val")
+W_NUMID, W_ILVL = _w("numId"), _w("ilvl")
 W_STYLE, W_NAME, W_BASEDON = _w("style"), _w("name"), _w("basedOn")
 W_TYPE, W_STYLEID, W_DEFAULT = _w("type"), _w("styleId"), _w("default")
 W_DOCDEFAULTS, W_RPRDEFAULT = _w("docDefaults"), _w("rPrDefault")
@@ -74,6 +75,7 @@ W_TCPR, W_TBLPR, W_TBLSTYLE, W_BACKGROUND = (
     _w("background"),
 )
 REL_THEME = "/theme"
+REL_NUMBERING = "/numbering"
 
 #: elements inside a paragraph whose runs are part of the visible text
 _INLINE_CONTAINERS = frozenset(
@@ -219,6 +221,8 @@ class StyleInfo:
     hidden: bool | None = None  # w:vanish in the style's rPr along the chain
     underline: bool | None = None  # w:u in the style's rPr along the chain
     sid: str = ""  # the style's id (its run properties: Styles.run_base / Styles.look)
+    num_id: str | None = None  # w:numPr/w:numId along the chain (Word's automatic numbering)
+    num_ilvl: int | None = None  # w:numPr/w:ilvl along the chain
 
 
 @dataclass(slots=True)
@@ -300,8 +304,14 @@ class Styles:
                 ol = _child(ppr, W_OUTLINELVL)
                 if ol is not None and out.outline is None:
                     out.outline = _int(ol.get(W_VAL), 9)
-                if _child(ppr, W_NUMPR) is not None:
+                numpr = _child(ppr, W_NUMPR)
+                if numpr is not None:
                     out.is_list = True
+                    num_id, ilvl = _num_pr(numpr)
+                    if out.num_id is None:
+                        out.num_id = num_id
+                    if out.num_ilvl is None:
+                        out.num_ilvl = ilvl
             if rpr is not None:
                 # toggles: the nearest style in the chain that sets one decides it
                 for attr, tag in _STYLE_TOGGLES:
@@ -424,6 +434,17 @@ def _style_chain(
                 based = c
         yield st, kind, name_el, ppr, rpr
         cur = based.get(W_VAL) if based is not None else None
+
+
+def _num_pr(numpr: etree._Element) -> tuple[str | None, int | None]:
+    """``(w:numId, w:ilvl)`` of a ``w:numPr``, each None when it is not given."""
+    num_id = ilvl = None
+    for c in numpr:
+        if c.tag == W_NUMID and num_id is None:
+            num_id = c.get(W_VAL)
+        elif c.tag == W_ILVL and ilvl is None:
+            ilvl = _int(c.get(W_VAL), 0)
+    return num_id, ilvl
 
 
 def _child(el: etree._Element, tag: str) -> etree._Element | None:
@@ -1112,7 +1133,87 @@ def read_docx(pkg: Package) -> DocxContent:
             core_title = collapse_ws(el.text)
 
     blocks, title, title_index = _decide_headings(items, styles)
+    numbering_part = related(REL_NUMBERING)
+    if numbering_part is not None:
+        _label_headings(blocks, paras, styles, lambda: pkg.xml(numbering_part))
     return DocxContent(blocks, len(paras), title or core_title, title_index, walker.left_out)
+
+
+def _para_numbering(p: etree._Element, styles: Styles) -> tuple[str | None, int | None, str | None]:
+    """``(numId, ilvl, style id)`` of a paragraph's automatic numbering: its own ``w:numPr``,
+    each of the two else its paragraph style's (along ``basedOn``); numId None: not numbered.
+    A paragraph whose mark is a tracked deletion (or a move away) is not numbered: with the
+    deletions accepted, as the parser reads the text, Word joins it to the next paragraph and
+    counts it no more."""
+    sid = num_id = ilvl = None
+    if len(p) and p[0].tag == W_PPR:
+        for c in p[0]:
+            if c.tag == W_PSTYLE:
+                if sid is None:
+                    sid = c.get(W_VAL)
+            elif c.tag == W_NUMPR and num_id is None and ilvl is None:
+                num_id, ilvl = _num_pr(c)
+            elif c.tag == W_RPR and any(m.tag in (W_DEL, W_MOVEFROM) for m in c):
+                return None, None, sid
+    st = styles.get(sid)
+    if st is not None:
+        if num_id is None:
+            num_id = st.num_id
+        if ilvl is None:
+            ilvl = st.num_ilvl
+        sid = st.sid
+    return num_id, ilvl, sid
+
+
+def _label_headings(
+    blocks: list[Block],
+    paras: list,
+    styles: Styles,
+    numbering_xml: Callable[[], etree._Element],
+) -> None:
+    """Give each heading whose paragraph Word numbers automatically the number label Word
+    draws before it (:mod:`.numbering`; :attr:`Block.label`). Every paragraph of the body
+    counts, shown or not, in document order (the paragraph index space); the numbering part is
+    read only when some heading is numbered."""
+    heads = [b for b in blocks if b.level > 0 and 0 <= b.first < len(paras)]
+    if not any(_para_numbering(paras[b.first], styles)[0] not in (None, "0") for b in heads):
+        return
+    labels = _labels(paras, styles, numbering_xml(), {b.first for b in heads})
+    for b in heads:
+        b.label = labels[b.first]
+
+
+def _labels(
+    paras: list,
+    styles: Styles,
+    numbering_root: etree._Element | None,
+    wanted: Container[int] | None = None,
+) -> list[str]:
+    """Word's label of each of ``paras`` (drawn only at the positions in ``wanted``)."""
+    from review.parsing.numbering import ListDefinitions, numbered_labels
+
+    defs = ListDefinitions(numbering_root)
+    return numbered_labels(defs, (_para_numbering(p, styles) for p in paras), wanted)
+
+
+def paragraph_labels(pkg: Package) -> list[str]:
+    """Word's automatic number label of every body paragraph, in the paragraph index space
+    (:func:`body_paragraph_elements`; "" where Word draws none): what :func:`read_docx` gives
+    the headings, for every paragraph."""
+    root = pkg.xml(pkg.main_part)
+    body = root.find(W_BODY)
+    if body is None:
+        return []
+    rels = pkg.rels(pkg.main_part)
+
+    def related(suffix: str) -> str | None:
+        return next((t for rt, t in rels if rt.endswith(suffix) and pkg.has(t)), None)
+
+    styles_part = related(REL_STYLES)
+    numbering_part = related(REL_NUMBERING)
+    styles = Styles(pkg.xml(styles_part) if styles_part else None)
+    paras = body_paragraph_elements(body)
+    return _labels(paras, styles, pkg.xml(numbering_part) if numbering_part else None)
 
 
 def _page_color(

@@ -314,5 +314,6 @@ def section_name(sections: dict[str, Section], section_id: str | None, limit: in
     s = sections.get(section_id)
     if s is None:
         return "(a section of an earlier version)"
-    name = " › ".join(p for p in s.path if p) if s.path else s.title
-    return shorten(name or s.title or "(untitled section)", limit)
+    # as Word shows the titles: with their automatic numbers ("4 Scope › 4.2 Confidentiality")
+    name = " › ".join(p for p in s.shown_path if p) if s.path else s.shown_title
+    return shorten(name or s.shown_title or "(untitled section)", limit)
