@@ -966,7 +966,7 @@ _RE_SUB = re.compile(r"^(?:\((?:\d{1,3}|[a-zA-Z]|[ivx]{1,5})\)|[A-Za-z][.)])\s+(
 
 
 #: a paragraph longer than this (before whitespace is collapsed) is never a heuristic heading
-_MAX_HEADING_SOURCE = 240
+MAX_HEADING_SOURCE = 240
 
 
 @dataclass(slots=True)
@@ -1043,7 +1043,7 @@ def strong_numbered_title(text: str, num: Numbering) -> bool:
     return False
 
 
-class _Leveler:
+class Leveler:
     """Turns heading kinds into levels as the document goes: typed numbering nests below the
     last Word heading style; bold pseudo-headings sit one below the last real heading;
     "(4)"/"a." sub-numbered bold headings one below the last non-sub heading."""
@@ -1539,7 +1539,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     code_count = 0  # statute-numbered lines that read like titles: a pattern when it recurs
     multi_prefixes: set[str] = set()
     for p in paras:
-        if len(p.text) > _MAX_HEADING_SOURCE:
+        if len(p.text) > MAX_HEADING_SOURCE:
             continue
         t = collapse_ws(p.text)
         num = numbering(t) if len(t) <= 160 else None
@@ -1608,7 +1608,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         caps = set()
 
     out: list[Block] = []
-    lev = _Leveler()
+    lev = Leveler()
     title = ""
     title_index = -1
     seen_heading = False
@@ -1658,7 +1658,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             out.append(Block(head, it.index, it.index, lev.bold(), "run-in"))
             out.append(Block(text.strip()[len(head.strip()) :].strip(), it.index, it.index))
             continue
-        if len(text) > _MAX_HEADING_SOURCE:  # long paragraphs are body text: skip the checks
+        if len(text) > MAX_HEADING_SOURCE:  # long paragraphs are body text: skip the checks
             out.append(Block(stripped, it.index, it.index))
             continue
         t = collapse_ws(text)

@@ -8,16 +8,35 @@ pdfminer.six, and is actively maintained. pypdf's text extraction gives font inf
 through a visitor callback on raw text operators (no words, no lines), which would mean writing
 the layout analysis ourselves.
 
-Rules, the same as for .docx and .txt where they apply:
+Rules, the same as for .docx and .txt where they apply (the wording rules are the .docx
+reader's own functions, called from here):
 
-* lines are words sharing a baseline; a paragraph is consecutive lines with no larger gap than
-  the line spacing and the same style;
-* a *heading* is a short line (``reads_like_title``) set larger than the body text (levels by
-  size, largest = 1), or all bold on its own, or with hand-typed numbering (``numbering``, the
-  rules of the text reader: "4.2 …" needs the pattern twice);
-* page furniture is dropped: lines repeated on at least half of the pages (3 pages or more) and
-  bare page numbers ("7", "Page 7 of 20");
-* the first heading of the largest size on page 1 becomes the document title.
+* lines are words sharing a baseline; a paragraph is consecutive lines of one style (size and
+  weight) with no larger gap than the line spacing (scaled to the type size). A line that could
+  be a heading (larger, bold or numbered) continues into the next line only when it *wrapped*:
+  the next line's first word would not have fitted before the right margin of the text (the
+  right edge most body lines reach). A word broken at a hyphen across lines is joined again
+  ("department-" + "funded" → "department-funded");
+* lines that share their height on the page with another line beside them (table cells, columns)
+  are never headings;
+* a *heading* is a paragraph of at most three lines that reads like a title (the whole wrapped
+  text is judged, so a two-line title counts) and is set apart from the body text: in a larger
+  type (levels by size, largest = 1; up to 25 words when it wraps), or all bold at least at body
+  size (when bold is not the document's ordinary text: at most 60 % of its paragraphs), or with
+  hand-typed numbering the .docx reader accepts in plain text (``numbering``,
+  ``strong_numbered_title``: "ARTICLE 3 – …", "IV. …", "4.2 …" used twice, statute numbers
+  "182-1.5 …" used twice), a plain numbered series (``numbered_series``: "1. …", "2. …",
+  "3. …", each followed by body text), or capitals (``all_caps_title``, used twice and not the
+  ordinary text). Numbered headings of codes may end with a period or a colon
+  (``numbered_title_ok``); a bold line ending with one that obliges something ("must",
+  "shall") is a sentence, not a heading. Bold words opening a body paragraph ("**Visitors.**
+  Visitors must …") are a run-in heading when the document does it twice (``run_in_title``).
+  Levels nest as in .docx (:class:`~review.parsing.docx_reader.Leveler`);
+* page furniture is dropped: lines at the top or bottom of a page (first or last two) whose text
+  is there on at least half of the pages (3 pages or more), and bare page numbers there ("7",
+  "Page 7 of 20"). A heading repeated in the middle of pages is kept;
+* the document title is the first paragraph on page 1 in the document's largest type when no
+  other paragraph uses that size; a size several headings share makes them all headings.
 
 A PDF with no text layer (a scan) is refused with a clear message; so is an encrypted one and
 one with more pages than :data:`MAX_PAGES`.
@@ -30,9 +49,22 @@ import logging
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from review.errors import UnreadableDocument
+from review.parsing.docx_reader import (
+    MAX_HEADING_SOURCE,
+    SENTENCE_VERB,
+    Leveler,
+    Numbering,
+    SeriesItem,
+    all_caps_title,
+    numbered_series,
+    numbered_title_ok,
+    numbering,
+    run_in_title,
+    strong_numbered_title,
+)
 from review.parsing.sections import Block, collapse_ws, reads_like_title, strip_forbidden
 
 log = logging.getLogger(__name__)
@@ -56,6 +88,12 @@ BROKEN_MESSAGE = (
 )
 _PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s+of\s+\d{1,4})?$", re.IGNORECASE)
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+#: a heading is at most this many lines (a longer paragraph in a larger or bold type is text)
+_MAX_HEADING_LINES = 3
+#: lines at each edge of a page where running headers, footers and page numbers sit
+_EDGE_LINES = 2
+#: a line ending in a hyphen after a letter, continued by a lower-case word: one hyphenated word
+_HYPHEN_END = re.compile(r"[^\W\d_]-$")
 
 
 @dataclass
@@ -66,6 +104,11 @@ class _Line:
     text: str
     size: float
     bold: bool
+    x0: float = 0.0
+    x1: float = 0.0
+    first_width: float = 0.0  # width of the line's first word
+    words: list[tuple[str, bool]] = field(default_factory=list)  # (text, bold) in order
+    in_row: bool = False  # shares its height with another line beside it: a table or columns
 
 
 def _refuse(message: str, name: str, reason: str) -> UnreadableDocument:
@@ -109,7 +152,9 @@ def _lines(data: bytes, name: str) -> tuple[list[_Line], int]:
                 if "password" in str(exc).lower():
                     raise _refuse(ENCRYPTED_MESSAGE, name, "encrypted") from exc
                 raise _refuse(BROKEN_MESSAGE, name, "bad_pdf") from exc
-            lines.extend(_group_lines(number, words))
+            page_lines = _group_lines(number, words)
+            _mark_rows(page_lines)
+            lines.extend(page_lines)
             page.flush_cache()
         return lines, len(pages)
 
@@ -121,11 +166,17 @@ def _group_lines(page: int, words: list[dict]) -> list[_Line]:
     def flush() -> None:
         if not current:
             return
-        text = collapse_ws(strip_forbidden(" ".join(w["text"] for w in current)))
+        parts = [
+            (t, bool(_BOLD.search(w.get("fontname") or "")))
+            for w in current
+            if (t := collapse_ws(strip_forbidden(w["text"])))
+        ]
+        text = " ".join(t for t, _ in parts)
         if text:
             sizes = [float(w.get("size") or 0) for w in current]
-            bold = sum(len(w["text"]) for w in current if _BOLD.search(w.get("fontname") or ""))
-            total = sum(len(w["text"]) for w in current)
+            bold = sum(len(t) for t, b in parts if b)
+            total = sum(len(t) for t, _ in parts)
+            first = current[0]
             out.append(
                 _Line(
                     page,
@@ -134,6 +185,10 @@ def _group_lines(page: int, words: list[dict]) -> list[_Line]:
                     text,
                     round(max(sizes), 1),
                     total > 0 and bold >= 0.8 * total,
+                    x0=min(float(w["x0"]) for w in current),
+                    x1=max(float(w["x1"]) for w in current),
+                    first_width=float(first["x1"]) - float(first["x0"]),
+                    words=parts,
                 )
             )
         current.clear()
@@ -146,26 +201,102 @@ def _group_lines(page: int, words: list[dict]) -> list[_Line]:
     return out
 
 
+def _mark_rows(lines: list[_Line]) -> None:
+    """Mark the lines of one page that share their height with another line beside them (not
+    overlapping it across the page): cells of a table row, or columns."""
+    order = sorted(range(len(lines)), key=lambda k: lines[k].top)
+    for n, a in enumerate(order):
+        la = lines[a]
+        for b in order[n + 1 :]:
+            lb = lines[b]
+            if lb.top >= la.bottom - 1.0:
+                break
+            overlap = min(la.bottom, lb.bottom) - max(la.top, lb.top)
+            beside = lb.x0 >= la.x1 - 1.0 or la.x0 >= lb.x1 - 1.0
+            if beside and overlap > 0.5 * min(la.bottom - la.top, lb.bottom - lb.top):
+                la.in_row = lb.in_row = True
+    # a cell's other lines: stacked right above or below a line in a row, in one style
+    for seq in (lines, lines[::-1]):
+        for a, b in zip(seq, seq[1:], strict=False):
+            if a.in_row and not b.in_row and _stacked(a, b):
+                b.in_row = True
+
+
+def _stacked(a: _Line, b: _Line) -> bool:
+    """Lines one right above the other (either order), aligned left, in one style."""
+    gap = b.top - a.bottom if b.top >= a.top else a.top - b.bottom
+    return (
+        abs(a.x0 - b.x0) < 2.0 and a.size == b.size and a.bold == b.bold and 0 <= gap < 0.5 * a.size
+    )
+
+
+def _edges(lines: list[_Line]) -> set[int]:
+    """Indices of the first and last :data:`_EDGE_LINES` lines of each page, top to bottom."""
+    by_page: dict[int, list[int]] = {}
+    for i, ln in enumerate(lines):
+        by_page.setdefault(ln.page, []).append(i)
+    out: set[int] = set()
+    for idx in by_page.values():
+        idx.sort(key=lambda i: lines[i].top)
+        out.update(idx[:_EDGE_LINES])
+        out.update(idx[-_EDGE_LINES:])
+    return out
+
+
 def _drop_furniture(lines: list[_Line], pages: int) -> list[_Line]:
+    edge = _edges(lines)
+    repeated: set[str] = set()
     if pages >= 3:
         per_page: dict[str, set[int]] = {}
-        for ln in lines:
-            per_page.setdefault(ln.text.casefold(), set()).add(ln.page)
+        for i in edge:
+            per_page.setdefault(lines[i].text.casefold(), set()).add(lines[i].page)
         seen = Counter({k: len(v) for k, v in per_page.items()})
         repeated = {k for k, n in seen.items() if n >= max(3, pages / 2)}
-    else:
-        repeated = set()
     return [
         ln
-        for ln in lines
-        if ln.text.casefold() not in repeated and not _PAGE_NUMBER.match(ln.text.strip())
+        for i, ln in enumerate(lines)
+        if i not in edge
+        or (ln.text.casefold() not in repeated and not _PAGE_NUMBER.match(ln.text.strip()))
     ]
+
+
+def _join_text(text: str, more: str) -> str:
+    """Append a wrapped line: a word broken after a hyphen is joined without a space."""
+    if _HYPHEN_END.search(text) and more[:1].islower():
+        return text + more
+    return f"{text} {more}"
+
+
+@dataclass
+class _Para:
+    lines: list[_Line]
+    text: str
+
+    @property
+    def first(self) -> _Line:
+        return self.lines[0]
+
+
+def _right_margin(lines: list[_Line], body: float) -> float:
+    """The right edge of the text: where most full body lines end."""
+    ends = sorted(ln.x1 for ln in lines if ln.size == body and not ln.in_row and len(ln.text) >= 30)
+    if len(ends) < 3:
+        return max((ln.x1 for ln in lines), default=0.0)
+    return ends[int(0.9 * (len(ends) - 1))]
+
+
+def _wrapped(a: _Line, b: _Line, right: float) -> bool:
+    """Whether line ``a`` ended because ``b``'s first word did not fit before the margin."""
+    return a.x1 + 0.25 * a.size + b.first_width > right - 0.5
+
+
+def _obliging(text: str) -> bool:
+    """A line ending with a period or a colon that obliges someone: a sentence, not a title."""
+    return text.endswith((".", ":")) and SENTENCE_VERB.search(text) is not None
 
 
 def read_pdf(data: bytes, name: str) -> tuple[list[Block], int, str]:
     """Blocks (one per paragraph, headings marked), their count, and the document title."""
-    from review.parsing.docx_reader import numbering, strong_numbered_title
-
     raw, pages = _lines(data, name)
     chars = sum(len(ln.text) for ln in raw)
     if pages == 0 or chars < MIN_CHARS_PER_PAGE * pages:
@@ -173,20 +304,19 @@ def read_pdf(data: bytes, name: str) -> tuple[list[Block], int, str]:
     lines = _drop_furniture(raw, pages)
     if not lines:
         raise _refuse(SCANNED_MESSAGE, name, "scanned_pdf")
-    weights = Counter()
+    weights: Counter[float] = Counter()
     for ln in lines:
         weights[ln.size] += len(ln.text)
     body = weights.most_common(1)[0][0]
-    heading_sizes = sorted({ln.size for ln in lines if ln.size >= body * 1.15}, reverse=True)
-    level_of = {s: i + 1 for i, s in enumerate(heading_sizes[:3])}
-    bold_level = min(len(level_of) + 1, 4)
-    multi = sum(
-        1
-        for ln in lines
-        if (num := numbering(ln.text)) is not None
-        and num.kind == "multi"
-        and strong_numbered_title(ln.text, num)
-    )
+    larger = {ln.size for ln in lines if ln.size >= body * 1.15 and not ln.in_row}
+    right = _right_margin(lines, body)
+
+    def could_head(ln: _Line) -> bool:
+        """A line set or numbered as a heading may be: it continues only where it wrapped."""
+        if ln.bold or ln.size in larger:
+            return True
+        num = numbering(ln.text)
+        return num is not None and num.kind != "sub" and strong_numbered_title(ln.text, num)
 
     # paragraphs: consecutive lines of one style with normal spacing
     gaps = [
@@ -195,54 +325,179 @@ def read_pdf(data: bytes, name: str) -> tuple[list[Block], int, str]:
         if a.page == b.page and a.size == b.size and b.top > a.bottom
     ]
     spacing = statistics.median(gaps) if gaps else 2.0
-    paras: list[list[_Line]] = []
+    paras: list[_Para] = []
     for ln in lines:
-        prev = paras[-1][-1] if paras else None
+        last = paras[-1] if paras else None
+        prev = last.lines[-1] if last is not None else None
         if (
-            prev is not None
+            last is not None
+            and prev is not None
             and prev.page == ln.page
             and prev.size == ln.size
             and prev.bold == ln.bold
-            and 0 <= ln.top - prev.bottom <= spacing * 1.6 + 0.5
-            and not _heading_level(prev, body, level_of, bold_level, multi)
+            and prev.in_row == ln.in_row
+            and 0 <= ln.top - prev.bottom <= (spacing * 1.6 + 0.5) * max(1.0, ln.size / body)
+            and (_wrapped(prev, ln, right) or not could_head(last.first))
         ):
-            paras[-1].append(ln)
+            last.lines.append(ln)
+            last.text = _join_text(last.text, ln.text)
         else:
-            paras.append([ln])
-
-    blocks: list[Block] = []
-    title = ""
-    for i, para in enumerate(paras):
-        text = collapse_ws(" ".join(ln.text for ln in para))
-        level = _heading_level(para[0], body, level_of, bold_level, multi) if len(para) == 1 else 0
-        if level and not reads_like_title(text):
-            level = 0
-        if level and not title and para[0].page == 0 and para[0].size == max(level_of, default=0):
-            title = text
-            blocks.append(Block(text, i, i))  # the title line stays in the preamble's range
-            continue
-        blocks.append(Block(text, i, i, level=level, kind="heading" if level else ""))
+            paras.append(_Para([ln], ln.text))
+    blocks, title = _decide(paras, body, larger)
     return blocks, len(paras), title
 
 
-def _heading_level(
-    ln: _Line, body: float, level_of: dict[float, int], bold_level: int, multi: int
-) -> int:
-    from review.parsing.docx_reader import numbering, strong_numbered_title
+def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[Block], str]:
+    """Headings among the paragraphs, by the rules in the module docstring."""
+    n = len(paras)
+    texts = [collapse_ws(p.text) for p in paras]
+    numbers: list[Numbering | None] = [
+        numbering(t) if len(t) <= 160 and len(p.lines) <= 2 else None
+        for t, p in zip(texts, paras, strict=True)
+    ]
+    multi_count = code_count = 0
+    multi_prefixes: set[str] = set()
+    for t, num in zip(texts, numbers, strict=True):
+        if num is None or not strong_numbered_title(t, num):
+            continue
+        if num.kind == "code":
+            code_count += 1
+        elif num.kind == "multi":
+            multi_count += 1
+            multi_prefixes.add(num.number.split(".")[0])
 
-    if not reads_like_title(ln.text):
-        return 0
-    if ln.size in level_of:
-        return level_of[ln.size]
-    num = numbering(ln.text)
-    if num is not None and strong_numbered_title(ln.text, num):
-        if num.kind in ("keyword", "roman"):
-            return 1
-        if num.kind == "multi" and multi >= 2:
-            return min(num.depth, 4)
-    if ln.bold and ln.size >= body and len(ln.text.split()) <= 12:
-        return bold_level
-    return 0
+    # the title: the first paragraph on page 1 in the largest type, when no other uses it
+    title_at = -1
+    sizes = Counter(p.first.size for p in paras if p.first.size in larger)
+    if sizes:
+        top = max(sizes)
+        at = next(i for i, p in enumerate(paras) if p.first.size == top)
+        if sizes[top] == 1 and paras[at].first.page == 0 and _larger_ok(paras[at], texts[at]):
+            title_at = at
+            larger = larger - {top}
+    level_of = {s: i + 1 for i, s in enumerate(sorted(larger, reverse=True)[:3])}
+
+    plain = [
+        i
+        for i, p in enumerate(paras)
+        if not p.first.in_row and p.first.size not in level_of and i != title_at
+    ]
+    body_paras = [i for i in plain if paras[i].first.size >= body]
+    bold_share_ok = sum(paras[i].first.bold for i in body_paras) * 10 <= len(body_paras) * 6
+
+    run_in: dict[int, str] = {}
+    if bold_share_ok:
+        for i in body_paras:
+            head = _run_in_head(paras[i])
+            if head is not None:
+                run_in[i] = head
+    if len(run_in) < 2:
+        run_in = {}
+    caps = {
+        i
+        for i in plain
+        if len(texts[i]) <= 120 and len(paras[i].lines) <= 2 and all_caps_title(texts[i])
+    }
+    if len(caps) < 2 or len(caps) * 2 > len(plain):
+        caps = set()
+    series = numbered_series(
+        [
+            SeriesItem(
+                t,
+                num,
+                i in plain and not p.first.bold and len(t) <= MAX_HEADING_SOURCE,
+                len(t.split()),
+            )
+            for i, (t, num, p) in enumerate(zip(texts, numbers, paras, strict=True))
+        ]
+    )
+
+    blocks: list[Block] = []
+    title = ""
+    lev = Leveler()
+    for i, para in enumerate(paras):
+        text, num, ln = texts[i], numbers[i], para.first
+        followed = i + 1 < n
+        if i == title_at:
+            title = text
+            blocks.append(Block(text, i, i))  # the title line stays in the preamble's range
+            continue
+        if ln.in_row or len(para.lines) > _MAX_HEADING_LINES or len(text) > MAX_HEADING_SOURCE:
+            blocks.append(Block(text, i, i))
+            continue
+        if ln.size in level_of and _larger_ok(para, text):
+            blocks.append(Block(text, i, i, lev.style(level_of[ln.size]), "heading"))
+            continue
+        head = run_in.get(i)
+        if head is not None:  # "Visitors. Visitors must sign in ...": split it
+            blocks.append(Block(head, i, i, lev.bold(), "run-in"))
+            blocks.append(Block(text[len(head) :].strip(), i, i))
+            continue
+        if (
+            followed
+            and num is not None
+            and strong_numbered_title(text, num)
+            and (
+                num.kind in ("keyword", "roman")
+                or (num.kind == "multi" and multi_count >= 2)
+                or (num.kind == "code" and code_count >= 2)
+                or (num.kind == "single" and multi_count >= 2 and num.number in multi_prefixes)
+            )
+        ):
+            blocks.append(Block(text, i, i, lev.numbered(num), "numbered"))
+            continue
+        if i in series and num is not None and followed:
+            level = lev.sub() if num.kind == "sub" else lev.numbered(num)
+            blocks.append(Block(text, i, i, level, "numbered"))
+            continue
+        if (
+            bold_share_ok
+            and ln.bold
+            and ln.size >= body
+            and followed
+            and (reads_like_title(text) or (num is not None and numbered_title_ok(num)))
+            and not _obliging(text)
+        ):
+            if num is not None and num.kind == "sub":
+                level = lev.sub()
+            elif num is not None and num.kind in ("keyword", "code", "roman", "multi"):
+                level = lev.numbered(num)
+            else:
+                level = lev.bold()
+            blocks.append(Block(text, i, i, level, "bold"))
+            continue
+        if i in caps and followed:
+            blocks.append(Block(text, i, i, lev.bold(), "caps"))
+            continue
+        blocks.append(Block(text, i, i))
+    return blocks, title
+
+
+def _larger_ok(para: _Para, text: str) -> bool:
+    """A paragraph in a larger type reads like a title: as a .docx paragraph set larger does,
+    or, when it wraps, up to 25 words."""
+    num = numbering(text)
+    if reads_like_title(text) or (num is not None and numbered_title_ok(num)):
+        return not _obliging(text)
+    return len(para.lines) > 1 and reads_like_title(text, max_words=25, max_chars=200)
+
+
+def _run_in_head(para: _Para) -> str | None:
+    """The bold words opening a plain body paragraph, when they are a run-in title."""
+    first = para.first
+    if first.bold or len(para.text) <= 40:
+        return None
+    head: list[str] = []
+    for word, bold in first.words:
+        if not bold:
+            break
+        head.append(word)
+    if not head or len(head) == len(first.words):
+        return None
+    joined = " ".join(head)
+    if not para.text.startswith(joined):
+        return None
+    return run_in_title(joined, para.text[len(joined) :])
 
 
 def word_copy(data: bytes, name: str) -> bytes:
