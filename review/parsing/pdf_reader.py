@@ -44,10 +44,10 @@ one with more pages than :data:`MAX_PAGES`.
 
 from __future__ import annotations
 
+import bisect
 import io
 import logging
 import re
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -90,6 +90,8 @@ _PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s+of\s+\d{1,4})?$", re.IGNORECAS
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 #: a heading is at most this many lines (a longer paragraph in a larger or bold type is text)
 _MAX_HEADING_LINES = 3
+#: lines compared with each line of a page for a table row (cells of one row are fewer)
+_ROW_SCAN = 64
 #: lines at each edge of a page where running headers, footers and page numbers sit
 _EDGE_LINES = 2
 #: a line ending in a hyphen after a letter, continued by a lower-case word: one hyphenated word
@@ -108,7 +110,13 @@ class _Line:
     x1: float = 0.0
     first_width: float = 0.0  # width of the line's first word
     words: list[tuple[str, bool]] = field(default_factory=list)  # (text, bold) in order
-    in_row: bool = False  # shares its height with another line beside it: a table or columns
+    #: the table row (or band of columns) the line is in, -1 for none: lines that share their
+    #: height with a line beside them, and the other lines of their cells
+    row: int = -1
+
+    @property
+    def in_row(self) -> bool:
+        return self.row >= 0
 
 
 def _refuse(message: str, name: str, reason: str) -> UnreadableDocument:
@@ -152,8 +160,14 @@ def _lines(data: bytes, name: str) -> tuple[list[_Line], int]:
                 if "password" in str(exc).lower():
                     raise _refuse(ENCRYPTED_MESSAGE, name, "encrypted") from exc
                 raise _refuse(BROKEN_MESSAGE, name, "bad_pdf") from exc
+            try:
+                rules = [
+                    (float(e["top"]), float(e["x0"]), float(e["x1"])) for e in page.horizontal_edges
+                ]
+            except Exception:  # drawings we cannot read: no rules, rows by text alone
+                rules = []
             page_lines = _group_lines(number, words)
-            _mark_rows(page_lines)
+            _mark_rows(page_lines, rules)
             lines.extend(page_lines)
             page.flush_cache()
         return lines, len(pages)
@@ -194,32 +208,76 @@ def _group_lines(page: int, words: list[dict]) -> list[_Line]:
         current.clear()
 
     for w in words:
-        if current and abs(float(w["top"]) - float(current[-1]["top"])) > 2.0:
-            flush()
+        if current and (
+            abs(float(w["top"]) - float(current[-1]["top"])) > 2.0
+            or float(w["x0"]) - float(current[-1]["x1"]) > 2.0 * float(w.get("size") or 0)
+        ):
+            flush()  # a new line, or a cell or column beside this one after a wide gap
         current.append(w)
     flush()
     return out
 
 
-def _mark_rows(lines: list[_Line]) -> None:
-    """Mark the lines of one page that share their height with another line beside them (not
-    overlapping it across the page): cells of a table row, or columns."""
+def _mark_rows(lines: list[_Line], rules: list[tuple[float, float, float]] = ()) -> None:
+    """Number the table rows of one page (:attr:`_Line.row`): lines that share their height
+    with another line beside them (not across it) are cells of one row, and so are the lines
+    stacked right above or below them in one style (a cell's other lines). Where the page draws
+    horizontal rules (a table's borders), lines of a cell stacked with no rule between them are
+    one row even when every cell has several lines."""
+    parent = list(range(len(lines)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    marked = [False] * len(lines)
     order = sorted(range(len(lines)), key=lambda k: lines[k].top)
     for n, a in enumerate(order):
         la = lines[a]
-        for b in order[n + 1 :]:
+        for m in range(n + 1, min(n + 1 + _ROW_SCAN, len(order))):
+            b = order[m]
             lb = lines[b]
             if lb.top >= la.bottom - 1.0:
                 break
             overlap = min(la.bottom, lb.bottom) - max(la.top, lb.top)
             beside = lb.x0 >= la.x1 - 1.0 or la.x0 >= lb.x1 - 1.0
             if beside and overlap > 0.5 * min(la.bottom - la.top, lb.bottom - lb.top):
-                la.in_row = lb.in_row = True
-    # a cell's other lines: stacked right above or below a line in a row, in one style
-    for seq in (lines, lines[::-1]):
+                marked[a] = marked[b] = True
+                parent[root(b)] = root(a)
+    if rules:
+        rules = sorted(rules)
+        ys = [y for y, _, _ in rules]
+        for n, a in enumerate(order):
+            la = lines[a]
+            if not marked[a]:
+                continue
+            for m in range(n + 1, min(n + 1 + _ROW_SCAN, len(order))):
+                b = order[m]
+                lb = lines[b]
+                if lb.top - la.bottom > 0.5 * la.size:
+                    break
+                if marked[b] and _stacked(la, lb) and not _ruled(la, lb, rules, ys):
+                    parent[root(b)] = root(a)
+    joined = marked[:]
+    for seq in (range(len(lines)), range(len(lines) - 1, -1, -1)):
+        seq = list(seq)
         for a, b in zip(seq, seq[1:], strict=False):
-            if a.in_row and not b.in_row and _stacked(a, b):
-                b.in_row = True
+            if joined[a] and not joined[b] and _stacked(lines[a], lines[b]):
+                joined[b] = True
+                parent[root(b)] = root(a)
+    for k, ln in enumerate(lines):
+        if joined[k]:
+            ln.row = ln.page * 1_000_000 + root(k)
+
+
+def _ruled(a: _Line, b: _Line, rules: list[tuple[float, float, float]], ys: list[float]) -> bool:
+    """Whether a horizontal rule (``rules`` sorted by height, ``ys`` their heights) runs under
+    line ``a`` and above the line ``b`` below it."""
+    lo = bisect.bisect_left(ys, a.bottom - 1.0)
+    hi = bisect.bisect_right(ys, b.top + 1.0)
+    return any(x0 < a.x1 and x1 > a.x0 for _, x0, x1 in rules[lo:hi])
 
 
 def _stacked(a: _Line, b: _Line) -> bool:
@@ -255,9 +313,14 @@ def _drop_furniture(lines: list[_Line], pages: int) -> list[_Line]:
     return [
         ln
         for i, ln in enumerate(lines)
-        if i not in edge
-        or (ln.text.casefold() not in repeated and not _PAGE_NUMBER.match(ln.text.strip()))
+        if i not in edge or (ln.text.casefold() not in repeated and not _page_number(ln))
     ]
+
+
+def _page_number(ln: _Line) -> bool:
+    """A page number: "Page 7 of 20", or a bare "7" on a line of its own (not a table cell)."""
+    m = _PAGE_NUMBER.match(ln.text.strip())
+    return m is not None and (m.group(1) is not None or not ln.in_row)
 
 
 def _join_text(text: str, more: str) -> str:
@@ -275,6 +338,25 @@ class _Para:
     @property
     def first(self) -> _Line:
         return self.lines[0]
+
+
+def _row_text(lines: list[_Line]) -> str:
+    """A table row as the .docx reader writes one: its cells left to right, " | " between; a
+    cell is the lines that start at one left edge, top to bottom."""
+    cells: list[list[_Line]] = []
+    for ln in sorted(lines, key=lambda x: (x.x0, x.top)):
+        if cells and abs(cells[-1][0].x0 - ln.x0) < 2.0:
+            cells[-1].append(ln)
+        else:
+            cells.append([ln])
+    out = []
+    for cell in cells:
+        cell.sort(key=lambda x: x.top)
+        text = cell[0].text
+        for ln in cell[1:]:
+            text = _join_text(text, ln.text)
+        out.append(text)
+    return " | ".join(out)
 
 
 def _right_margin(lines: list[_Line], body: float) -> float:
@@ -324,18 +406,22 @@ def read_pdf(data: bytes, name: str) -> tuple[list[Block], int, str]:
         for a, b in zip(lines, lines[1:], strict=False)
         if a.page == b.page and a.size == b.size and b.top > a.bottom
     ]
-    spacing = statistics.median(gaps) if gaps else 2.0
+    # the spacing of lines within a paragraph: the smaller gaps (paragraphs are spaced more)
+    spacing = sorted(gaps)[len(gaps) // 5] if gaps else 2.0
     paras: list[_Para] = []
+    row_para: dict[int, _Para] = {}
     for ln in lines:
         last = paras[-1] if paras else None
         prev = last.lines[-1] if last is not None else None
-        if (
+        if ln.in_row and ln.row in row_para:  # cells come one after the other
+            row_para[ln.row].lines.append(ln)
+        elif (
             last is not None
             and prev is not None
             and prev.page == ln.page
             and prev.size == ln.size
             and prev.bold == ln.bold
-            and prev.in_row == ln.in_row
+            and prev.row == ln.row
             and 0 <= ln.top - prev.bottom <= (spacing * 1.6 + 0.5) * max(1.0, ln.size / body)
             and (_wrapped(prev, ln, right) or not could_head(last.first))
         ):
@@ -343,6 +429,11 @@ def read_pdf(data: bytes, name: str) -> tuple[list[Block], int, str]:
             last.text = _join_text(last.text, ln.text)
         else:
             paras.append(_Para([ln], ln.text))
+            if ln.in_row:
+                row_para[ln.row] = paras[-1]
+    for p in paras:
+        if p.first.in_row:
+            p.text = _row_text(p.lines)
     blocks, title = _decide(paras, body, larger)
     return blocks, len(paras), title
 
@@ -501,9 +592,10 @@ def _run_in_head(para: _Para) -> str | None:
 
 
 def word_copy(data: bytes, name: str) -> bytes:
-    """A .docx of the extracted text — paragraph *i* of its body is block *i* of
-    :func:`read_pdf`, so section ranges and the annotator's comments line up — with a closing
-    note saying what it is. Headings keep Word's Heading styles."""
+    """A .docx of the extracted text — paragraph *i* of its body is paragraph *i* of
+    :func:`read_pdf` (a run-in heading and its text are one paragraph, the head in bold), so
+    section ranges and the annotator's comments line up — with a closing note saying what it
+    is. Headings keep Word's Heading styles."""
     from docx import Document
 
     blocks, _, title = read_pdf(data, name)
@@ -512,10 +604,19 @@ def word_copy(data: bytes, name: str) -> bytes:
     for p in list(body.iterchildren()):
         if p.tag.endswith("}p"):
             body.remove(p)
-    for b in blocks:
-        if b.level:
+    titled = False
+    for k, b in enumerate(blocks):
+        if k and blocks[k - 1].kind == "run-in" and blocks[k - 1].first == b.first:
+            continue  # the text of a run-in heading's paragraph, written with it
+        if b.kind == "run-in":  # one paragraph: the bold head, then its text
+            para = doc.add_paragraph()
+            para.add_run(b.text).bold = True
+            if k + 1 < len(blocks) and blocks[k + 1].first == b.first:
+                para.add_run(" " + blocks[k + 1].text)
+        elif b.level:
             doc.add_paragraph(b.text, style=f"Heading {min(b.level, 4)}")
-        elif title and b.text == title and b.first == 0:
+        elif title and not titled and b.text == title:
+            titled = True
             doc.add_paragraph(b.text, style="Title")
         else:
             doc.add_paragraph(b.text)
