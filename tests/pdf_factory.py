@@ -2,7 +2,8 @@
 text lines in Helvetica / Helvetica-Bold at chosen sizes, or pages with no text layer at all.
 
 Two ways to write a page: :func:`build_pdf` with ``(text, size, bold)`` lines placed one under
-the other, or :func:`flow_pdf` with paragraphs (:func:`para`, :func:`run_in`, :func:`row`)
+the other, or :func:`flow_pdf` with paragraphs (:func:`para`, :func:`item`, :func:`run_in`,
+:func:`row`)
 wrapped to the text width the way a word processor does (at spaces and after hyphens, by the
 fonts' real widths), with space between paragraphs, onto as many pages as they need."""
 
@@ -82,6 +83,14 @@ def wrap(runs: list[tuple[str, bool]], size: float, width: float = WIDTH) -> lis
 def para(text: str, size: float = 11.0, bold: bool = False, width: float = WIDTH) -> list[Text]:
     """A paragraph of one style, wrapped to the text width."""
     return wrap([(text, bold)], size, width)
+
+
+def item(text: str, size: float = 11.0) -> list[Text]:
+    """A bulleted list item ("• ..."), set right under the line before it, as list items
+    are."""
+    lines = wrap([("\u2022 " + text, False)], size)
+    lines[0].cont = True
+    return lines
 
 
 def run_in(head: str, rest: str, size: float = 11.0) -> list[Text]:
@@ -171,7 +180,7 @@ def build_pdf(pages: list[list[Line]] | list[list[tuple[Text, float]]]) -> bytes
             ops.append(
                 f"BT /{'F2' if is_bold else 'F1'} {size:g} Tf 72 {y:.1f} Td ({_esc(text)}) Tj ET"
             )
-        stream = "\n".join(ops).encode("latin-1")
+        stream = "\n".join(ops).replace("\u2022", "\xb7").encode("latin-1")  # StandardEncoding
         contents.append(add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"))
     pages_id = len(objects) + len(pages) + 1
     for c in contents:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from review.parsing import parse_bytes, word_copy
-from tests.pdf_factory import flow_pdf, para, row, run_in
+from tests.pdf_factory import flow_pdf, item, para, row, run_in
 
 TITLE = "Residential Care Handbook"
 #: body paragraphs long enough to wrap over several lines
@@ -50,7 +50,7 @@ def test_a_heading_wrapped_over_two_or_three_lines_is_one_heading():
         para(three, 14, True),
         para(BODY2),
     )
-    assert titles(data) == [TITLE, "Scope", two, three]
+    assert titles(data) == ["Scope", two, three]
 
 
 def test_a_wrapped_bold_numbered_heading_at_body_size_is_one_heading():
@@ -61,7 +61,7 @@ def test_a_wrapped_bold_numbered_heading_at_body_size_is_one_heading():
     assert len(para(head, 11, True)) == 2
     other = "7-2.15 Records of residents."
     data = doc(para(head, 11, True), para(BODY), para(other, 11, True), para(BODY2))
-    assert titles(data) == [TITLE, head, other]
+    assert titles(data) == [head, other]
 
 
 def test_a_title_wrapped_over_two_lines_is_the_whole_title():
@@ -91,7 +91,7 @@ def test_short_headings_one_under_the_other_stay_apart():
         para("Definitions", 14, True) + [_cont(para("Records", 14, True))],
         para(BODY2),
     )
-    assert titles(data) == [TITLE, "Purpose", "Definitions", "Records"]
+    assert titles(data) == ["Purpose", "Definitions", "Records"]
 
 
 def _cont(lines):
@@ -114,7 +114,7 @@ def test_a_bold_or_large_paragraph_that_wraps_is_text_not_a_heading():
         para(quote, 14, False),
         para(BODY2),
     )
-    assert titles(data) == [TITLE, "Scope"]
+    assert titles(data) == ["Scope"]
 
 
 # --------------------------------------------------------------------------- numbered titles
@@ -130,7 +130,6 @@ def test_bold_numbered_titles_ending_with_a_period_or_a_colon_are_headings():
         para(BODY),
     )
     assert titles(data) == [
-        TITLE,
         "(c) Qualifications of Program and Volunteer Staff.",
         "B. Referral, Leave or Modified Duty Status:",
         "4.10.020 Keeping of training records.",
@@ -146,7 +145,7 @@ def test_a_short_bold_sentence_that_obliges_is_not_a_heading():
         para("1. Staff shall call the manager.", 11, True),
         para(BODY),
     )
-    assert titles(data) == [TITLE, "Scope"]
+    assert titles(data) == ["Scope"]
 
 
 def test_plain_statute_numbered_titles_used_twice_are_headings_once_is_not():
@@ -156,9 +155,9 @@ def test_plain_statute_numbered_titles_used_twice_are_headings_once_is_not():
         para("12-3.5 Discharge planning"),
         para(BODY2),
     )
-    assert titles(twice) == [TITLE, "12-3.4 Admission of residents", "12-3.5 Discharge planning"]
+    assert titles(twice) == ["12-3.4 Admission of residents", "12-3.5 Discharge planning"]
     once = doc(para("Scope", 14, True), para("12-3.4 Admission of residents"), para(BODY))
-    assert titles(once) == [TITLE, "Scope"]
+    assert titles(once) == ["Scope"]
 
 
 def test_a_plain_numbered_series_each_followed_by_text_is_headings():
@@ -173,7 +172,6 @@ def test_a_plain_numbered_series_each_followed_by_text_is_headings():
         para(BODY),
     )
     assert titles(data) == [
-        TITLE,
         "Scope",
         "1. Admission",
         "2. Daily Routine",
@@ -196,14 +194,14 @@ def test_a_numbered_list_is_not_headings():
         para("3. Copies are given to the resident."),
         para(BODY),
     )
-    assert titles(data) == [TITLE, "Scope"]
+    assert titles(data) == ["Scope"]
 
 
 def test_capital_lines_used_twice_are_headings():
     data = doc(para("ADMISSION AND INTAKE"), para(BODY), para("DAILY ROUTINE"), para(BODY2))
-    assert titles(data) == [TITLE, "ADMISSION AND INTAKE", "DAILY ROUTINE"]
+    assert titles(data) == ["ADMISSION AND INTAKE", "DAILY ROUTINE"]
     once = doc(para("Scope", 14, True), para(BODY), para("DAILY ROUTINE"), para(BODY2))
-    assert titles(once) == [TITLE, "Scope"]
+    assert titles(once) == ["Scope"]
 
 
 # --------------------------------------------------------------------------- run-in heads
@@ -217,11 +215,11 @@ def test_bold_run_in_heads_used_twice_split_their_paragraph():
         run_in("Mealtimes:", "Residents and staff eat together, and menus are agreed each week."),
     )
     parsed = parse_bytes(data, "handbook.pdf")
-    assert [s.title for s in parsed.sections] == [TITLE, "Scope", "Visitors.", "Mealtimes:"]
-    assert parsed.sections[2].text == (
+    assert [s.title for s in parsed.sections] == ["Scope", "Visitors.", "Mealtimes:"]
+    assert parsed.sections[1].text == (
         "Visitors sign in at the front desk and wear a badge in the building."
     )
-    assert parsed.sections[2].path == ("Scope", "Visitors.")
+    assert parsed.sections[1].path == ("Scope", "Visitors.")
     # the Word copy keeps one paragraph per PDF paragraph: the head in bold, its text after it
     from docx import Document
 
@@ -241,7 +239,7 @@ def test_bold_words_inside_or_opening_a_sentence_are_not_run_in_heads():
         _mid_bold(),
         _mid_bold(),
     )
-    assert titles(data) == [TITLE, "Scope"]
+    assert titles(data) == ["Scope"]
 
 
 def _mid_bold():
@@ -260,7 +258,7 @@ def test_a_single_run_in_head_is_not_a_pattern():
         run_in("Visitors.", "Visitors sign in at the front desk and wear a badge in the building."),
         para(BODY2),
     )
-    assert titles(data) == [TITLE, "Scope"]
+    assert titles(data) == ["Scope"]
 
 
 # --------------------------------------------------------------------------- layout
@@ -276,8 +274,8 @@ def test_table_cells_are_never_headings_and_a_row_is_one_paragraph():
         para(BODY2),
     )
     parsed = parse_bytes(data, "handbook.pdf")
-    assert [s.title for s in parsed.sections] == [TITLE, "Leave"]
-    text = parsed.sections[1].text
+    assert [s.title for s in parsed.sections] == ["Leave"]
+    text = parsed.sections[0].text
     assert "Years | Monthly Hours | Annual Hours" in text and "Second year | 10 | 120" in text
 
 
@@ -288,7 +286,6 @@ def test_a_heading_repeated_mid_page_is_kept_while_running_headers_and_page_numb
     data = doc(*chapters, page_breaks=(1, 5, 9), header="Agency Manual", page_numbers=True)
     parsed = parse_bytes(data, "handbook.pdf")
     assert [s.title for s in parsed.sections] == [
-        TITLE,
         "Admission",
         "Procedure",
         "Daily Routine",
@@ -296,7 +293,7 @@ def test_a_heading_repeated_mid_page_is_kept_while_running_headers_and_page_numb
         "Leaving",
         "Procedure",
     ]
-    assert parsed.sections[2].path == ("Admission", "Procedure")
+    assert parsed.sections[1].path == ("Admission", "Procedure")
     whole = " ".join(s.text for s in parsed.sections)
     assert "Agency Manual" not in whole
     assert all(s.text.strip()[-1:] not in "1234" for s in parsed.sections)
@@ -307,3 +304,59 @@ def test_a_size_several_headings_share_is_not_the_document_title():
     parsed = parse_bytes(data, "handbook.pdf")
     assert parsed.title == ""
     assert [s.title for s in parsed.sections] == ["Purpose", "Scope"]
+
+
+def test_one_line_paragraphs_spaced_apart_stay_apart():
+    # no paragraph wraps, so the usual gap between lines is the gap between paragraphs
+    data = flow_pdf(
+        [
+            para("12-3.4 Admission of residents."),
+            para("The program admits residents on weekdays."),
+            para("12-3.5 Discharge planning."),
+            para("Plans are agreed a month before a resident leaves."),
+            para("A copy of the plan goes to the resident."),
+        ]
+    )
+    parsed = parse_bytes(data, "handbook.pdf")
+    assert [s.title for s in parsed.sections] == [
+        "12-3.4 Admission of residents.",
+        "12-3.5 Discharge planning.",
+    ]
+    assert parsed.paragraph_count == 5
+    assert parsed.sections[1].text.split("\n") == [
+        "Plans are agreed a month before a resident leaves.",
+        "A copy of the plan goes to the resident.",
+    ]
+
+
+def test_a_paragraph_continues_across_a_page_break_and_the_title_is_not_text():
+    long = " ".join([BODY, BODY2] * 6)
+    before = [para(BODY) for _ in range(8)]
+    data = doc(para("Scope", 14, True), *before, para(long), para("Records", 14, True), para(BODY))
+    assert data.count(b"/Type /Page ") == 2  # the long paragraph runs onto the second page
+    parsed = parse_bytes(data, "handbook.pdf")
+    assert [s.title for s in parsed.sections] == ["Scope", "Records"]
+    assert parsed.paragraph_count == 13  # title, two headings, ten paragraphs
+    assert parsed.sections[0].text.split("\n")[-1] == long
+    assert TITLE not in parsed.sections[0].text
+
+
+def test_bulleted_items_are_paragraphs_of_their_own_without_their_bullets():
+    data = doc(
+        para("Belongings", 14, True),
+        para("Residents may bring:"),
+        item("clothes for a week"),
+        item("a phone and its charger, which staff keep safe at night when the resident asks"),
+        item("1. one piece of furniture"),
+        para(BODY),
+    )
+    parsed = parse_bytes(data, "handbook.pdf")
+    assert [s.title for s in parsed.sections] == ["Belongings"]
+    text = parsed.sections[0].text
+    assert "\u2022" not in text
+    assert text.split("\n")[:4] == [
+        "Residents may bring:",
+        "clothes for a week",
+        "a phone and its charger, which staff keep safe at night when the resident asks",
+        "1. one piece of furniture",
+    ]

@@ -45,6 +45,7 @@ one with more pages than :data:`MAX_PAGES`.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import io
 import logging
 import re
@@ -88,10 +89,18 @@ BROKEN_MESSAGE = (
 )
 _PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s+of\s+\d{1,4})?$", re.IGNORECASE)
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+#: a bullet opening a line: the usual glyphs, and symbol-font ones (private-use code points)
+_BULLET = re.compile(
+    "^[\u00b7\u2022\u2023\u2043\u2219\u2666\u2713\u2714\u2756\u25aa\u25ab\u25a0\u25a1"
+    "\u25b8\u25ba\u25c6\u25cf\u25cb\u25e6\u27a2\ue000-\uf8ff]+"
+)
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 #: a heading is at most this many lines (a longer paragraph in a larger or bold type is text)
 _MAX_HEADING_LINES = 3
 #: lines compared with each line of a page for a table row (cells of one row are fewer)
 _ROW_SCAN = 64
+#: full body lines from which the right margin is read (fewer: from the page's width)
+_MIN_FULL_LINES = 10
 #: lines at each edge of a page where running headers, footers and page numbers sit
 _EDGE_LINES = 2
 #: a line ending in a hyphen after a letter, continued by a lower-case word: one hyphenated word
@@ -110,6 +119,7 @@ class _Line:
     x1: float = 0.0
     first_width: float = 0.0  # width of the line's first word
     words: list[tuple[str, bool]] = field(default_factory=list)  # (text, bold) in order
+    bullet: bool = False  # opens with a bullet glyph: a list item
     #: the table row (or band of columns) the line is in, -1 for none: lines that share their
     #: height with a line beside them, and the other lines of their cells
     row: int = -1
@@ -123,7 +133,8 @@ def _refuse(message: str, name: str, reason: str) -> UnreadableDocument:
     return UnreadableDocument(message, filename=name, reason=reason)
 
 
-def _lines(data: bytes, name: str) -> tuple[list[_Line], int]:
+def _lines(data: bytes, name: str) -> tuple[list[_Line], int, float]:
+    """The text lines of every page, the number of pages, and the widest page's width."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -139,6 +150,7 @@ def _lines(data: bytes, name: str) -> tuple[list[_Line], int]:
             raise _refuse(ENCRYPTED_MESSAGE, name, "encrypted") from exc
         raise _refuse(BROKEN_MESSAGE, name, "bad_pdf") from exc
     lines: list[_Line] = []
+    width = 0.0
     with pdf:
         try:
             pages = pdf.pages
@@ -166,11 +178,13 @@ def _lines(data: bytes, name: str) -> tuple[list[_Line], int]:
                 ]
             except Exception:  # drawings we cannot read: no rules, rows by text alone
                 rules = []
+            with contextlib.suppress(Exception):  # a page without a usable box: text decides
+                width = max(width, float(page.width))
             page_lines = _group_lines(number, words)
             _mark_rows(page_lines, rules)
             lines.extend(page_lines)
             page.flush_cache()
-        return lines, len(pages)
+        return lines, len(pages), width
 
 
 def _group_lines(page: int, words: list[dict]) -> list[_Line]:
@@ -180,17 +194,24 @@ def _group_lines(page: int, words: list[dict]) -> list[_Line]:
     def flush() -> None:
         if not current:
             return
-        parts = [
-            (t, bool(_BOLD.search(w.get("fontname") or "")))
-            for w in current
-            if (t := collapse_ws(strip_forbidden(w["text"])))
-        ]
+        # a list's bullet is drawn, not text (Word does not count it either): the line is an
+        # item, and symbol-font glyphs (private-use code points) mean nothing as text
+        bullet = bool(_BULLET.match(current[0]["text"]))
+        kept = []
+        for k, w in enumerate(current):
+            t = w["text"]
+            if k == 0 and bullet:
+                t = _BULLET.sub("", t)
+            t = collapse_ws(strip_forbidden(_PRIVATE_USE.sub("", t)))
+            if t:
+                kept.append((w, t))
+        parts = [(t, bool(_BOLD.search(w.get("fontname") or ""))) for w, t in kept]
         text = " ".join(t for t, _ in parts)
         if text:
-            sizes = [float(w.get("size") or 0) for w in current]
+            sizes = [float(w.get("size") or 0) for w, _ in kept]
             bold = sum(len(t) for t, b in parts if b)
             total = sum(len(t) for t, _ in parts)
-            first = current[0]
+            first = kept[0][0]
             out.append(
                 _Line(
                     page,
@@ -203,6 +224,7 @@ def _group_lines(page: int, words: list[dict]) -> list[_Line]:
                     x1=max(float(w["x1"]) for w in current),
                     first_width=float(first["x1"]) - float(first["x0"]),
                     words=parts,
+                    bullet=bullet,
                 )
             )
         current.clear()
@@ -359,17 +381,36 @@ def _row_text(lines: list[_Line]) -> str:
     return " | ".join(out)
 
 
-def _right_margin(lines: list[_Line], body: float) -> float:
-    """The right edge of the text: where most full body lines end."""
+def _right_margin(lines: list[_Line], body: float, width: float) -> float:
+    """The right edge of the text: where most full body lines end, in a document with enough
+    of them; else the page's width less the left margin (margins are mostly even), and never
+    before the end of the longest line."""
     ends = sorted(ln.x1 for ln in lines if ln.size == body and not ln.in_row and len(ln.text) >= 30)
-    if len(ends) < 3:
-        return max((ln.x1 for ln in lines), default=0.0)
-    return ends[int(0.9 * (len(ends) - 1))]
+    if len(ends) >= _MIN_FULL_LINES:
+        return ends[int(0.9 * (len(ends) - 1))]
+    longest = max((ln.x1 for ln in lines), default=0.0)
+    left = min((ln.x0 for ln in lines), default=0.0)
+    return max(longest, width - left)
 
 
 def _wrapped(a: _Line, b: _Line, right: float) -> bool:
     """Whether line ``a`` ended because ``b``'s first word did not fit before the margin."""
     return a.x1 + 0.25 * a.size + b.first_width > right - 0.5
+
+
+def _continues(para: _Para, ln: _Line, right: float, spacing: float, could_head) -> bool:
+    """Whether ``ln`` continues ``para`` (of its style, outside tables)."""
+    prev = para.lines[-1]
+    if ln.bullet:
+        return False  # a list item starts here
+    if ln.page == prev.page + 1:
+        return _wrapped(prev, ln, right)
+    gap = ln.top - prev.bottom
+    if prev.page != ln.page or not 0 <= gap <= spacing * 1.6 + 0.5:
+        return False
+    if _wrapped(prev, ln, right):
+        return True
+    return gap <= 0.5 * ln.size and not could_head(para.first) and not could_head(ln)
 
 
 def _obliging(text: str) -> bool:
@@ -378,8 +419,15 @@ def _obliging(text: str) -> bool:
 
 
 def read_pdf(data: bytes, name: str) -> tuple[list[Block], int, str]:
-    """Blocks (one per paragraph, headings marked), their count, and the document title."""
-    raw, pages = _lines(data, name)
+    """Blocks (one per paragraph, headings marked; the title's paragraph is no block, as in
+    .docx), the number of paragraphs, and the document title."""
+    blocks, count, title, _ = _read(data, name)
+    return blocks, count, title
+
+
+def _read(data: bytes, name: str) -> tuple[list[Block], int, str, int]:
+    """:func:`read_pdf`, and the index of the title's paragraph (-1: none)."""
+    raw, pages, width = _lines(data, name)
     chars = sum(len(ln.text) for ln in raw)
     if pages == 0 or chars < MIN_CHARS_PER_PAGE * pages:
         raise _refuse(SCANNED_MESSAGE, name, "scanned_pdf")
@@ -391,16 +439,16 @@ def read_pdf(data: bytes, name: str) -> tuple[list[Block], int, str]:
         weights[ln.size] += len(ln.text)
     body = weights.most_common(1)[0][0]
     larger = {ln.size for ln in lines if ln.size >= body * 1.15 and not ln.in_row}
-    right = _right_margin(lines, body)
+    right = _right_margin(lines, body, width)
 
     def could_head(ln: _Line) -> bool:
-        """A line set or numbered as a heading may be: it continues only where it wrapped."""
-        if ln.bold or ln.size in larger:
-            return True
-        num = numbering(ln.text)
-        return num is not None and num.kind != "sub" and strong_numbered_title(ln.text, num)
+        """A line set, numbered or capitalized as a heading may be."""
+        return bool(ln.bold or ln.size in larger or numbering(ln.text) or all_caps_title(ln.text))
 
-    # paragraphs: consecutive lines of one style with normal spacing
+    # paragraphs: a line continues the one before it, in the same style, when that one wrapped
+    # (the spacing between them no larger than a paragraph's; across a page break, the last
+    # line of a page and the first of the next); a body line also continues one set close
+    # above it (hard line breaks), unless the paragraph could be a heading
     gaps = [
         b.top - a.bottom
         for a, b in zip(lines, lines[1:], strict=False)
@@ -418,12 +466,10 @@ def read_pdf(data: bytes, name: str) -> tuple[list[Block], int, str]:
         elif (
             last is not None
             and prev is not None
-            and prev.page == ln.page
             and prev.size == ln.size
             and prev.bold == ln.bold
-            and prev.row == ln.row
-            and 0 <= ln.top - prev.bottom <= (spacing * 1.6 + 0.5) * max(1.0, ln.size / body)
-            and (_wrapped(prev, ln, right) or not could_head(last.first))
+            and prev.row == ln.row == -1
+            and _continues(last, ln, right, spacing * max(1.0, ln.size / body), could_head)
         ):
             last.lines.append(ln)
             last.text = _join_text(last.text, ln.text)
@@ -434,12 +480,13 @@ def read_pdf(data: bytes, name: str) -> tuple[list[Block], int, str]:
     for p in paras:
         if p.first.in_row:
             p.text = _row_text(p.lines)
-    blocks, title = _decide(paras, body, larger)
-    return blocks, len(paras), title
+    blocks, title, title_at = _decide(paras, body, larger)
+    return blocks, len(paras), title, title_at
 
 
-def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[Block], str]:
-    """Headings among the paragraphs, by the rules in the module docstring."""
+def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[Block], str, int]:
+    """Headings among the paragraphs, by the rules in the module docstring; the title and
+    its paragraph's index."""
     n = len(paras)
     texts = [collapse_ws(p.text) for p in paras]
     numbers: list[Numbering | None] = [
@@ -509,9 +556,8 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
     for i, para in enumerate(paras):
         text, num, ln = texts[i], numbers[i], para.first
         followed = i + 1 < n
-        if i == title_at:
+        if i == title_at:  # the document's title, not its text (as the .docx Title style)
             title = text
-            blocks.append(Block(text, i, i))  # the title line stays in the preamble's range
             continue
         if ln.in_row or len(para.lines) > _MAX_HEADING_LINES or len(text) > MAX_HEADING_SOURCE:
             blocks.append(Block(text, i, i))
@@ -561,7 +607,7 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
             blocks.append(Block(text, i, i, lev.bold(), "caps"))
             continue
         blocks.append(Block(text, i, i))
-    return blocks, title
+    return blocks, title, title_at
 
 
 def _larger_ok(para: _Para, text: str) -> bool:
@@ -598,14 +644,17 @@ def word_copy(data: bytes, name: str) -> bytes:
     is. Headings keep Word's Heading styles."""
     from docx import Document
 
-    blocks, _, title = read_pdf(data, name)
+    blocks, _, title, title_at = _read(data, name)
     doc = Document()
     body = doc.element.body
     for p in list(body.iterchildren()):
         if p.tag.endswith("}p"):
             body.remove(p)
-    titled = False
+    titled = title_at < 0
     for k, b in enumerate(blocks):
+        if not titled and b.first > title_at:  # paragraph *title_at* is the title
+            titled = True
+            doc.add_paragraph(title, style="Title")
         if k and blocks[k - 1].kind == "run-in" and blocks[k - 1].first == b.first:
             continue  # the text of a run-in heading's paragraph, written with it
         if b.kind == "run-in":  # one paragraph: the bold head, then its text
@@ -615,11 +664,10 @@ def word_copy(data: bytes, name: str) -> bytes:
                 para.add_run(" " + blocks[k + 1].text)
         elif b.level:
             doc.add_paragraph(b.text, style=f"Heading {min(b.level, 4)}")
-        elif title and not titled and b.text == title:
-            titled = True
-            doc.add_paragraph(b.text, style="Title")
         else:
             doc.add_paragraph(b.text)
+    if not titled:
+        doc.add_paragraph(title, style="Title")
     doc.add_paragraph(
         f"This Word copy holds the text extracted from the PDF {name}, with the review as "
         "comments; the PDF's layout, images and tables are not reproduced."
