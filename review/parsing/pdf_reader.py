@@ -118,7 +118,10 @@ class _Line:
     x0: float = 0.0
     x1: float = 0.0
     first_width: float = 0.0  # width of the line's first word
-    words: list[tuple[str, bool]] = field(default_factory=list)  # (text, bold) in order
+    #: (text, bold or underlined) of each word, in order, and each word's left and right
+    words: list[tuple[str, bool]] = field(default_factory=list)
+    spans: list[tuple[float, float]] = field(default_factory=list)
+    under: bool = False  # underlined (a rule drawn right under the text, no wider than it)
     bullet: bool = False  # opens with a bullet glyph: a list item
     #: the table row (or band of columns) the line is in, -1 for none: lines that share their
     #: height with a line beside them, and the other lines of their cells
@@ -181,6 +184,8 @@ def _lines(data: bytes, name: str) -> tuple[list[_Line], int, float]:
             with contextlib.suppress(Exception):  # a page without a usable box: text decides
                 width = max(width, float(page.width))
             page_lines = _group_lines(number, words)
+            rules.sort()
+            _mark_underlines(page_lines, rules)
             _mark_rows(page_lines, rules)
             lines.extend(page_lines)
             page.flush_cache()
@@ -224,6 +229,7 @@ def _group_lines(page: int, words: list[dict]) -> list[_Line]:
                     x1=max(float(w["x1"]) for w in current),
                     first_width=float(first["x1"]) - float(first["x0"]),
                     words=parts,
+                    spans=[(float(w["x0"]), float(w["x1"])) for w, _ in kept],
                     bullet=bullet,
                 )
             )
@@ -238,6 +244,25 @@ def _group_lines(page: int, words: list[dict]) -> list[_Line]:
         current.append(w)
     flush()
     return out
+
+
+def _mark_underlines(lines: list[_Line], rules: list[tuple[float, float, float]]) -> None:
+    """Underlined words: a horizontal rule (``rules`` sorted by height) just under the text
+    that covers the word and does not reach past the line's text (a table's border does)."""
+    if not rules:
+        return
+    ys = [y for y, _, _ in rules]
+    for ln in lines:
+        lo = bisect.bisect_left(ys, ln.bottom - 0.35 * ln.size)
+        hi = bisect.bisect_right(ys, ln.bottom + 0.3 * ln.size)
+        near = [(x0, x1) for _, x0, x1 in rules[lo:hi] if x0 >= ln.x0 - 1.5 and x1 <= ln.x1 + 1.5]
+        if not near:
+            continue
+        marks = [any(x0 <= a + 0.5 and x1 >= b - 0.5 for x0, x1 in near) for a, b in ln.spans]
+        total = sum(len(t) for t, _ in ln.words)
+        under = sum(len(t) for (t, _), m in zip(ln.words, marks, strict=True) if m)
+        ln.under = total > 0 and under >= 0.8 * total
+        ln.words = [(t, e or m) for (t, e), m in zip(ln.words, marks, strict=True)]
 
 
 def _mark_rows(lines: list[_Line], rules: list[tuple[float, float, float]] = ()) -> None:
@@ -443,7 +468,13 @@ def _read(data: bytes, name: str) -> tuple[list[Block], int, str, int]:
 
     def could_head(ln: _Line) -> bool:
         """A line set, numbered or capitalized as a heading may be."""
-        return bool(ln.bold or ln.size in larger or numbering(ln.text) or all_caps_title(ln.text))
+        return bool(
+            ln.bold
+            or ln.under
+            or ln.size in larger
+            or numbering(ln.text)
+            or all_caps_title(ln.text)
+        )
 
     # paragraphs: a line continues the one before it, in the same style, when that one wrapped
     # (the spacing between them no larger than a paragraph's; across a page break, the last
@@ -468,6 +499,7 @@ def _read(data: bytes, name: str) -> tuple[list[Block], int, str, int]:
             and prev is not None
             and prev.size == ln.size
             and prev.bold == ln.bold
+            and prev.under == ln.under
             and prev.row == ln.row == -1
             and _continues(last, ln, right, spacing * max(1.0, ln.size / body), could_head)
         ):
@@ -522,9 +554,10 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
     ]
     body_paras = [i for i in plain if paras[i].first.size >= body]
     bold_share_ok = sum(paras[i].first.bold for i in body_paras) * 10 <= len(body_paras) * 6
+    under_share_ok = sum(paras[i].first.under for i in body_paras) * 10 <= len(body_paras) * 6
 
     run_in: dict[int, str] = {}
-    if bold_share_ok:
+    if bold_share_ok and under_share_ok:
         for i in body_paras:
             head = _run_in_head(paras[i])
             if head is not None:
@@ -543,7 +576,7 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
             SeriesItem(
                 t,
                 num,
-                i in plain and not p.first.bold and len(t) <= MAX_HEADING_SOURCE,
+                i in plain and not (p.first.bold or p.first.under) and len(t) <= MAX_HEADING_SOURCE,
                 len(t.split()),
             )
             for i, (t, num, p) in enumerate(zip(texts, numbers, paras, strict=True))
@@ -587,9 +620,11 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
             level = lev.sub() if num.kind == "sub" else lev.numbered(num)
             blocks.append(Block(text, i, i, level, "numbered"))
             continue
+        how = "bold" if bold_share_ok and ln.bold else ""
+        if not how and under_share_ok and ln.under:
+            how = "underline"
         if (
-            bold_share_ok
-            and ln.bold
+            how
             and ln.size >= body
             and followed
             and (reads_like_title(text) or (num is not None and numbered_title_ok(num)))
@@ -601,7 +636,7 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
                 level = lev.numbered(num)
             else:
                 level = lev.bold()
-            blocks.append(Block(text, i, i, level, "bold"))
+            blocks.append(Block(text, i, i, level, how))
             continue
         if i in caps and followed:
             blocks.append(Block(text, i, i, lev.bold(), "caps"))
@@ -620,9 +655,10 @@ def _larger_ok(para: _Para, text: str) -> bool:
 
 
 def _run_in_head(para: _Para) -> str | None:
-    """The bold words opening a plain body paragraph, when they are a run-in title."""
+    """The bold or underlined words opening a plain body paragraph, when they are a run-in
+    title."""
     first = para.first
-    if first.bold or len(para.text) <= 40:
+    if first.bold or first.under or len(para.text) <= 40:
         return None
     head: list[str] = []
     for word, bold in first.words:
