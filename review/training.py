@@ -274,9 +274,10 @@ def cross_validate(docs: Sequence[DocData], prior: LogisticModel, by: str = "doc
             rest = [j for j in range(len(docs)) if groups[j] != g]
             inner = [groups[j] for j in rest] if by == "source" else None
             models[g] = fit([docs[j] for j in rest], prior, groups=inner)
-        sel = _selected(models[g], d)
+        sel: set[tuple[int, str]] = set()
         if len(d.y):
             picked = set(select(models[g], d.x, d.sections, d.items))
+            sel = {(d.sections[j], d.items[j]) for j in picked}  # as _selected, from one select
             probs = models[g].predict(d.x)
             held_out.extend(
                 (p, float(y), k in picked) for k, (p, y) in enumerate(zip(probs, d.y, strict=True))

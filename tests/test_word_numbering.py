@@ -6,7 +6,6 @@ XML (tests/docx_factory.py)."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,6 +37,7 @@ from tests.docx_factory import (
     set_numbering,
     to_bytes,
 )
+from tests.office import soffice_convert
 
 DECIMAL_OUTLINE = [("decimal", "%1."), ("decimal", "%1.%2"), ("lowerLetter", "(%3)")]
 
@@ -622,22 +622,8 @@ def test_labels_are_the_ones_libreoffice_draws(tmp_path: Path):
     for name, data in fixtures.items():
         (tmp_path / f"{name}.docx").write_bytes(data)
     out = tmp_path / "out"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "txt:Text",
-            "--outdir",
-            str(out),
-            *(str(tmp_path / f"{name}.docx") for name in fixtures),
-        ],
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
+    files = [tmp_path / f"{name}.docx" for name in fixtures]
+    soffice_convert(soffice, "txt:Text", files, out, tmp_path / "profile", timeout=300)
     for name, data in fixtures.items():
         lines = (out / f"{name}.txt").read_text(encoding="utf-8-sig").splitlines()
         ours = _labels(data)
