@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from review.parsing import parse_bytes, word_copy
+from tests.conftest import require_tool
+from tests.office import soffice_convert
 from tests.pdf_factory import flow_pdf, item, para, row, run_in
 
 TITLE = "Residential Care Handbook"
@@ -360,3 +364,53 @@ def test_bulleted_items_are_paragraphs_of_their_own_without_their_bullets():
         "a phone and its charger, which staff keep safe at night when the resident asks",
         "1. one piece of furniture",
     ]
+
+
+# --------------------------------------------------------------------------- underlined heads
+
+
+def _underlined_docx() -> bytes:
+    """Headings and run-in heads set apart by underline alone (Normal style, not bold), as
+    many policies type them; body paragraphs that wrap, and one underlined phrase inside a
+    sentence that is not a heading."""
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph(TITLE, style="Title")
+    for head in ("Admission", "Daily Schedule", "Discharge Planning"):
+        d.add_paragraph().add_run(head).underline = True
+        d.add_paragraph(BODY)
+    for head in ("Visitors.", "Telephone Calls."):
+        p = d.add_paragraph()
+        p.add_run(head).underline = True
+        p.add_run(" " + BODY2)
+    p = d.add_paragraph("Staff record ")
+    p.add_run("every").underline = True
+    p.add_run(
+        " visit in the log kept at the front desk and review the log every week with the "
+        "program manager, who signs it and files it with the program's records."
+    )
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.office
+def test_underlined_headings_in_a_libreoffice_pdf_are_found_as_in_the_docx(tmp_path):
+    soffice = require_tool("soffice", "libreoffice")
+    data = _underlined_docx()
+    src = tmp_path / "underlined.docx"
+    src.write_bytes(data)
+    soffice_convert(soffice, "pdf", [src], tmp_path / "out", tmp_path / "profile")
+    pdf = (tmp_path / "out" / "underlined.pdf").read_bytes()
+    from_docx = [s.title for s in parse_bytes(data, "underlined.docx").sections]
+    assert from_docx == [
+        "Admission",
+        "Daily Schedule",
+        "Discharge Planning",
+        "Visitors.",
+        "Telephone Calls.",
+    ], from_docx
+    assert titles(pdf) == from_docx
+    # the underlined word inside a sentence stays in the text
+    assert "Staff record every visit" in parse_bytes(pdf, "handbook.pdf").sections[-1].text
