@@ -14,7 +14,7 @@ Heading rules, strongest first:
    "Section IV.", "IV. Client Rights", "4.2 Confidentiality" (multi-level numbers count only when
    the document uses them at least twice; a plain "4 Scope" only when "4.x" headings follow);
    plain "3. Visitors" / "(c) Program Requirements." lines when the document uses them as a
-   series (three or more, in sequence, each followed by body text; :func:`_numbered_series`);
+   series (three or more, in sequence, each followed by body text; :func:`numbered_series`);
 5. short paragraphs set apart from the body (pseudo-headings), including "(4) Training" and
    "1. Purpose": all bold, all underlined, or all in a larger type than the document's ordinary
    size - each only when it is not the document's ordinary body formatting;
@@ -966,7 +966,7 @@ _RE_SUB = re.compile(r"^(?:\((?:\d{1,3}|[a-zA-Z]|[ivx]{1,5})\)|[A-Za-z][.)])\s+(
 
 
 #: a paragraph longer than this (before whitespace is collapsed) is never a heuristic heading
-_MAX_HEADING_SOURCE = 240
+MAX_HEADING_SOURCE = 240
 
 
 @dataclass(slots=True)
@@ -1043,7 +1043,7 @@ def strong_numbered_title(text: str, num: Numbering) -> bool:
     return False
 
 
-class _Leveler:
+class Leveler:
     """Turns heading kinds into levels as the document goes: typed numbering nests below the
     last Word heading style; bold pseudo-headings sit one below the last real heading;
     "(4)"/"a." sub-numbered bold headings one below the last non-sub heading."""
@@ -1367,7 +1367,7 @@ def _first_size(p: _Para, styles: Styles) -> int:
 
 
 #: words that make a bold lead-in a sentence (an obligation) rather than a title
-_SENTENCE_VERB = re.compile(r"\b(?:shall|must|should|will|are required|is required)\b", re.I)
+SENTENCE_VERB = re.compile(r"\b(?:shall|must|should|will|are required|is required)\b", re.I)
 
 
 def _run_in_heading(p: _Para, styles: Styles) -> str | None:
@@ -1399,19 +1399,26 @@ def _run_in_heading(p: _Para, styles: Styles) -> str | None:
     head = "".join(prefix)
     if not p.text.startswith(head):
         return None
+    return run_in_title(head, p.text[len(head) :])
+
+
+def run_in_title(head: str, body: str) -> str | None:
+    """The title of a run-in heading: ``head``, the emphasized words that open a paragraph, when
+    they read like a short title ending with a period or a colon and ``body``, the plain rest of
+    the paragraph, is text (three words or more). Shared by the .docx and PDF readers."""
     title = collapse_ws(head)
-    body = p.text[len(head) :].strip()
+    body = body.strip()
     if not title or title[-1] not in ".:" or len(title.split()) > 8 or len(body.split()) < 3:
         return None
     core = title[:-1].rstrip()
-    if _SENTENCE_VERB.search(core):  # "Staff must always call first." is a bold sentence
+    if SENTENCE_VERB.search(core):  # "Staff must always call first." is a bold sentence
         return None
     num = numbering(core)
     ok = numbered_title_ok(num, max_words=8) if num is not None else reads_like_title(core, 8)
     return title if ok and core and not core.endswith((".", ":")) else None
 
 
-def _all_caps_title(t: str) -> bool:
+def all_caps_title(t: str) -> bool:
     """A short line in capitals ("STAFF TRAINING") that reads like a title."""
     letters = [c for c in t if c.isalpha()]
     return (
@@ -1443,31 +1450,34 @@ def _label_value(label: str) -> int:
     return ord(label.lower()) - ord("a") + 1 if len(label) == 1 else 0
 
 
-def _numbered_series(
-    items: list[_Para | Block],
-    plain: set[int],
-    numbers: dict[int, Numbering | None],
-    next_text: list[int],
-) -> set[int]:
-    """Plain numbered or lettered lines ("3. Visitors", "(c) Program Requirements.") that are
-    headings by the document's own pattern, though neither bold nor in a heading style: lines
-    with one label style that read like titles, oblige nothing, and are each followed by body
-    text before the next such line (a list's items follow one another; headings do not), at
-    least :data:`_MIN_SERIES` of them, and labeled in sequence (1, 2, 3 or a, b, c, with
-    restarts) at least two steps in three."""
+@dataclass(slots=True)
+class SeriesItem:
+    """One item with text, in reading order, for :func:`numbered_series`: its text (whitespace
+    collapsed), its hand-typed numbering, whether it may be a heading of a series at all (plain,
+    not in a list, not Word-numbered), and how many words it counts as when it is the text that
+    follows a candidate (anything other than a paragraph counts as body text)."""
+
+    text: str
+    num: Numbering | None
+    eligible: bool
+    words: int
+
+
+def numbered_series(seq: list[SeriesItem]) -> set[int]:
+    """Positions in ``seq`` of plain numbered or lettered lines ("3. Visitors", "(c) Program
+    Requirements.") that are headings by the document's own pattern, though neither bold nor in
+    a heading style: lines with one label style that read like titles, oblige nothing, and are
+    each followed by body text before the next such line (a list's items follow one another;
+    headings do not), at least :data:`_MIN_SERIES` of them, and labeled in sequence (1, 2, 3 or
+    a, b, c, with restarts) at least two steps in three. Shared by the .docx and PDF readers."""
     by_style: dict[tuple[bool, bool, str], list[tuple[int, str]]] = {}
     cand: dict[int, tuple[tuple[bool, bool, str], str]] = {}
-    for i, it in enumerate(items):
-        if not isinstance(it, _Para) or id(it) not in plain or it.numbered or it.in_box:
+    for i, it in enumerate(seq):
+        num = it.num
+        if not it.eligible or num is None or num.kind not in ("single", "sub"):
             continue
-        if it.style is not None and it.style.is_list:
-            continue
-        num = numbers.get(id(it))
-        if num is None or num.kind not in ("single", "sub"):
-            continue
-        t = collapse_ws(it.text)
-        m = _SERIES_LABEL.match(t)
-        if m is None or _SENTENCE_VERB.search(num.rest) or not numbered_title_ok(num, 10):
+        m = _SERIES_LABEL.match(it.text)
+        if m is None or SENTENCE_VERB.search(num.rest) or not numbered_title_ok(num, 10):
             continue
         if num.rest.endswith((".", ":")) and not _title_case(num.rest):
             continue  # "3. Records are kept for seven years." is a sentence, not a title
@@ -1475,11 +1485,10 @@ def _numbered_series(
         key = (bool(m.group(1)), label.isdigit(), m.group(3))
         cand[i] = (key, label)
     for i, (key, label) in cand.items():
-        j = next_text[i + 1]
-        if j >= len(items) or j in cand:
+        j = i + 1
+        if j >= len(seq) or j in cand:
             continue  # the next text is another such line: a list, not a heading
-        nxt = items[j]
-        if isinstance(nxt, _Para) and len(nxt.text.split()) < 6:
+        if seq[j].words < 6:
             continue  # a heading is followed by body text
         by_style.setdefault(key, []).append((i, label))
     out: set[int] = set()
@@ -1490,8 +1499,36 @@ def _numbered_series(
         steps = list(zip(vals, vals[1:], strict=False))
         good = sum(1 for a, b in steps if b == a + 1 or (b == 1 and a >= 1))
         if good * 3 >= len(steps) * 2:
-            out.update(id(items[i]) for i, _ in lines)
+            out.update(i for i, _ in lines)
     return out
+
+
+def _numbered_series(
+    items: list[_Para | Block],
+    plain: set[int],
+    numbers: dict[int, Numbering | None],
+) -> set[int]:
+    """:func:`numbered_series` over the items of a .docx that have text: ids of the paragraphs
+    that are headings of a series."""
+    at = [i for i, it in enumerate(items) if it.text.strip()]
+    seq = []
+    for i in at:
+        it = items[i]
+        if isinstance(it, _Para):
+            eligible = (
+                id(it) in plain
+                and not it.numbered
+                and not it.in_box
+                and not (it.style is not None and it.style.is_list)
+            )
+            seq.append(
+                SeriesItem(
+                    collapse_ws(it.text), numbers.get(id(it)), eligible, len(it.text.split())
+                )
+            )
+        else:
+            seq.append(SeriesItem("", None, False, 1 << 30))
+    return {id(items[at[k]]) for k in numbered_series(seq)}
 
 
 def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[Block], str, int]:
@@ -1502,7 +1539,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     code_count = 0  # statute-numbered lines that read like titles: a pattern when it recurs
     multi_prefixes: set[str] = set()
     for p in paras:
-        if len(p.text) > _MAX_HEADING_SOURCE:
+        if len(p.text) > MAX_HEADING_SOURCE:
             continue
         t = collapse_ws(p.text)
         num = numbering(t) if len(t) <= 160 else None
@@ -1564,14 +1601,14 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     if len(run_in) < 2:
         run_in = {}
     for p in plain:
-        if len(p.text) <= 120 and not p.numbered and _all_caps_title(collapse_ws(p.text)):
+        if len(p.text) <= 120 and not p.numbered and all_caps_title(collapse_ws(p.text)):
             caps.add(id(p))
     # capitals are a heading signal only when they are not the document's ordinary text
     if len(caps) < 2 or len(caps) * 2 > len(plain):
         caps = set()
 
     out: list[Block] = []
-    lev = _Leveler()
+    lev = Leveler()
     title = ""
     title_index = -1
     seen_heading = False
@@ -1582,7 +1619,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         it = items[i]
         has = bool(it.text.strip())
         next_text[i] = i if has else next_text[i + 1]
-    series = _numbered_series(items, {id(p) for p in plain}, numbers, next_text)
+    series = _numbered_series(items, {id(p) for p in plain}, numbers)
 
     for i, it in enumerate(items):
         if isinstance(it, Block):
@@ -1621,7 +1658,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             out.append(Block(head, it.index, it.index, lev.bold(), "run-in"))
             out.append(Block(text.strip()[len(head.strip()) :].strip(), it.index, it.index))
             continue
-        if len(text) > _MAX_HEADING_SOURCE:  # long paragraphs are body text: skip the checks
+        if len(text) > MAX_HEADING_SOURCE:  # long paragraphs are body text: skip the checks
             out.append(Block(stripped, it.index, it.index))
             continue
         t = collapse_ws(text)
