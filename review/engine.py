@@ -297,24 +297,23 @@ class FeatureBuilder:
         scored = list(self.matcher.scored(sections))
         n_sec = len(sections)
         items = self.items
-        # evidence mass per (section, item), from distinct phrase counts (weak-only included)
+        # evidence mass per (section, item), from distinct phrase counts (weak-only included);
+        # per item the document's best mass and how many sections have strong or ordinary
+        # evidence (one pass over the statistics)
         mass: list[dict[int, float]] = []
+        best: dict[int, float] = {}
+        spread: dict[int, int] = {}
         for sc in scored:
             row = {}
             for i, st in (sc.stats or {}).items():
                 m = 1.2 * st[0] + 0.55 * st[1] + 0.25 * st[2]
                 if m > 0:
                     row[i] = m
+                    if m > best.get(i, 0.0):
+                        best[i] = m
+                    if st[0] or st[1]:
+                        spread[i] = spread.get(i, 0) + 1
             mass.append(row)
-        best: dict[int, float] = {}
-        spread: dict[int, int] = {}
-        for k, row in enumerate(mass):
-            st_k = scored[k].stats or {}
-            for i, m in row.items():
-                if m > best.get(i, 0.0):
-                    best[i] = m
-                if st_k[i][0] or st_k[i][1]:
-                    spread[i] = spread.get(i, 0) + 1
         # condition and facet stems per section and for the whole document: the document's
         # words that stem to one are found once, each section's by a set intersection
         cond_stems = self._cond_stems
