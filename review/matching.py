@@ -705,14 +705,19 @@ class PhraseMatcher:
         picked = []
         last = len(cands) - 1
         for n, (w, ph, strength, lst) in enumerate(cands):
-            if taken:
-                free = [h for h in lst if taken.isdisjoint(range(h[1], h[2] + 1))]
+            if taken:  # (a one-token hit needs one look-up)
+                free = [
+                    h
+                    for h in lst
+                    if h[1] not in taken
+                    and (h[1] == h[2] or taken.isdisjoint(range(h[1] + 1, h[2] + 1)))
+                ]
                 if not free:
                     continue
             else:
                 free = lst
-            h0 = min(free, key=_HIT_ORDER) if len(free) > 1 else free[0]
-            contrib = w * (h0[3] / 100.0) ** 2 * (s.title_boost if h0[4] else 1.0)
+            q, in_title = _best_hit(free)
+            contrib = w * (q / 100.0) ** 2 * (s.title_boost if in_title else 1.0)
             contrib += s.repeat_bonus * w * min(len(free) - 1, s.max_repeats)
             if strength == "weak":
                 contrib = min(contrib, max(0.0, s.weak_cap - weak_total))
@@ -723,8 +728,10 @@ class PhraseMatcher:
                     strong_max = max(strong_max, contrib)
             total += contrib
             if n < last:  # (only later candidates read what is taken)
+                taken.update(map(_FIRST, free))
                 for h in free:
-                    taken.update(range(h[1], h[2] + 1))
+                    if h[2] > h[1]:
+                        taken.update(range(h[1] + 1, h[2] + 1))
             picked.append((ph, free))
         return total, strong_max, picked, company
 
@@ -841,15 +848,21 @@ def _item_stats(per_item: dict[int, list[tuple]], n_title: int) -> dict[int, lis
     return stats
 
 
+def _best_hit(hits: list[tuple]) -> tuple[float, bool]:
+    """Quality and title flag of the best of a phrase's hits (one in the title first, then the
+    exact before the fuzzy; which of equals comes first does not matter): all a score reads of
+    it, found without a sort key per hit."""
+    if len(hits) == 1:
+        return hits[0][3], hits[0][4]
+    if any(map(_IN_TITLE, hits)):
+        return max(h[3] for h in hits if h[4]), True
+    return max(map(_QUALITY, hits)), False
+
+
 def _CANDIDATE_ORDER(c: tuple) -> tuple:  # noqa: N802 - a sort key, like itemgetter
     """An item's candidate phrases ``(weight, phrase, strength, hits)``: the heaviest first, then
     the best hit (exact before fuzzy), then the longer phrase, then by wording."""
     return (-c[0], -max(map(_QUALITY, c[3])), -len(c[1]), c[1])
-
-
-def _HIT_ORDER(h: tuple) -> tuple:  # noqa: N802 - a sort key, like itemgetter
-    """Best hit of a phrase first: in the title, then exact before fuzzy, then the earliest."""
-    return (not h[4], -h[3], h[1])
 
 
 def _occurrences(words: list[str], relevant: dict[str, str]) -> dict[str, list[int]]:
