@@ -409,6 +409,7 @@ class PhraseMatcher:
         vocab = set(stem_of.values())
         fan, single, tokq = self._vocabulary_patterns(vocab, self._fuzzy(vocab))
         anchors, fills, tracked = self._sequence_anchors(fan, single, tokq)
+        pairs = self._pairs(tokq)
         # raw token -> stem, only for tokens tracked per section: generic words (and the "the" of
         # "the life", see _sequence_anchors) are skipped by a C-level membership test
         relevant = {w: st for w, st in stem_of.items() if st in fills or st in single}
@@ -441,7 +442,7 @@ class PhraseMatcher:
                 n_content = len(words) - sum(map(stop.__contains__, words))
                 n_title = len(_TOKEN_RE.findall(sec.title)) if sec.title else 0
                 by_pat = self._hits(
-                    words, segs, n_title, occ, complete, stop, single, tokq, anchors, stem_of
+                    words, segs, n_title, occ, complete, stop, single, tokq, anchors, pairs, stem_of
                 )
                 scored = self._rank(sec, words, by_pat, n_content, n_title, owners, allowed_set)
                 if self.collect_stats:
@@ -555,7 +556,7 @@ class PhraseMatcher:
         return fan, single, tokq
 
     def _hits(
-        self, words, segs, n_title, occ, complete, stop, single, tokq, anchors, stem_of
+        self, words, segs, n_title, occ, complete, stop, single, tokq, anchors, pairs, stem_of
     ) -> dict[int, list[tuple]]:
         """Every pattern hit in one section, by pattern: ``(pattern, first token, last token,
         quality, in title)``, at most ``max_evidence`` a pattern and stem, minus hits nested in a
@@ -565,7 +566,9 @@ class PhraseMatcher:
         if not occ:
             return {}
         singles = _single_hits(occ, single, n_title, self.settings.max_evidence)
-        multi = self._multi_hits(words, segs, n_title, occ, complete, stop, tokq, anchors, stem_of)
+        multi = self._multi_hits(
+            words, segs, n_title, occ, complete, stop, tokq, anchors, pairs, stem_of
+        )
         if not multi:
             return singles
         # drop hits nested inside a hit of a longer pattern. Every multi-word hit spans two tokens
@@ -589,8 +592,24 @@ class PhraseMatcher:
                 by_pat[h[0]] = [h]
         return by_pat
 
+    def _pairs(self, tokq: dict[int, list[dict[str, float]]]) -> dict[int, tuple[str, str, float]]:
+        """The usual multi-word pattern: two words in any order, each stood for by one stem of
+        the document. Per such pattern its two stems and the quality of its hits, looked up
+        once a document instead of once a section."""
+        out = {}
+        for pid, slots in tokq.items():
+            if (
+                not self._contiguous[pid]
+                and len(slots) == 2
+                and len(slots[0]) == len(slots[1]) == 1
+            ):
+                ((s0, q0),) = slots[0].items()
+                ((s1, q1),) = slots[1].items()
+                out[pid] = (s0, s1, min(q0, q1))
+        return out
+
     def _multi_hits(
-        self, words, segs, n_title, occ, complete, stop, tokq, anchors, stem_of
+        self, words, segs, n_title, occ, complete, stop, tokq, anchors, pairs, stem_of
     ) -> list[tuple]:
         """The hits of the complete multi-word patterns, pattern by pattern."""
         multi: list[tuple] = []
@@ -603,18 +622,16 @@ class PhraseMatcher:
         sb = list(accumulate(map(stop.__contains__, words), initial=0))
         window = 1 + max_gap
         for pid in complete:
+            pair = pairs.get(pid)
+            if pair is not None:
+                s0, s1, q = pair
+                multi.extend(_pair_hits(pid, occ[s0], occ[s1], q, segs, sb, window, n_title, cap))
+                continue
             slots = tokq[pid]
             if contig[pid]:
                 j = anchors[pid]
                 at = _positions(slots[j], occ)
                 multi.extend(_sequence_hits(pid, slots, j, at, words, stem_of, segs, n_title, cap))
-            elif len(slots) == 2 and len(slots[0]) == len(slots[1]) == 1:
-                # the usual pattern: two words, each stood for by one stem
-                ((s0, q0),) = slots[0].items()
-                ((s1, q1),) = slots[1].items()
-                multi.extend(
-                    _pair_hits(pid, occ[s0], occ[s1], min(q0, q1), segs, sb, window, n_title, cap)
-                )
             else:
                 # positions (and quality) of each pattern token, in document order
                 pos = [_positions(d, occ) for d in slots]
