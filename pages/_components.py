@@ -308,6 +308,10 @@ def document_header(view: Any) -> None:
         f"updated {vm.format_time(s.updated_at)}",
     ]
     st.markdown(" · ".join(bits))
+    # text in the file that Word does not show was left out of the review: everyone is told
+    note = view.versions[-1].left_out_note if view.versions else ""
+    if note:
+        st.info(safe(note), icon=":material/visibility_off:")
     show_flashes()
 
 

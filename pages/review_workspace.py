@@ -228,7 +228,14 @@ with main:
         column_config={
             "#": st.column_config.NumberColumn("#", width="small"),
             "Score": st.column_config.ProgressColumn(
-                "Score", min_value=0, max_value=100, format="%d"
+                "Score",
+                min_value=0,
+                max_value=100,
+                format="%d",
+                help=(
+                    "The chance in 100 that a reviewer confirms the link, calibrated on labeled "
+                    "policies: of suggestions scored about 60, about 6 in 10 were confirmed."
+                ),
             ),
         },
         on_select="rerun",
@@ -297,8 +304,8 @@ with main:
     )
     text_col, act_col = st.columns([3, 2], gap="medium")
     with text_col:
-        if section.path[:-1]:
-            st.caption(" › ".join(ui.safe(p) for p in section.path[:-1]))
+        if section.shown_path[:-1]:
+            st.caption(" › ".join(ui.safe(p) for p in section.shown_path[:-1]))
         spans = vm.evidence_spans(lk for lk in sec_links if lk.state != "rejected")
         st.html(vm.section_html(section, spans))
     with act_col:

@@ -5,7 +5,7 @@ The package is the domain and its services; it never imports Streamlit. Modules:
 - ``framework``  – competency frameworks as data (load, validate, list)
 - ``parsing``    – .docx/.txt/.md → ordered sections
 - ``matching``   – rapidfuzz suggester: section → competency suggestions with evidence
-- ``evaluation`` – precision/recall of the suggester against a labelled set
+- ``evaluation`` – precision/recall of the suggester against a labeled set
 - ``workflow``   – the review workflow declared as data (states, transitions, guards)
 - ``storage``    – the repository interface and its TinyDB implementation
 - ``services``   – what the UI and the CLI call; every call takes the acting user

@@ -36,21 +36,28 @@ def _err(message: str) -> None:
 
 def analysis_json(parsed, suggestions, fw, tier: str) -> dict:
     """What ``analyze --json`` prints: the document, the framework and every section with its
-    suggestions (plain dicts built by hand: ``dataclasses.asdict`` deep-copies every field)."""
+    suggestions (plain dicts built by hand: ``dataclasses.asdict`` deep-copies every field).
+    A section whose heading Word numbers automatically has its ``"label"`` ("4.2") after the
+    title (which, like the id, is the heading's own text)."""
     return _analysis_head(parsed, fw, tier) | {
         "sections": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "level": s.level,
-                "path": list(s.path),
-                "text": s.text,
-                "first_par": s.first_par,
-                "last_par": s.last_par,
-                "suggestions": [g.to_dict() for g in sugg],
-            }
+            _section_json(s, [g.to_dict() for g in sugg])
             for s, sugg in zip(parsed.sections, suggestions, strict=True)
         ],
+    }
+
+
+def _section_json(s, suggestions: list) -> dict:
+    out = {"id": s.id, "title": s.title}
+    if s.label:
+        out["label"] = s.label
+    return out | {
+        "level": s.level,
+        "path": list(s.path),
+        "text": s.text,
+        "first_par": s.first_par,
+        "last_par": s.last_par,
+        "suggestions": suggestions,
     }
 
 
@@ -122,9 +129,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(f"{parsed.filename}: {len(parsed.sections)} sections, framework {fw.id} ({args.tier})")
     if removed:
         print(removed)
-    width = min(60, max([len(s.title) for s in parsed.sections] + [8]))
+    width = min(60, max([len(s.shown_title) for s in parsed.sections] + [8]))
     for s, sugg in zip(parsed.sections, suggestions, strict=True):
-        title = ("  " * max(s.level - 1, 0) + (s.title or "(preamble)"))[:width]
+        title = ("  " * max(s.level - 1, 0) + (s.shown_title or "(preamble)"))[:width]
         if sugg:
             cells = ", ".join(
                 f"{g.competency} {g.score:.0f} [{'; '.join(dict.fromkeys(e.phrase for e in g.evidence[:3]))}]"
@@ -170,6 +177,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f" fitted minus prior {dif['f1']:+.3f} ({dif['level']:.0%} interval"
                 f" {dif['interval'][0]:+.3f} to {dif['interval'][1]:+.3f};"
                 f" fitted ahead in {dif['better']:.0%} of resamples)",
+            )
+            cal = c["calibration"]
+            lines.insert(
+                3,
+                f"  calibration, held out: Brier {cal['brier']:.3f} (base rate alone"
+                f" {cal['brier_base_rate']:.3f}); suggestions shown: mean score"
+                f" {cal['suggested']['mean_probability']:.2f}, confirmed"
+                f" {cal['suggested']['confirmed']:.2f}; share confirmed by score: "
+                + ", ".join(
+                    f"{b['from']:.1f}-{b['to']:.1f} {b['confirmed']:.0%} of {b['candidates']}"
+                    for b in cal["bins"]
+                ),
+            )
+            # the stricter split: no policy is scored by a model fitted on its sibling
+            b = c["by_source"] = training.cross_validate(docs, prior_model(), by="source")
+            biv = b["interval"]
+            lines.insert(
+                4,
+                f"cross-validated ({b['folds']}, {b['groups']} sources): precision"
+                f" {b['precision']:.3f}  recall {b['recall']:.3f}  F1 {b['f1']:.3f}"
+                f"  ({biv['level']:.0%} interval, resampling sources: {biv['f1'][0]:.3f} to"
+                f" {biv['f1'][1]:.3f}; hand-set prior F1 {b['prior']['f1']:.3f})",
             )
         if args.learning_curve:
             out["curve"] = training.learning_curve(docs, prior_model())

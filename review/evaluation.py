@@ -1,4 +1,4 @@
-"""Measure the suggester on a labelled set of policies (``docs/`` and ``gold.json``).
+"""Measure the suggester on a labeled set of policies (``docs/`` and ``gold.json``).
 
 The format and the scoring follow ``eval-dev/README.md``: a gold section is *found* when the parser
 produced a section whose title equals the gold ``section_title`` after whitespace is collapsed and
@@ -179,7 +179,7 @@ def evaluate(
     settings: MatchSettings | None = None,
     threshold: float | None = None,
 ) -> EvalResult:
-    """Parse every labelled document, suggest over all items, score against the gold set."""
+    """Parse every labeled document, suggest over all items, score against the gold set."""
     from review.parsing import parse_file  # the parser is only needed here
 
     directory = Path(directory)

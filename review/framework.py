@@ -72,7 +72,7 @@ class Item:
     recommendation: str = ""
     strong_phrases: tuple[str, ...] = ()  # one hit is evidence enough
     weak_phrases: tuple[str, ...] = ()  # generic words that only add to other hits
-    #: the item's own condition from the labelling standard: a section is evidence only when one
+    #: the item's own condition from the labeling standard: a section is evidence only when one
     #: of these phrases is in view (in the section, or less strongly in its document), e.g.
     #: "commercial sexual exploitation" for A1-A8, "vicarious trauma" for C5
     requires: tuple[str, ...] = ()

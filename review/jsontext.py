@@ -120,11 +120,13 @@ def _evidence_text(e) -> str:
     return _EVIDENCE(_value(e.phrase), _value(e.matched), _value(a), _value(b), _value(q))
 
 
+#: a section; the slot after the title holds its "label" member when Word numbers its heading
 _SECTION = (
-    "{{" + _N[3] + '"id": {}' + "," + _N[3] + '"title": {}' + "," + _N[3] + '"level": {}'
+    "{{" + _N[3] + '"id": {}' + "," + _N[3] + '"title": {}{}' + "," + _N[3] + '"level": {}'
     + "," + _N[3] + '"path": {}' + "," + _N[3] + '"text": {}' + "," + _N[3] + '"first_par": {}'
     + "," + _N[3] + '"last_par": {}' + "," + _N[3] + '"suggestions": {}' + _N[2] + "}}"
 ).format  # fmt: skip
+_LABEL = "," + _N[3] + '"label": '
 _SUGGESTION = (
     _N[4] + "{{" + _N[5] + '"competency": {}' + "," + _N[5] + '"score": {}' + "," + _N[5]
     + '"evidence": {}' + "," + _N[5] + '"sentences": {}' + "," + _N[5] + '"reasons": {}'
@@ -173,16 +175,19 @@ def analysis_sections_pieces(sections: Iterable, suggestions: Iterable) -> list[
                     reasons,
                 )
             )
+        found = "[" + ",".join(items) + _N[3] + "]" if items else "[]"
+        label = getattr(s, "label", "")
         add(
             _SECTION(
                 _value(s.id),
                 _value(s.title),
+                _LABEL + _value(label) if label else "",
                 _value(s.level),
                 _flat_list(s.path, _N[4]),
                 _value(s.text),
                 _value(s.first_par),
                 _value(s.last_par),
-                "[" + ",".join(items) + _N[3] + "]" if items else "[]",
+                found,
             )
         )
     if not out:

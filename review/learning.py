@@ -1,4 +1,4 @@
-"""Learning from reviewers: every confirmed, rejected and hand-added link is a labelled example.
+"""Learning from reviewers: every confirmed, rejected and hand-added link is a labeled example.
 
 An example is numbers and ids only - the framework, the competency, the pair's features
 (:data:`review.engine.FEATURES`), the label, the decision and when - never document text, so a

@@ -228,7 +228,7 @@ def _shipped(path: str, mtime_ns: int) -> LogisticModel:
 
 def prior_model() -> LogisticModel:
     """The hand-set starting weights (``data/model/prior.json``): what the engine knows before
-    any labelled decision, set from the labelling standard's rules, not fitted."""
+    any labeled decision, set from the labeling standard's rules, not fitted."""
     p = MODEL_DIR / "prior.json"
     return _shipped(str(p), p.stat().st_mtime_ns)
 

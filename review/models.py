@@ -21,6 +21,13 @@ class Section:
     :func:`review.parsing.body_paragraph_elements` (paragraphs inside tables, content controls and
     tracked insertions included). The report annotator uses them to anchor Word comments.
     For .txt/.md uploads they index non-empty source lines instead.
+
+    ``label`` is the number Word draws before the heading when it numbers it automatically
+    ("4.2", "Article IV."; "" otherwise) and ``path_labels`` the same for each title of ``path``
+    (``()`` when none has one). They are kept apart from ``title``/``path``/``text`` on purpose:
+    the id hashes the unlabeled path and text, so a re-upload keeps its decisions whether or not
+    its record was parsed before labels were read, and the matcher scores the same text.
+    Whatever shows a section to a person uses :attr:`shown_title` / :attr:`shown_path`.
     """
 
     id: str  # stable across re-uploads of the same text: hash of heading path + normalised text
@@ -33,6 +40,20 @@ class Section:
     kind: str = (
         "heading"  # heading | numbered | bold | boxed | caps | run-in | preamble | chunk | markdown
     )
+    label: str = ""  # Word's automatic number of the heading, as Word draws it ("4.2")
+    path_labels: tuple[str, ...] = ()  # Word's number of each title in ``path`` ("" none)
+
+    @property
+    def shown_title(self) -> str:
+        """The title as Word shows it to the author: ``"4.2 Confidentiality"``."""
+        return _labeled(self.label, self.title)
+
+    @property
+    def shown_path(self) -> tuple[str, ...]:
+        """:attr:`path` as Word shows its titles (each with its automatic number, if any)."""
+        if not self.path_labels or len(self.path_labels) != len(self.path):
+            return self.path
+        return tuple(_labeled(lb, t) for lb, t in zip(self.path_labels, self.path, strict=True))
 
     @property
     def full_text(self) -> str:
@@ -47,6 +68,13 @@ class Section:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["path"] = list(self.path)
+        # stored only where there is a number: records of unnumbered documents stay as they were
+        if not self.label:
+            del d["label"]
+        if self.path_labels:
+            d["path_labels"] = list(self.path_labels)
+        else:
+            del d["path_labels"]
         return d
 
     @classmethod
@@ -60,7 +88,16 @@ class Section:
             first_par=int(d["first_par"]),
             last_par=int(d["last_par"]),
             kind=d.get("kind", "heading"),
+            label=str(d.get("label") or ""),
+            path_labels=tuple(str(x) for x in d.get("path_labels") or ()),
         )
+
+
+def _labeled(label: str, title: str) -> str:
+    """A title with Word's number before it (one space between, as a tab shows)."""
+    if not label:
+        return title
+    return f"{label} {title}" if title else label
 
 
 @dataclass(frozen=True)

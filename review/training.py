@@ -1,12 +1,15 @@
-"""Fitting and honestly measuring the calibrated model on a labelled set (``docs/`` + ``gold.json``).
+"""Fitting and honestly measuring the calibrated model on a labeled set (``docs/`` + ``gold.json``).
 
-* :func:`collect` turns each labelled document into candidates with features and labels (no text
+* :func:`collect` turns each labeled document into candidates with features and labels (no text
   is kept: only numbers, item ids and section indices).
 * :func:`fit` fits the model from a prior (:func:`review.model.fit_logistic`) and chooses the
   threshold for recall >= 0.85 from *out-of-fold* probabilities (5 folds split by document), so
   the threshold is never chosen on the predictions it is judged by.
 * :func:`cross_validate` does all of that inside leave-one-document-out folds: the figure a new
-  policy should expect. :func:`learning_curve` simulates a deployment learning from reviewers.
+  policy should expect. With ``by="source"`` it holds out every document of one *source* at a
+  time (:func:`source_groups`: documents published on a common web host, such as two parts of
+  one agency's manual), so no fold is scored on a policy whose sibling it was fitted on.
+  :func:`learning_curve` simulates a deployment learning from reviewers.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -41,13 +45,15 @@ LAMBDA = 10.0
 @dataclass
 class DocData:
     doc: str
-    x: np.ndarray  # candidates in labelled sections x features
+    x: np.ndarray  # candidates in labeled sections x features
     items: list[str]  # item id per candidate
-    sections: list[int]  # labelled-section number per candidate
+    sections: list[int]  # labeled-section number per candidate
     y: np.ndarray  # 1 when the gold set has the pair
-    gold: set[tuple[int, str]] = field(default_factory=set)  # (labelled section, item) pairs
+    gold: set[tuple[int, str]] = field(default_factory=set)  # (labeled section, item) pairs
     found: int = 0
-    labelled: int = 0
+    labeled: int = 0
+    #: the web hosts the labeled sections were copied from (gold.json's ``source_url``)
+    sources: frozenset[str] = frozenset()
 
     @property
     def n_positive(self) -> int:
@@ -65,6 +71,7 @@ def collect(directory: Path, framework: Framework) -> list[DocData]:
     for doc in dict.fromkeys(g.doc for g in gold):
         entries = [g for g in gold if g.doc == doc]
         gold_pairs = {(j, c) for j, g in enumerate(entries) for c in g.competencies}
+        hosts = frozenset(h for g in entries if (h := _host(g.source_url)))
         try:
             parsed = parse_file(directory / "docs" / doc)
         except (UnreadableDocument, OSError):
@@ -78,10 +85,11 @@ def collect(directory: Path, framework: Framework) -> list[DocData]:
                     gold_pairs,
                     0,
                     len(entries),
+                    hosts,
                 )
             )
             continue
-        # labelled entry j <- parsed section index (repeated titles pair up in document order)
+        # labeled entry j <- parsed section index (repeated titles pair up in document order)
         by_title: dict[str, list[int]] = {}
         for k, sec in enumerate(parsed.sections):
             by_title.setdefault(normalise_title(sec.title), []).append(k)
@@ -110,9 +118,40 @@ def collect(directory: Path, framework: Framework) -> list[DocData]:
                 gold_pairs,
                 len(sec_of),
                 len(entries),
+                hosts,
             )
         )
     return out
+
+
+def _host(url: str) -> str:
+    """The web host of a source address, without a leading ``www.`` ("" for none)."""
+    host = urlparse(url.strip()).hostname or ""
+    return host.removeprefix("www.")
+
+
+def source_groups(docs: Sequence[DocData]) -> list[int]:
+    """A group number per document: documents whose sources share a web host are one group, and
+    so transitively (the parts of one agency's manual, a code and its amendments on one site).
+    A document without a source is a group of its own. Groups are numbered by first document."""
+    parent = list(range(len(docs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, d in enumerate(docs):
+        for h in sorted(d.sources):
+            if h in first:
+                a, b = root(first[h]), root(i)
+                parent[max(a, b)] = min(a, b)
+            else:
+                first[h] = i
+    number: dict[int, int] = {}
+    return [number.setdefault(root(i), len(number)) for i in range(len(docs))]
 
 
 def _stack(docs: Sequence[DocData]) -> tuple[np.ndarray, np.ndarray]:
@@ -135,7 +174,7 @@ def fit_weights(
 def _selected(
     model: LogisticModel, d: DocData, threshold: float | None = None
 ) -> set[tuple[int, str]]:
-    """The pairs the engine suggests in ``d``'s labelled sections (:func:`review.model.select`)."""
+    """The pairs the engine suggests in ``d``'s labeled sections (:func:`review.model.select`)."""
     if not len(d.y):
         return set()
     return {(d.sections[j], d.items[j]) for j in select(model, d.x, d.sections, d.items, threshold)}
@@ -164,9 +203,19 @@ def prf(tp: int, fp: int, fn: int) -> dict:
     }
 
 
-def _folds(docs: Sequence[DocData], k: int) -> list[list[int]]:
-    idx = list(range(len(docs)))
-    return [idx[j::k] for j in range(k)] if len(idx) >= k else [[i] for i in idx]
+def _folds(docs: Sequence[DocData], k: int, groups: Sequence[int] | None = None) -> list[list[int]]:
+    """``k`` folds of document indices, every ``k``-th document in one; with ``groups``, every
+    ``k``-th group, so a group's documents are never split between folds."""
+    if groups is None:
+        idx = list(range(len(docs)))
+        return [idx[j::k] for j in range(k)] if len(idx) >= k else [[i] for i in idx]
+    members: dict[int, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    ordered = list(members.values())
+    if len(ordered) < k:
+        return ordered
+    return [[i for m in ordered[j::k] for i in m] for j in range(k)]
 
 
 def fit(
@@ -174,16 +223,18 @@ def fit(
     prior: LogisticModel,
     min_recall: float = MIN_RECALL,
     inner_folds: int = 5,
+    groups: Sequence[int] | None = None,
 ) -> LogisticModel:
     """Weights from all of ``docs``; the threshold from out-of-fold probabilities (folds split by
-    document), at the best precision with recall >= ``min_recall``."""
+    document, or by ``groups`` so that a group is never split), at the best precision with
+    recall >= ``min_recall``."""
     model = fit_weights(docs, prior)
     if len(docs) < 2:
         return model
     probs: list[float] = []
     labels: list[int] = []
     n_pos = 0
-    for fold in _folds(docs, inner_folds):
+    for fold in _folds(docs, inner_folds, groups):
         held = set(fold)
         m = fit_weights([d for i, d in enumerate(docs) if i not in held], prior)
         for i in fold:
@@ -200,32 +251,113 @@ def fit(
     return with_weights(model, np.asarray(model.weights), model.bias, threshold=thr)
 
 
-def cross_validate(docs: Sequence[DocData], prior: LogisticModel) -> dict:
-    """Leave-one-document-out: weights and threshold fitted on the other documents only.
+def cross_validate(docs: Sequence[DocData], prior: LogisticModel, by: str = "document") -> dict:
+    """Leave-one-document-out (``by="document"``) or leave-one-source-out (``by="source"``,
+    :func:`source_groups`; the inner folds that choose the threshold are split by source too):
+    weights and threshold fitted on the other documents only.
 
-    Beside the figures: their 95 % interval by resampling documents (:func:`bootstrap_interval`)
-    and, on the same documents, the prior's own figures without any fitting and the paired
-    difference fitted − prior (:func:`paired_difference`): whether fitting on labelled
-    policies measurably helps a policy it has not seen."""
+    Beside the figures: their 95 % interval by resampling the held-out units
+    (:func:`bootstrap_interval`) and, on the same documents, the prior's own figures without any
+    fitting and the paired difference fitted − prior (:func:`paired_difference`): whether
+    fitting on labeled policies measurably helps a policy it has not seen."""
+    if by not in ("document", "source"):
+        raise ValueError(f"cross-validation is by document or by source, not {by!r}")
+    groups = source_groups(docs) if by == "source" else list(range(len(docs)))
     tp = fp = fn = 0
     per: dict[str, list[int]] = {}
     counts: list[tuple[int, int, int]] = []
+    models: dict[int, LogisticModel] = {}
+    held_out: list[tuple[float, float, bool]] = []  # (probability, label, suggested)
     for i, d in enumerate(docs):
-        m = fit([e for j, e in enumerate(docs) if j != i], prior)
-        sel = _selected(m, d)
+        g = groups[i]
+        if g not in models:
+            rest = [j for j in range(len(docs)) if groups[j] != g]
+            inner = [groups[j] for j in rest] if by == "source" else None
+            models[g] = fit([docs[j] for j in rest], prior, groups=inner)
+        sel: set[tuple[int, str]] = set()
+        if len(d.y):
+            picked = set(select(models[g], d.x, d.sections, d.items))
+            sel = {(d.sections[j], d.items[j]) for j in picked}  # as _selected, from one select
+            probs = models[g].predict(d.x)
+            held_out.extend(
+                (p, float(y), k in picked) for k, (p, y) in enumerate(zip(probs, d.y, strict=True))
+            )
         counts.append((len(sel & d.gold), len(sel - d.gold), len(d.gold - sel)))
         tp, fp, fn = tp + counts[-1][0], fp + counts[-1][1], fn + counts[-1][2]
         for group, k in ((sel & d.gold, 0), (sel - d.gold, 1), (d.gold - sel, 2)):
             for _s, item in group:
                 per.setdefault(item, [0, 0, 0])[k] += 1
     out = prf(tp, fp, fn)
-    out["folds"] = "leave-one-document-out"
-    out["interval"] = bootstrap_interval(counts)
     unfitted = document_counts(prior, docs)
+    if by == "source":
+        out["folds"] = "leave-one-source-out"
+        out["groups"] = len(set(groups))
+        counts = _summed_by(groups, counts)
+        unfitted = _summed_by(groups, unfitted)
+        out["interval"] = dict(bootstrap_interval(counts), unit="source")
+    else:
+        out["folds"] = "leave-one-document-out"
+        out["interval"] = bootstrap_interval(counts)
     out["prior"] = prf(*np.sum(np.asarray(unfitted, dtype=int).reshape(-1, 3), axis=0).tolist())
     out["fitted_minus_prior"] = paired_difference(unfitted, counts)
     out["per_competency"] = {c: prf(*v) for c, v in sorted(per.items())}
+    out["calibration"] = calibration(held_out)
     return out
+
+
+#: the probability bins of :func:`calibration`
+CALIBRATION_BINS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+
+
+def calibration(held_out: Sequence[tuple[float, float, bool]]) -> dict:
+    """Whether a score means what it says: a suggestion's score is the probability that a
+    reviewer confirms it, so among held-out candidates scored about p, about p should be gold
+    links. ``held_out``: ``(probability, label, suggested)`` per candidate, each predicted by a
+    model fitted without its document. Gives the Brier score beside that of always predicting
+    the base rate (a model that knows anything beats it), the confirmed share per probability
+    bin, and the mean probability against the confirmed share of the suggestions shown."""
+    if not held_out:
+        return {"candidates": 0, "brier": 0.0, "brier_base_rate": 0.0, "bins": [], "suggested": {}}
+    p = np.asarray([h[0] for h in held_out], dtype=float)
+    y = np.asarray([h[1] for h in held_out], dtype=float)
+    shown = np.asarray([h[2] for h in held_out], dtype=bool)
+    bins = []
+    edges = CALIBRATION_BINS
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        k = (p >= lo) & ((p < hi) if hi < 1.0 else (p <= hi))
+        if k.any():
+            bins.append(
+                {
+                    "from": lo,
+                    "to": hi,
+                    "candidates": int(k.sum()),
+                    "mean_probability": round(float(p[k].mean()), 4),
+                    "confirmed": round(float(y[k].mean()), 4),
+                }
+            )
+    return {
+        "candidates": len(p),
+        "brier": round(float(np.mean((p - y) ** 2)), 4),
+        "brier_base_rate": round(float(np.mean((y.mean() - y) ** 2)), 4),
+        "bins": bins,
+        "suggested": {
+            "count": int(shown.sum()),
+            "mean_probability": round(float(p[shown].mean()), 4) if shown.any() else 0.0,
+            "confirmed": round(float(y[shown].mean()), 4) if shown.any() else 0.0,
+        },
+    }
+
+
+def _summed_by(
+    groups: Sequence[int], counts: Sequence[tuple[int, int, int]]
+) -> list[tuple[int, int, int]]:
+    """Per-document ``(tp, fp, fn)`` summed per group, in group order: the bootstrap's unit."""
+    sums: dict[int, list[int]] = {}
+    for g, c in zip(groups, counts, strict=True):
+        row = sums.setdefault(g, [0, 0, 0])
+        for k in range(3):
+            row[k] += c[k]
+    return [tuple(sums[g]) for g in sorted(sums)]  # type: ignore[misc]
 
 
 def document_counts(model: LogisticModel, docs: Sequence[DocData]) -> list[tuple[int, int, int]]:

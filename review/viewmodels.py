@@ -205,12 +205,16 @@ def evidence_spans(items: Iterable[Any]) -> list[tuple[int, int]]:
 def section_html(section: Section, spans: Iterable[tuple[int, int]]) -> str:
     """The section's title and text as escaped HTML, evidence spans marked.
 
-    Offsets are relative to ``section.full_text`` (``title + "\\n" + text`` when titled).
+    Offsets are relative to ``section.full_text`` (``title + "\\n" + text`` when titled). The
+    title is shown as Word shows it, after its automatic number (:attr:`Section.shown_title`);
+    the number is no part of ``full_text``, so no evidence falls in it.
     """
     spans = list(spans)
     body = highlight_html(section.text, spans, offset=section.body_start)
     if section.title:
         title = highlight_html(section.title, spans, offset=0)
+        if section.label:
+            title = f"{html.escape(section.label)} {title}"
         return f'<div class="cr-section"><strong>{title}</strong><br>{body}</div>'
     return f'<div class="cr-section">{body}</div>'
 
@@ -240,8 +244,9 @@ def download_stem(title: str, limit: int = 60) -> str:
 
 
 def section_label(section: Section) -> str:
-    """``"4.2 Confidentiality"`` or ``"(preamble)"``: how a section is named in pickers."""
-    return section.title.strip() or "(preamble)"
+    """``"4.2 Confidentiality"`` or ``"(preamble)"``: how a section is named in pickers (with
+    the number Word draws before its heading, if any)."""
+    return section.shown_title.strip() or "(preamble)"
 
 
 # --------------------------------------------------------------------------- workspace table

@@ -20,8 +20,10 @@ list of rows for a nested table), ``image`` (a small PNG; payload ignored), ``em
 
 For special structures, work on a :class:`docx.Document` directly and use the helpers:
 :func:`add_tracked_change`, :func:`wrap_in_content_control`, :func:`add_custom_style`,
-:func:`set_outline_level`, :func:`to_bytes`. :func:`rezip` rewrites a .docx package
-(replace/add/remove parts) for broken-file fixtures.
+:func:`set_outline_level`, :func:`to_bytes`; Word's automatic numbering with
+:func:`define_list` / :func:`add_abstract_numbering` / :func:`add_num` and
+:func:`set_numbering`. :func:`rezip` rewrites a .docx package (replace/add/remove parts) for
+broken-file fixtures.
 """
 
 from __future__ import annotations
@@ -188,6 +190,95 @@ def clone_paragraph(paragraph):
     new = copy.deepcopy(paragraph._p)
     paragraph._p.addnext(new)
     return new
+
+
+# --------------------------------------------------------------------------- automatic numbering
+
+#: a numbering level: (numFmt, lvlText) or (numFmt, lvlText, start), or a dict with those keys
+#: ("fmt", "text", "start") and optionally "restart" (w:lvlRestart), "legal" (w:isLgl),
+#: "style" (the level's w:pStyle) and "suff" (tab | space | nothing)
+Level = tuple[Any, ...] | dict[str, Any]
+
+
+def _lvl_xml(ilvl: int, level: Level) -> str:
+    if not isinstance(level, dict):
+        level = dict(zip(("fmt", "text", "start"), level, strict=False))
+    parts = [f'<w:start w:val="{level.get("start", 1)}"/>']
+    parts.append(f'<w:numFmt w:val="{level.get("fmt", "decimal")}"/>')
+    if "restart" in level:
+        parts.append(f'<w:lvlRestart w:val="{level["restart"]}"/>')
+    if level.get("style"):
+        parts.append(f'<w:pStyle w:val="{level["style"]}"/>')
+    if level.get("legal"):
+        parts.append("<w:isLgl/>")
+    if level.get("suff"):
+        parts.append(f'<w:suff w:val="{level["suff"]}"/>')
+    parts.append(f'<w:lvlText w:val="{_esc(level.get("text", ""))}"/>')
+    parts.append(f'<w:pPr><w:ind w:left="{720 * (ilvl + 1)}" w:hanging="360"/></w:pPr>')
+    return f'<w:lvl w:ilvl="{ilvl}">{"".join(parts)}</w:lvl>'
+
+
+def add_abstract_numbering(doc, abstract_id: int, levels: Sequence[Level]) -> int:
+    """A ``w:abstractNum`` (a list definition) in the document's numbering part; returns its
+    id. Ids from 100 up stay clear of the template's own definitions."""
+    numbering = doc.part.numbering_part.element
+    lvls = "".join(_lvl_xml(i, lv) for i, lv in enumerate(levels))
+    el = parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
+        f'<w:multiLevelType w:val="multilevel"/>{lvls}</w:abstractNum>'
+    )
+    first_num = numbering.find(qn("w:num"))  # abstractNums come before nums in the schema
+    if first_num is not None:
+        first_num.addprevious(el)
+    else:
+        numbering.append(el)
+    return abstract_id
+
+
+def add_num(
+    doc, num_id: int, abstract_id: int, start_overrides: dict[int, int] | None = None
+) -> int:
+    """A ``w:num`` (a list instance) of ``abstract_id``, with ``w:startOverride`` per level
+    when given; returns ``num_id``."""
+    over = "".join(
+        f'<w:lvlOverride w:ilvl="{i}"><w:startOverride w:val="{v}"/></w:lvlOverride>'
+        for i, v in (start_overrides or {}).items()
+    )
+    doc.part.numbering_part.element.append(
+        parse_xml(
+            f'<w:num {nsdecls("w")} w:numId="{num_id}">'
+            f'<w:abstractNumId w:val="{abstract_id}"/>{over}</w:num>'
+        )
+    )
+    return num_id
+
+
+def define_list(
+    doc, num_id: int, levels: Sequence[Level], start_overrides: dict[int, int] | None = None
+) -> int:
+    """One list: an abstract definition (id ``num_id``) and an instance ``num_id`` of it."""
+    add_abstract_numbering(doc, num_id, levels)
+    return add_num(doc, num_id, num_id, start_overrides)
+
+
+def set_numbering(target, num_id: int, ilvl: int | None = 0):
+    """Word's automatic numbering (``w:numPr``) on a paragraph or a paragraph style (python-docx
+    objects); ``ilvl=None`` leaves the level out (a style's first level)."""
+    el = target._p if hasattr(target, "_p") else target.element
+    ppr = el.get_or_add_pPr()
+    for old in ppr.findall(qn("w:numPr")):
+        ppr.remove(old)
+    lvl = f'<w:ilvl w:val="{ilvl}"/>' if ilvl is not None else ""
+    numpr = parse_xml(f'<w:numPr {nsdecls("w")}>{lvl}<w:numId w:val="{num_id}"/></w:numPr>')
+    # schema order: numPr follows pStyle, keepNext, keepLines, pageBreakBefore, framePr and
+    # widowControl
+    before = {qn(f"w:{t}") for t in _BEFORE_NUMPR}
+    at = sum(1 for c in ppr if c.tag in before)
+    ppr.insert(at, numpr)
+    return target
+
+
+_BEFORE_NUMPR = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl")
 
 
 def _esc(text: str) -> str:

@@ -301,6 +301,46 @@ def _links(seed: Seed, doc: str):
     return seed.svc.links(seed.actor("rita"), doc)
 
 
+def test_text_word_does_not_show_is_told_on_every_document_page(seed: Seed):
+    """The uploader is told at upload that hidden or invisible text was left out; whoever opens
+    the document later (a reviewer, another agency user) is told on the document's pages too,
+    for the current version only."""
+    from review.parsing import parse_bytes
+    from tests import hostile_files as hf
+
+    data = hf.hidden_text_docx()
+    hidden = dict(parse_bytes(data, "policy.docx").left_out)["hidden"]
+    notice = (
+        f"Version 1: {hidden} words of hidden text that Word does not show were left out of "
+        "the review."
+    )
+    plain = seed.upload("alice")
+    r = seed.upload("alice", data)
+    for doc in (plain.document_id, r.document_id):
+        seed.svc.transition(seed.actor("alice"), doc, "submit")
+        seed.svc.transition(seed.actor("rita"), doc, "claim")
+    at = app_as(seed, "rita")
+    goto(at, "pages/review_workspace.py", doc=r.document_id)
+    no_exception(at)
+    assert md_text(notice) in [i.value for i in at.info]
+    goto(at, "pages/review_findings.py", doc=r.document_id)
+    no_exception(at)
+    assert md_text(notice) in [i.value for i in at.info]
+    goto(at, "pages/review_workspace.py", doc=plain.document_id)
+    no_exception(at)
+    assert "Word does not show" not in texts(at)
+    agency = app_as(seed, "alice")
+    goto(agency, "pages/agency_document.py", doc=r.document_id)
+    no_exception(agency)
+    assert md_text(notice) in [i.value for i in agency.info]
+    # a new version without hidden text: the notice goes with the version it was about
+    seed.svc.transition(seed.actor("rita"), r.document_id, "request_changes", "Please revise.")
+    seed.svc.upload(seed.actor("alice"), policy_docx(), "policy.docx", document_id=r.document_id)
+    goto(agency, "pages/agency_document.py", doc=r.document_id)
+    no_exception(agency)
+    assert "Word does not show" not in texts(agency)
+
+
 def test_workspace_highlights_evidence_escaped(seed: Seed):
     doc, at = _claimed(seed)
     html = "\n".join(h.value for h in at.get("html"))

@@ -26,6 +26,7 @@ from docx.shared import Pt, RGBColor
 from review.errors import UnreadableDocument
 from review.parsing import parse_bytes
 from review.parsing.visibility import left_out_note
+from tests.office import soffice_convert
 
 SHOWN = "Visitors sign in at the front desk."
 CONCEALED = "Staff are mandated reporters and report suspected trafficking to the hotline."
@@ -492,22 +493,8 @@ def test_kept_text_is_what_libreoffice_draws(tmp_path):
     for name, data in cases.items():
         (tmp_path / f"{name}.docx").write_bytes(data)
     out = tmp_path / "out"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            *(str(tmp_path / f"{n}.docx") for n in cases),
-        ],
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
+    files = [tmp_path / f"{n}.docx" for n in cases]
+    soffice_convert(soffice, "pdf", files, out, tmp_path / "profile", timeout=300)
     mismatched = {}
     for name, data in cases.items():
         work = tmp_path / name

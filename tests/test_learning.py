@@ -208,6 +208,14 @@ def test_eval_learning_curve_json_has_the_documented_shape():
     dif = r["cv"]["fitted_minus_prior"]
     assert dif["interval"][0] <= dif["f1"] <= dif["interval"][1]
     assert round(r["cv"]["f1"] - r["cv"]["prior"]["f1"], 3) == round(dif["f1"], 3)
+    cal = r["cv"]["calibration"]
+    assert cal["candidates"] == sum(b["candidates"] for b in cal["bins"])
+    assert cal["suggested"]["count"] == r["cv"]["tp"] + r["cv"]["fp"]
+    src = r["cv"]["by_source"]  # the stricter split: a policy's siblings held out with it
+    assert src["folds"] == "leave-one-source-out" and 1 < src["groups"] < len(r["per_document"])
+    assert src["interval"]["unit"] == "source"
+    assert src["interval"]["f1"][0] <= src["f1"] <= src["interval"]["f1"][1]
+    assert src["tp"] + src["fn"] == r["cv"]["tp"] + r["cv"]["fn"]  # the same gold links
     curve = r["curve"]
     assert curve[0]["reviewed"] == 0 and len(curve) == r["per_document"].__len__()
     assert all({"reviewed", "precision", "recall", "f1"} <= set(p) for p in curve)

@@ -14,7 +14,7 @@ import pytest
 from conftest import require_tool
 from docx import Document
 from docx.oxml.ns import qn
-from test_report_office import _flat, _soffice
+from test_report_office import _flat
 from test_reports_fixtures import REVIEWER, body_paragraphs, framework, make_context
 from test_services import World
 
@@ -23,6 +23,7 @@ from review.models import HistoryEntry
 from review.reports import annotated_policy, review_report
 from review.reports.decisions import SEVERITY_ORDER, severity
 from review.services.agency_coverage import agency_coverage_report
+from tests.office import soffice_convert
 
 CONCLUSION = (
     "The manual covers staff wellness and mandated reporting well. The agency accepts the open "
@@ -277,7 +278,7 @@ def rendered(tmp_path_factory):
         (work / name).write_bytes(data)
     pdf = work / "pdf"
     pdf.mkdir()
-    _soffice(soffice, "pdf", [work / n for n in files], pdf, work / "profile")
+    soffice_convert(soffice, "pdf", [work / n for n in files], pdf, work / "profile")
     return work, pdf
 
 

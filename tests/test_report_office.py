@@ -8,7 +8,6 @@ import io
 import re
 import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 from conftest import require_tool
@@ -17,31 +16,9 @@ from test_reports_fixtures import AGENCY, framework, make_context
 from test_reports_hostile import LONG_NOTE, hostile_context
 
 from review.reports import annotated_policy, review_report
+from tests.office import soffice_convert
 
 pytestmark = pytest.mark.office
-SOFFICE_TIMEOUT = 240
-
-
-def _soffice(soffice: str, target: str, files: list[Path], outdir: Path, profile: Path) -> None:
-    """One soffice call for many files, in a private profile so parallel runs never collide."""
-    cmd = [
-        soffice,
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        target,
-        "--outdir",
-        str(outdir),
-        *map(str, files),
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=SOFFICE_TIMEOUT, check=False)
-    missing = [
-        f.name
-        for f in files
-        if not (outdir / f.with_suffix("." + target.split(":")[0]).name).exists()
-    ]
-    assert not missing, f"soffice did not convert {missing}: {done.stdout}\n{done.stderr}"
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +45,8 @@ def converted(tmp_path_factory):
     pdf_dir, odt_dir = work / "pdf", work / "odt"
     pdf_dir.mkdir()
     odt_dir.mkdir()
-    _soffice(soffice, "pdf", paths, pdf_dir, work / "profile")
-    _soffice(
+    soffice_convert(soffice, "pdf", paths, pdf_dir, work / "profile")
+    soffice_convert(
         soffice,
         "odt",
         [work / "annotated.docx", work / "hostile-annotated.docx"],

@@ -16,6 +16,7 @@ from review.parsing import parse_bytes
 from review.parsing.sanitize import sanitize_docx
 from tests import hostile_files as hf
 from tests.e2e_support import Seed, approve
+from tests.office import soffice_convert
 
 
 def test_sanitize_removes_everything_that_fetches_and_keeps_the_text():
@@ -83,22 +84,7 @@ def test_libreoffice_opens_the_annotated_copy(data_dir: Path, tmp_path: Path):
     doc, _ = _approved(seed, hf.external_content_docx())
     path = tmp_path / "annotated.docx"
     path.write_bytes(seed.svc.annotated_policy(seed.actor("alice"), doc))
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(path),
-        ],
-        capture_output=True,
-        timeout=240,
-        check=False,
-    )
+    soffice_convert(soffice, "pdf", [path], tmp_path, tmp_path / "profile", timeout=240)
     text = subprocess.run(
         [pdftotext, str(tmp_path / "annotated.pdf"), "-"],
         capture_output=True,

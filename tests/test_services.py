@@ -146,6 +146,26 @@ def test_upload_parses_suggests_and_stores(w: World, data_dir: Path):
     assert w.svc.history(w.alice, r.document_id)[0].action == "upload"
 
 
+def test_each_version_says_what_text_word_does_not_show_was_left_out(w: World):
+    """The stored version keeps the counts of the text left out (hidden / invisible), and the
+    document view reads them back per version, from either store."""
+    from review.parsing import parse_bytes
+    from tests import hostile_files as hf
+
+    data = hf.hidden_text_docx()
+    counted = parse_bytes(data, "policy.docx").left_out
+    assert counted and dict(counted)["hidden"] > 0
+    r = w.svc.upload(w.alice, data, "hidden.docx")
+    w.svc.upload(w.alice, docx_bytes(STAFF_WELLNESS), "plain.docx", document_id=r.document_id)
+    first, second = w.svc.get_document(w.rita, r.document_id).versions
+    assert first.left_out == counted
+    assert first.left_out_note.startswith("Version 1: ")
+    assert first.left_out_note.endswith(
+        "of hidden text that Word does not show were left out of the review."
+    )
+    assert second.left_out == () and second.left_out_note == ""
+
+
 def test_specialised_agency_gets_advanced_suggestions(w: World):
     r = w.upload(w.bert, CONFIDENTIALITY)
     comps = {lk.competency for lk in w.svc.links(w.bert, r.document_id)}

@@ -18,6 +18,7 @@ from conftest import require_tool
 from review.errors import UnreadableDocument
 from review.parsing import parse_bytes
 from tests import hostile_files as hf
+from tests.office import soffice_convert
 
 SOFFICE_TIMEOUT = 240
 
@@ -91,18 +92,8 @@ def _convert(tmp: Path, files: dict[str, bytes], target: str) -> dict[str, str]:
     for name, data in files.items():
         (tmp / f"{name}.docx").write_bytes(data)
     out = tmp / "out"
-    cmd = [
-        soffice,
-        f"-env:UserInstallation={(tmp / 'profile').as_uri()}",
-        "--headless",
-        "--norestore",
-        "--convert-to",
-        target,
-        "--outdir",
-        str(out),
-        *(str(tmp / f"{n}.docx") for n in files),
-    ]
-    subprocess.run(cmd, capture_output=True, timeout=SOFFICE_TIMEOUT, check=False)
+    converted = [tmp / f"{n}.docx" for n in files]
+    soffice_convert(soffice, target, converted, out, tmp / "profile", timeout=SOFFICE_TIMEOUT)
     texts = {}
     for name in files:
         if target == "pdf":

@@ -14,7 +14,7 @@ Heading rules, strongest first:
    "Section IV.", "IV. Client Rights", "4.2 Confidentiality" (multi-level numbers count only when
    the document uses them at least twice; a plain "4 Scope" only when "4.x" headings follow);
    plain "3. Visitors" / "(c) Program Requirements." lines when the document uses them as a
-   series (three or more, in sequence, each followed by body text; :func:`_numbered_series`);
+   series (three or more, in sequence, each followed by body text; :func:`numbered_series`);
 5. short paragraphs set apart from the body (pseudo-headings), including "(4) Training" and
    "1. Purpose": all bold, all underlined, or all in a larger type than the document's ordinary
    size - each only when it is not the document's ordinary body formatting;
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -55,6 +55,7 @@ W_TBL, W_TR, W_TC = _w("tbl"), _w("tr"), _w("tc")
 W_DEL, W_MOVEFROM = _w("del"), _w("moveFrom")
 W_PPR, W_RPR, W_PSTYLE, W_RSTYLE = _w("pPr"), _w("rPr"), _w("pStyle"), _w("rStyle")
 W_B, W_OUTLINELVL, W_NUMPR, W_VAL = _w("b"), _w("outlineLvl"), _w("numPr"), _w("val")
+W_NUMID, W_ILVL = _w("numId"), _w("ilvl")
 W_STYLE, W_NAME, W_BASEDON = _w("style"), _w("name"), _w("basedOn")
 W_TYPE, W_STYLEID, W_DEFAULT = _w("type"), _w("styleId"), _w("default")
 W_DOCDEFAULTS, W_RPRDEFAULT = _w("docDefaults"), _w("rPrDefault")
@@ -74,6 +75,7 @@ W_TCPR, W_TBLPR, W_TBLSTYLE, W_BACKGROUND = (
     _w("background"),
 )
 REL_THEME = "/theme"
+REL_NUMBERING = "/numbering"
 
 #: elements inside a paragraph whose runs are part of the visible text
 _INLINE_CONTAINERS = frozenset(
@@ -219,6 +221,8 @@ class StyleInfo:
     hidden: bool | None = None  # w:vanish in the style's rPr along the chain
     underline: bool | None = None  # w:u in the style's rPr along the chain
     sid: str = ""  # the style's id (its run properties: Styles.run_base / Styles.look)
+    num_id: str | None = None  # w:numPr/w:numId along the chain (Word's automatic numbering)
+    num_ilvl: int | None = None  # w:numPr/w:ilvl along the chain
 
 
 @dataclass(slots=True)
@@ -300,8 +304,14 @@ class Styles:
                 ol = _child(ppr, W_OUTLINELVL)
                 if ol is not None and out.outline is None:
                     out.outline = _int(ol.get(W_VAL), 9)
-                if _child(ppr, W_NUMPR) is not None:
+                numpr = _child(ppr, W_NUMPR)
+                if numpr is not None:
                     out.is_list = True
+                    num_id, ilvl = _num_pr(numpr)
+                    if out.num_id is None:
+                        out.num_id = num_id
+                    if out.num_ilvl is None:
+                        out.num_ilvl = ilvl
             if rpr is not None:
                 # toggles: the nearest style in the chain that sets one decides it
                 for attr, tag in _STYLE_TOGGLES:
@@ -424,6 +434,17 @@ def _style_chain(
                 based = c
         yield st, kind, name_el, ppr, rpr
         cur = based.get(W_VAL) if based is not None else None
+
+
+def _num_pr(numpr: etree._Element) -> tuple[str | None, int | None]:
+    """``(w:numId, w:ilvl)`` of a ``w:numPr``, each None when it is not given."""
+    num_id = ilvl = None
+    for c in numpr:
+        if c.tag == W_NUMID and num_id is None:
+            num_id = c.get(W_VAL)
+        elif c.tag == W_ILVL and ilvl is None:
+            ilvl = _int(c.get(W_VAL), 0)
+    return num_id, ilvl
 
 
 def _child(el: etree._Element, tag: str) -> etree._Element | None:
@@ -945,7 +966,7 @@ _RE_SUB = re.compile(r"^(?:\((?:\d{1,3}|[a-zA-Z]|[ivx]{1,5})\)|[A-Za-z][.)])\s+(
 
 
 #: a paragraph longer than this (before whitespace is collapsed) is never a heuristic heading
-_MAX_HEADING_SOURCE = 240
+MAX_HEADING_SOURCE = 240
 
 
 @dataclass(slots=True)
@@ -1022,7 +1043,7 @@ def strong_numbered_title(text: str, num: Numbering) -> bool:
     return False
 
 
-class _Leveler:
+class Leveler:
     """Turns heading kinds into levels as the document goes: typed numbering nests below the
     last Word heading style; bold pseudo-headings sit one below the last real heading;
     "(4)"/"a." sub-numbered bold headings one below the last non-sub heading."""
@@ -1112,7 +1133,87 @@ def read_docx(pkg: Package) -> DocxContent:
             core_title = collapse_ws(el.text)
 
     blocks, title, title_index = _decide_headings(items, styles)
+    numbering_part = related(REL_NUMBERING)
+    if numbering_part is not None:
+        _label_headings(blocks, paras, styles, lambda: pkg.xml(numbering_part))
     return DocxContent(blocks, len(paras), title or core_title, title_index, walker.left_out)
+
+
+def _para_numbering(p: etree._Element, styles: Styles) -> tuple[str | None, int | None, str | None]:
+    """``(numId, ilvl, style id)`` of a paragraph's automatic numbering: its own ``w:numPr``,
+    each of the two else its paragraph style's (along ``basedOn``); numId None: not numbered.
+    A paragraph whose mark is a tracked deletion (or a move away) is not numbered: with the
+    deletions accepted, as the parser reads the text, Word joins it to the next paragraph and
+    counts it no more."""
+    sid = num_id = ilvl = None
+    if len(p) and p[0].tag == W_PPR:
+        for c in p[0]:
+            if c.tag == W_PSTYLE:
+                if sid is None:
+                    sid = c.get(W_VAL)
+            elif c.tag == W_NUMPR and num_id is None and ilvl is None:
+                num_id, ilvl = _num_pr(c)
+            elif c.tag == W_RPR and any(m.tag in (W_DEL, W_MOVEFROM) for m in c):
+                return None, None, sid
+    st = styles.get(sid)
+    if st is not None:
+        if num_id is None:
+            num_id = st.num_id
+        if ilvl is None:
+            ilvl = st.num_ilvl
+        sid = st.sid
+    return num_id, ilvl, sid
+
+
+def _label_headings(
+    blocks: list[Block],
+    paras: list,
+    styles: Styles,
+    numbering_xml: Callable[[], etree._Element],
+) -> None:
+    """Give each heading whose paragraph Word numbers automatically the number label Word
+    draws before it (:mod:`.numbering`; :attr:`Block.label`). Every paragraph of the body
+    counts, shown or not, in document order (the paragraph index space); the numbering part is
+    read only when some heading is numbered."""
+    heads = [b for b in blocks if b.level > 0 and 0 <= b.first < len(paras)]
+    if not any(_para_numbering(paras[b.first], styles)[0] not in (None, "0") for b in heads):
+        return
+    labels = _labels(paras, styles, numbering_xml(), {b.first for b in heads})
+    for b in heads:
+        b.label = labels[b.first]
+
+
+def _labels(
+    paras: list,
+    styles: Styles,
+    numbering_root: etree._Element | None,
+    wanted: Container[int] | None = None,
+) -> list[str]:
+    """Word's label of each of ``paras`` (drawn only at the positions in ``wanted``)."""
+    from review.parsing.numbering import ListDefinitions, numbered_labels
+
+    defs = ListDefinitions(numbering_root)
+    return numbered_labels(defs, (_para_numbering(p, styles) for p in paras), wanted)
+
+
+def paragraph_labels(pkg: Package) -> list[str]:
+    """Word's automatic number label of every body paragraph, in the paragraph index space
+    (:func:`body_paragraph_elements`; "" where Word draws none): what :func:`read_docx` gives
+    the headings, for every paragraph."""
+    root = pkg.xml(pkg.main_part)
+    body = root.find(W_BODY)
+    if body is None:
+        return []
+    rels = pkg.rels(pkg.main_part)
+
+    def related(suffix: str) -> str | None:
+        return next((t for rt, t in rels if rt.endswith(suffix) and pkg.has(t)), None)
+
+    styles_part = related(REL_STYLES)
+    numbering_part = related(REL_NUMBERING)
+    styles = Styles(pkg.xml(styles_part) if styles_part else None)
+    paras = body_paragraph_elements(body)
+    return _labels(paras, styles, pkg.xml(numbering_part) if numbering_part else None)
 
 
 def _page_color(
@@ -1266,7 +1367,7 @@ def _first_size(p: _Para, styles: Styles) -> int:
 
 
 #: words that make a bold lead-in a sentence (an obligation) rather than a title
-_SENTENCE_VERB = re.compile(r"\b(?:shall|must|should|will|are required|is required)\b", re.I)
+SENTENCE_VERB = re.compile(r"\b(?:shall|must|should|will|are required|is required)\b", re.I)
 
 
 def _run_in_heading(p: _Para, styles: Styles) -> str | None:
@@ -1304,19 +1405,26 @@ def _run_in_heading(p: _Para, styles: Styles) -> str | None:
     head = "".join(prefix)
     if not p.text.startswith(head):
         return None
+    return run_in_title(head, p.text[len(head) :])
+
+
+def run_in_title(head: str, body: str) -> str | None:
+    """The title of a run-in heading: ``head``, the emphasized words that open a paragraph, when
+    they read like a short title ending with a period or a colon and ``body``, the plain rest of
+    the paragraph, is text (three words or more). Shared by the .docx and PDF readers."""
     title = collapse_ws(head)
-    body = p.text[len(head) :].strip()
+    body = body.strip()
     if not title or title[-1] not in ".:" or len(title.split()) > 8 or len(body.split()) < 3:
         return None
     core = title[:-1].rstrip()
-    if _SENTENCE_VERB.search(core):  # "Staff must always call first." is a bold sentence
+    if SENTENCE_VERB.search(core):  # "Staff must always call first." is a bold sentence
         return None
     num = numbering(core)
     ok = numbered_title_ok(num, max_words=8) if num is not None else reads_like_title(core, 8)
     return title if ok and core and not core.endswith((".", ":")) else None
 
 
-def _all_caps_title(t: str) -> bool:
+def all_caps_title(t: str) -> bool:
     """A short line in capitals ("STAFF TRAINING") that reads like a title."""
     letters = [c for c in t if c.isalpha()]
     return (
@@ -1348,31 +1456,34 @@ def _label_value(label: str) -> int:
     return ord(label.lower()) - ord("a") + 1 if len(label) == 1 else 0
 
 
-def _numbered_series(
-    items: list[_Para | Block],
-    plain: set[int],
-    numbers: dict[int, Numbering | None],
-    next_text: list[int],
-) -> set[int]:
-    """Plain numbered or lettered lines ("3. Visitors", "(c) Program Requirements.") that are
-    headings by the document's own pattern, though neither bold nor in a heading style: lines
-    with one label style that read like titles, oblige nothing, and are each followed by body
-    text before the next such line (a list's items follow one another; headings do not), at
-    least :data:`_MIN_SERIES` of them, and labelled in sequence (1, 2, 3 or a, b, c, with
-    restarts) at least two steps in three."""
+@dataclass(slots=True)
+class SeriesItem:
+    """One item with text, in reading order, for :func:`numbered_series`: its text (whitespace
+    collapsed), its hand-typed numbering, whether it may be a heading of a series at all (plain,
+    not in a list, not Word-numbered), and how many words it counts as when it is the text that
+    follows a candidate (anything other than a paragraph counts as body text)."""
+
+    text: str
+    num: Numbering | None
+    eligible: bool
+    words: int
+
+
+def numbered_series(seq: list[SeriesItem]) -> set[int]:
+    """Positions in ``seq`` of plain numbered or lettered lines ("3. Visitors", "(c) Program
+    Requirements.") that are headings by the document's own pattern, though neither bold nor in
+    a heading style: lines with one label style that read like titles, oblige nothing, and are
+    each followed by body text before the next such line (a list's items follow one another;
+    headings do not), at least :data:`_MIN_SERIES` of them, and labeled in sequence (1, 2, 3 or
+    a, b, c, with restarts) at least two steps in three. Shared by the .docx and PDF readers."""
     by_style: dict[tuple[bool, bool, str], list[tuple[int, str]]] = {}
     cand: dict[int, tuple[tuple[bool, bool, str], str]] = {}
-    for i, it in enumerate(items):
-        if not isinstance(it, _Para) or id(it) not in plain or it.numbered or it.in_box:
+    for i, it in enumerate(seq):
+        num = it.num
+        if not it.eligible or num is None or num.kind not in ("single", "sub"):
             continue
-        if it.style is not None and it.style.is_list:
-            continue
-        num = numbers.get(id(it))
-        if num is None or num.kind not in ("single", "sub"):
-            continue
-        t = collapse_ws(it.text)
-        m = _SERIES_LABEL.match(t)
-        if m is None or _SENTENCE_VERB.search(num.rest) or not numbered_title_ok(num, 10):
+        m = _SERIES_LABEL.match(it.text)
+        if m is None or SENTENCE_VERB.search(num.rest) or not numbered_title_ok(num, 10):
             continue
         if num.rest.endswith((".", ":")) and not _title_case(num.rest):
             continue  # "3. Records are kept for seven years." is a sentence, not a title
@@ -1380,11 +1491,10 @@ def _numbered_series(
         key = (bool(m.group(1)), label.isdigit(), m.group(3))
         cand[i] = (key, label)
     for i, (key, label) in cand.items():
-        j = next_text[i + 1]
-        if j >= len(items) or j in cand:
+        j = i + 1
+        if j >= len(seq) or j in cand:
             continue  # the next text is another such line: a list, not a heading
-        nxt = items[j]
-        if isinstance(nxt, _Para) and len(nxt.text.split()) < 6:
+        if seq[j].words < 6:
             continue  # a heading is followed by body text
         by_style.setdefault(key, []).append((i, label))
     out: set[int] = set()
@@ -1395,8 +1505,36 @@ def _numbered_series(
         steps = list(zip(vals, vals[1:], strict=False))
         good = sum(1 for a, b in steps if b == a + 1 or (b == 1 and a >= 1))
         if good * 3 >= len(steps) * 2:
-            out.update(id(items[i]) for i, _ in lines)
+            out.update(i for i, _ in lines)
     return out
+
+
+def _numbered_series(
+    items: list[_Para | Block],
+    plain: set[int],
+    numbers: dict[int, Numbering | None],
+) -> set[int]:
+    """:func:`numbered_series` over the items of a .docx that have text: ids of the paragraphs
+    that are headings of a series."""
+    at = [i for i, it in enumerate(items) if it.text.strip()]
+    seq = []
+    for i in at:
+        it = items[i]
+        if isinstance(it, _Para):
+            eligible = (
+                id(it) in plain
+                and not it.numbered
+                and not it.in_box
+                and not (it.style is not None and it.style.is_list)
+            )
+            seq.append(
+                SeriesItem(
+                    collapse_ws(it.text), numbers.get(id(it)), eligible, len(it.text.split())
+                )
+            )
+        else:
+            seq.append(SeriesItem("", None, False, 1 << 30))
+    return {id(items[at[k]]) for k in numbered_series(seq)}
 
 
 def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[Block], str, int]:
@@ -1407,7 +1545,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     code_count = 0  # statute-numbered lines that read like titles: a pattern when it recurs
     multi_prefixes: set[str] = set()
     for p in paras:
-        if len(p.text) > _MAX_HEADING_SOURCE:
+        if len(p.text) > MAX_HEADING_SOURCE:
             continue
         t = collapse_ws(p.text)
         num = numbering(t) if len(t) <= 160 else None
@@ -1469,14 +1607,14 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     if len(run_in) < 2:
         run_in = {}
     for p in plain:
-        if len(p.text) <= 120 and not p.numbered and _all_caps_title(collapse_ws(p.text)):
+        if len(p.text) <= 120 and not p.numbered and all_caps_title(collapse_ws(p.text)):
             caps.add(id(p))
     # capitals are a heading signal only when they are not the document's ordinary text
     if len(caps) < 2 or len(caps) * 2 > len(plain):
         caps = set()
 
     out: list[Block] = []
-    lev = _Leveler()
+    lev = Leveler()
     title = ""
     title_index = -1
     seen_heading = False
@@ -1487,7 +1625,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         it = items[i]
         has = bool(it.text.strip())
         next_text[i] = i if has else next_text[i + 1]
-    series = _numbered_series(items, {id(p) for p in plain}, numbers, next_text)
+    series = _numbered_series(items, {id(p) for p in plain}, numbers)
 
     for i, it in enumerate(items):
         if isinstance(it, Block):
@@ -1526,7 +1664,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             out.append(Block(head, it.index, it.index, lev.bold(), "run-in"))
             out.append(Block(text.strip()[len(head.strip()) :].strip(), it.index, it.index))
             continue
-        if len(text) > _MAX_HEADING_SOURCE:  # long paragraphs are body text: skip the checks
+        if len(text) > MAX_HEADING_SOURCE:  # long paragraphs are body text: skip the checks
             out.append(Block(stripped, it.index, it.index))
             continue
         t = collapse_ws(text)

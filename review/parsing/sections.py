@@ -27,7 +27,9 @@ class Block:
     """One paragraph (or one table row) in reading order.
 
     ``first``/``last`` are indices into the document's paragraph index space (body paragraphs for
-    .docx, non-empty source lines for .txt/.md). ``level``/``kind`` are set only for headings.
+    .docx, non-empty source lines for .txt/.md). ``level``/``kind`` are set only for headings;
+    ``label`` is the number Word draws before a heading it numbers automatically ("4.2"), which
+    is not part of ``text`` (see :attr:`review.models.Section.label`).
     """
 
     text: str
@@ -35,6 +37,7 @@ class Block:
     last: int
     level: int = 0  # > 0: this block is a heading
     kind: str = ""  # heading | numbered | bold | boxed | caps | run-in | markdown
+    label: str = ""  # Word's automatic number of a heading ("4.2", "Article IV.")
 
 
 # --------------------------------------------------------------------------- text rules
@@ -271,6 +274,7 @@ class _Draft:
     first: int
     last: int
     body: list[Block]
+    labels: tuple[str, ...] = ()  # Word's number of each title in ``path`` (() when none has)
 
 
 def build_sections(
@@ -286,10 +290,15 @@ def build_sections(
     section starts (so the ranges tile the document, which the annotator relies on). Text before
     the first heading becomes a level-0 preamble titled with the document title (or "Preamble")
     when it has any text. Oversized sections, and documents without any heading, are chunked.
+
+    A heading's Word number (:attr:`Block.label`) goes to :attr:`Section.label` and, for it and
+    its ancestors, :attr:`Section.path_labels`, never into the title, the path or the text: the
+    id and the matcher's text stay what they were before labels were read.
     """
     drafts: list[_Draft] = []
     stack: list[tuple[int, str]] = []
     titles: list[str] = []  # the titles in ``stack``, kept alongside to build paths cheaply
+    labels: list[str] = []  # the Word numbers of ``titles``
     pre_body: list[Block] = []
     for b in blocks:
         if b.level > 0:
@@ -297,10 +306,13 @@ def build_sections(
             while stack and stack[-1][0] >= b.level:
                 stack.pop()
                 titles.pop()
+                labels.pop()
             titles.append(title)
+            labels.append(b.label)
             path = tuple(titles)
             stack.append((b.level, title))
-            drafts.append(_Draft(title, b.level, b.kind, path, b.first, b.last, []))
+            shown = tuple(labels) if any(labels) else ()
+            drafts.append(_Draft(title, b.level, b.kind, path, b.first, b.last, [], shown))
         elif b.text.strip():
             (drafts[-1].body if drafts else pre_body).append(b)
 
@@ -310,7 +322,7 @@ def build_sections(
         end = drafts[i + 1].first - 1 if i + 1 < len(drafts) else last_index
         d.last = max(d.first, end)
 
-    out: list[tuple[str, int, tuple[str, ...], str, int, int, str]] = []
+    out: list[tuple[str, int, tuple[str, ...], str, int, int, str, tuple[str, ...]]] = []
     if pre_body:
         start = min(preamble_start, pre_body[0].first)
         end = drafts[0].first - 1 if drafts else last_index
@@ -319,21 +331,24 @@ def build_sections(
             out.extend(_chunk_headless(pre_body, start, end))
         else:
             title = doc_title or "Preamble"
-            out.extend(_maybe_chunk(title, 0, "preamble", (title,), start, end, pre_body))
+            out.extend(_maybe_chunk(title, 0, "preamble", (title,), start, end, pre_body, ()))
     elif not drafts and doc_title:  # a title and nothing else: still one section to show
-        out.append((doc_title, 0, (doc_title,), "", preamble_start, last_index, "preamble"))
+        out.append((doc_title, 0, (doc_title,), "", preamble_start, last_index, "preamble", ()))
     max_chars = _MAX_TOKEN_CHARS * 40
     for d in drafts:
         text = _join(d.body)
         if len(text) <= max_chars and _at_most_words(text, CHUNK_TRIGGER_WORDS):
-            out.append((d.title, d.level, d.path, text, d.first, d.last, d.kind))  # the usual case
+            # the usual case
+            out.append((d.title, d.level, d.path, text, d.first, d.last, d.kind, d.labels))
         else:
-            out.extend(_maybe_chunk(d.title, d.level, d.kind, d.path, d.first, d.last, d.body))
+            out.extend(
+                _maybe_chunk(d.title, d.level, d.kind, d.path, d.first, d.last, d.body, d.labels)
+            )
 
     seen: dict[str, int] = {}
     sections: list[Section] = []
     norm_cache: dict[str, str] = {}
-    for title, level, path, text, first, last, kind in out:
+    for title, level, path, text, first, last, kind, path_labels in out:
         key = _id_key(path, text, norm_cache)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
@@ -347,6 +362,8 @@ def build_sections(
                 first_par=first,
                 last_par=last,
                 kind=kind,
+                label=path_labels[-1] if path_labels else "",
+                path_labels=path_labels,
             )
         )
     return sections
@@ -379,19 +396,21 @@ def _chunk_headless(body: list[Block], start: int, end: int):
     for n, (c, (s, e)) in enumerate(zip(chunks, _chunk_ranges(chunks, start, end), strict=True), 1):
         lo, hi = min(b.first for b in c), max(b.last for b in c)
         title = f"Part {n} ({_range_label(lo, hi)})"
-        yield (title, 1, (title,), _join(c), s, e, "chunk")
+        yield (title, 1, (title,), _join(c), s, e, "chunk", ())
 
 
-def _maybe_chunk(title, level, kind, path, first, last, body):
+def _maybe_chunk(title, level, kind, path, first, last, body, labels):
     text = _join(body)
     if len(text) <= _MAX_TOKEN_CHARS * 40 and _at_most_words(text, CHUNK_TRIGGER_WORDS):
-        yield (title, level, path, text, first, last, kind)
+        yield (title, level, path, text, first, last, kind, labels)
         return
     chunks = chunk_blocks(body)
     ranges = _chunk_ranges(chunks, first, last)
     # the first part keeps the heading, so the section is still found by its title
-    yield (title, level, path, _join(chunks[0]), ranges[0][0], ranges[0][1], kind)
+    yield (title, level, path, _join(chunks[0]), ranges[0][0], ranges[0][1], kind, labels)
+    # the later parts show the heading's number too ("4.2 Confidentiality (part 2, ...)")
+    sub_labels = labels + (labels[-1],) if labels else ()
     for n, (c, (s, e)) in enumerate(zip(chunks[1:], ranges[1:], strict=True), 2):
         lo, hi = min(b.first for b in c), max(b.last for b in c)
         sub = f"{title} (part {n}, {_range_label(lo, hi)})"
-        yield (sub, level + 1, path + (sub,), _join(c), s, e, "chunk")
+        yield (sub, level + 1, path + (sub,), _join(c), s, e, "chunk", sub_labels)

@@ -710,7 +710,7 @@ def annotated_policy(
             comments.append((_suggested_lines(undecided, d), PRODUCT_AUTHOR, suggested_at))
         for lines, author, when in comments:
             if at < 0:  # nowhere but the title: fold into the summary
-                later += [(f"On “{shorten(section.title, 60)}”:", True), *lines]
+                later += [(f"On “{shorten(section.shown_title, 60)}”:", True), *lines]
             else:
                 commenter.add(pars[at], lines, author or PRODUCT_AUTHOR, when)
         if highlight and ctx.reviewed:

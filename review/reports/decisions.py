@@ -3,7 +3,7 @@
 Both documents are built from :func:`decisions_of`, so they cannot disagree: a competency that
 only an undecided suggestion points at is "not addressed" in both, and both name that suggestion
 as undecided (it does not count until a reviewer confirms it). In an unreviewed analysis every
-suggestion counts, labelled "suggested, not reviewed".
+suggestion counts, labeled "suggested, not reviewed".
 
 It also holds the rules of the report's findings:
 
@@ -314,5 +314,6 @@ def section_name(sections: dict[str, Section], section_id: str | None, limit: in
     s = sections.get(section_id)
     if s is None:
         return "(a section of an earlier version)"
-    name = " › ".join(p for p in s.path if p) if s.path else s.title
-    return shorten(name or s.title or "(untitled section)", limit)
+    # as Word shows the titles: with their automatic numbers ("4 Scope › 4.2 Confidentiality")
+    name = " › ".join(p for p in s.shown_path if p) if s.path else s.shown_title
+    return shorten(name or s.shown_title or "(untitled section)", limit)

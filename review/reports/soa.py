@@ -33,7 +33,7 @@ def _cell(text: object) -> str:
 def soa_rows(ctx: ReportContext) -> list[list[str]]:
     """The sheet's rows after the header, in the context's coverage order."""
     titles = {
-        s.id: (" › ".join(s.path) if s.path else s.title) or "(untitled section)"
+        s.id: (" › ".join(s.shown_path) if s.path else s.shown_title) or "(untitled section)"
         for s in ctx.sections
     }
     out = []

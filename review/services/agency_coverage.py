@@ -153,8 +153,8 @@ class _DocCoverage:
 def _section_names(parsed: dict[str, Any]) -> dict[str, str]:
     out = {}
     for s in ParsedDocument.from_dict(parsed).sections:
-        name = " › ".join(p for p in s.path if p) if s.path else s.title
-        out[s.id] = name or s.title or "(untitled section)"
+        name = " › ".join(p for p in s.shown_path if p) if s.path else s.shown_title
+        out[s.id] = name or s.shown_title or "(untitled section)"
     return out
 
 

@@ -165,6 +165,9 @@ def _version_info(v: Record) -> VersionInfo:
         framework_version=v["framework_version"],
         section_count=len(v["parsed"]["sections"]),
         format=v["parsed"].get("format", "docx"),
+        left_out=tuple(
+            (str(k), int(n)) for k, n in sorted((v["parsed"].get("left_out") or {}).items())
+        ),
     )
 
 

@@ -553,7 +553,10 @@ class DocumentsMixin:
         linked = {(r["section_id"], r["competency"]) for r in rows}
         pending = {r["competency"] for r in rows if r["state"] == "suggested"}
         gaps = {row.competency for row in coverage if row.status == "not_addressed"}
-        titles = {s["id"]: s.get("title") or "(untitled section)" for s in v["parsed"]["sections"]}
+        titles = {  # as the reviewer sees them: with the Word number of the heading
+            s.id: s.shown_title or "(untitled section)"
+            for s in ParsedDocument.from_dict(v["parsed"]).sections
+        }
         out: dict[str, list[NearMissView]] = {}
         for comp, misses in (v.get("near_misses") or {}).items():
             if comp not in gaps or comp in pending:  # a suggestion still waits for a decision

@@ -120,7 +120,8 @@ def carry_over(
 
     Returns (links, carried, needs_review, dropped).
     """
-    new_ids = {s.id for s in new_sections}
+    new_by_id = {s.id: s for s in new_sections}
+    new_ids = set(new_by_id)
     old_by_id = {s.id: s for s in old_sections}
     new_by_path: dict[tuple[str, ...], list[Section]] = {}
     for s in new_sections:
@@ -141,8 +142,9 @@ def carry_over(
     for old in old_links:
         sid, comp, state = old["section_id"], old["competency"], old["state"]
         old_section = old_by_id.get(sid)
-        title = old_section.title if old_section else ""
+        title = old_section.shown_title if old_section else ""
         if sid in new_ids:
+            title = new_by_id[sid].shown_title  # as the new version shows it (its Word number)
             if (sid, comp) in taken:
                 continue
             taken.add((sid, comp))
@@ -214,7 +216,7 @@ def carry_over(
                 needs_review.append(
                     LinkChange(
                         target.id,
-                        target.title,
+                        target.shown_title,
                         comp,
                         state,
                         "suggested",

@@ -61,6 +61,18 @@ class VersionInfo:
     framework_version: str
     section_count: int
     format: str = "docx"  # what the parser detected: docx | txt | md
+    #: words of the file's text Word does not show, left out of the review, by reason
+    #: (ParsedDocument.left_out): reviewers are told, so nothing is kept from them unseen
+    left_out: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def left_out_note(self) -> str:
+        """What the workspace tells reviewers about the text left out ("" for none)."""
+        if not self.left_out:
+            return ""
+        from review.parsing.visibility import left_out_note
+
+        return f"Version {self.number}: " + left_out_note(self.left_out)
 
 
 @dataclass(frozen=True)
