@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import operator
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -139,6 +139,46 @@ _CITE_SIGNAL = re.compile(
 
 #: the joiners inside a matcher token ("stat-based", "code's"): its parts are the word runs
 _TOKEN_JOINERS = re.compile(r"['’\-]")
+
+
+#: a text :data:`_OBLIGE` matches holds one of these (lower case): most lines that oblige
+#: nothing are told by them without the regular expression, which scans the whole line
+_OBLIGE_PARTS = (
+    "shall",
+    "must",
+    "will",
+    "should",
+    "requir",
+    "ensure",
+    "responsible for",
+    "expected",
+    "may not",
+    "agree",
+    "commit",
+    "is to",
+    "are to",
+)
+
+
+def _obliges(line: str) -> bool:
+    """``_OBLIGE.search(line)``, told without it for an ASCII line with none of
+    :data:`_OBLIGE_PARTS` (for ASCII text the case-blind match is a match in its lower case;
+    other text may fold differently, so it is always searched)."""
+    if line.isascii():
+        low = line.lower()
+        if not any(part in low for part in _OBLIGE_PARTS):
+            return False
+    return bool(_OBLIGE.search(line))
+
+
+def _tokens_on_line(line: int, seg_line: list[int], segs: list[int]) -> int:
+    """How many tokens (:func:`review.matching.split_words`) line number ``line`` of a section
+    holds: those of its segments (a segment never spans a line break; ``seg_line``, each
+    segment's line, and ``segs``, each token's segment, both never decrease), counted by
+    bisection instead of tokenising the line again."""
+    first = bisect_left(seg_line, line)
+    after = bisect_left(seg_line, line + 1)
+    return bisect_left(segs, after) - bisect_left(segs, first)
 
 
 def _cite_tokens(vocab: set[str]) -> frozenset[str]:
@@ -257,24 +297,23 @@ class FeatureBuilder:
         scored = list(self.matcher.scored(sections))
         n_sec = len(sections)
         items = self.items
-        # evidence mass per (section, item), from distinct phrase counts (weak-only included)
+        # evidence mass per (section, item), from distinct phrase counts (weak-only included);
+        # per item the document's best mass and how many sections have strong or ordinary
+        # evidence (one pass over the statistics)
         mass: list[dict[int, float]] = []
+        best: dict[int, float] = {}
+        spread: dict[int, int] = {}
         for sc in scored:
             row = {}
             for i, st in (sc.stats or {}).items():
                 m = 1.2 * st[0] + 0.55 * st[1] + 0.25 * st[2]
                 if m > 0:
                     row[i] = m
+                    if m > best.get(i, 0.0):
+                        best[i] = m
+                    if st[0] or st[1]:
+                        spread[i] = spread.get(i, 0) + 1
             mass.append(row)
-        best: dict[int, float] = {}
-        spread: dict[int, int] = {}
-        for k, row in enumerate(mass):
-            st_k = scored[k].stats or {}
-            for i, m in row.items():
-                if m > best.get(i, 0.0):
-                    best[i] = m
-                if st_k[i][0] or st_k[i][1]:
-                    spread[i] = spread.get(i, 0) + 1
         # condition and facet stems per section and for the whole document: the document's
         # words that stem to one are found once, each section's by a set intersection
         cond_stems = self._cond_stems
@@ -401,10 +440,10 @@ class FeatureBuilder:
                     if info is None:
                         ln = lines[li]
                         info = line_info[li] = (
-                            bool(_OBLIGE.search(ln)),
+                            _obliges(ln),
                             bool(_ACTOR.search(ln)),
                             line_cites.get(li, False),
-                            len(_TOKEN_RE.findall(ln)) <= 6,
+                            _tokens_on_line(li, seg_line, segs) <= 6,
                         )
                     for j in range(4):
                         cues[j] += info[j]

@@ -399,6 +399,7 @@ class PhraseMatcher:
 
     def _score(self, sections: Sequence[Section], allowed: list[int]) -> Iterator[_Scored]:
         allowed_set = set(allowed)
+        owners = self._owner_table(allowed_set)
         # every section's words and segments; the document's vocabulary is stemmed once
         split = [split_words(sec.full_text) for sec in sections]
         raw: set[str] = set()
@@ -408,6 +409,7 @@ class PhraseMatcher:
         vocab = set(stem_of.values())
         fan, single, tokq = self._vocabulary_patterns(vocab, self._fuzzy(vocab))
         anchors, fills, tracked = self._sequence_anchors(fan, single, tokq)
+        pairs = self._pairs(tokq)
         # raw token -> stem, only for tokens tracked per section: generic words (and the "the" of
         # "the life", see _sequence_anchors) are skipped by a C-level membership test
         relevant = {w: st for w, st in stem_of.items() if st in fills or st in single}
@@ -439,10 +441,10 @@ class PhraseMatcher:
                 occ = _occurrences(words, relevant)
                 n_content = len(words) - sum(map(stop.__contains__, words))
                 n_title = len(_TOKEN_RE.findall(sec.title)) if sec.title else 0
-                hits = self._hits(
-                    words, segs, n_title, occ, complete, stop, single, tokq, anchors, stem_of
+                by_pat = self._hits(
+                    words, segs, n_title, occ, complete, stop, single, tokq, anchors, pairs, stem_of
                 )
-                scored = self._rank(sec, words, hits, n_content, allowed_set)
+                scored = self._rank(sec, words, by_pat, n_content, n_title, owners, allowed_set)
                 if self.collect_stats:
                     scored.segs = segs
                 yield scored
@@ -554,175 +556,207 @@ class PhraseMatcher:
         return fan, single, tokq
 
     def _hits(
-        self, words, segs, n_title, occ, complete, stop, single, tokq, anchors, stem_of
-    ) -> list[tuple]:
-        """Every pattern hit in one section as ``(pattern, first token, last token, quality,
-        in title)``, at most ``max_evidence`` a pattern, minus hits nested in a longer one.
+        self, words, segs, n_title, occ, complete, stop, single, tokq, anchors, pairs, stem_of
+    ) -> dict[int, list[tuple]]:
+        """Every pattern hit in one section, by pattern: ``(pattern, first token, last token,
+        quality, in title)``, at most ``max_evidence`` a pattern and stem, minus hits nested in a
+        longer one; each pattern's hits in the order :meth:`_rank` has always read them.
         ``occ``: positions of each pattern stem; ``complete``: the multi-word patterns whose
         tokens all occur (:meth:`_complete_patterns`)."""
-        max_gap = self.settings.max_gap
-        cap = self.settings.max_evidence
         if not occ:
-            return []
-        hits: list[tuple] = []
-        for st, positions in occ.items():
-            for pid, q in single.get(st, ()):
-                hits.extend((pid, i, i, q, i < n_title) for i in positions[:cap])
-        plen = self._plen
-        multi: list[tuple] = []
-        if complete:
-            contig = self._contiguous
-            # stopwords before each token: token i is preceded by i - sb[i] content words
-            sb = list(accumulate(map(stop.__contains__, words), initial=0))
-            window = 1 + max_gap
-            for pid in complete:
-                slots = tokq[pid]
-                if contig[pid]:
-                    j = anchors[pid]
-                    multi.extend(
-                        _sequence_hits(
-                            pid,
-                            slots,
-                            j,
-                            _positions(slots[j], occ),
-                            words,
-                            stem_of,
-                            segs,
-                            n_title,
-                            cap,
-                        )
-                    )
-                elif len(slots) == 2 and len(slots[0]) == len(slots[1]) == 1:
-                    # the usual pattern: two words, each stood for by one stem
-                    ((s0, q0),) = slots[0].items()
-                    ((s1, q1),) = slots[1].items()
-                    multi.extend(
-                        _pair_hits(
-                            pid, occ[s0], occ[s1], min(q0, q1), segs, sb, window, n_title, cap
-                        )
-                    )
-                else:
-                    # positions (and quality) of each pattern token, in document order
-                    pos = [_positions(d, occ) for d in slots]
-                    qual = [
-                        {i: d[stem_of[words[i]]] for i in p}
-                        for d, p in zip(slots, pos, strict=True)
-                    ]
-                    multi.extend(
-                        _window_hits(
-                            pid, pos, qual, segs, sb, len(slots) - 1 + max_gap, n_title, cap
-                        )
-                    )
+            return {}
+        singles = _single_hits(occ, single, n_title, self.settings.max_evidence)
+        multi = self._multi_hits(
+            words, segs, n_title, occ, complete, stop, tokq, anchors, pairs, stem_of
+        )
+        if not multi:
+            return singles
         # drop hits nested inside a hit of a longer pattern. Every multi-word hit spans two tokens
         # or more and every one-word hit one, so a one-word hit goes exactly when a multi-word
         # hit covers its token; multi-word hits are compared with each other.
-        if not multi:
-            return hits
         covered: set[int] = set()
         for k in multi:
             covered.update(range(k[1], k[2] + 1))
-        kept = [h for h in hits if h[1] not in covered]
-        multi.sort(key=itemgetter(1))
-        starts = [h[1] for h in multi]
-        max_span = max(h[2] - h[1] for h in multi)
-        for h in multi:
-            lo = bisect_left(starts, h[1] - max_span)
-            hi = bisect_right(starts, h[1])
-            if any(k[2] >= h[2] and plen[k[0]] > plen[h[0]] for k in multi[lo:hi]):
-                continue
-            kept.append(h)
-        return kept
-
-    def _rank(self, sec, words, hits, n_content: int, allowed: set[int]) -> _Scored:
-        s = self.settings
         by_pat: dict[int, list[tuple]] = {}
-        for h in hits:
+        for pid, lst in singles.items():
+            if covered.isdisjoint(map(_FIRST, lst)):
+                by_pat[pid] = lst
+            else:
+                kept = [h for h in lst if h[1] not in covered]
+                if kept:
+                    by_pat[pid] = kept
+        for h in _outermost(multi, self._plen):
             if h[0] in by_pat:
                 by_pat[h[0]].append(h)
             else:
                 by_pat[h[0]] = [h]
-        # item -> [(weight, phrase, strength, hits)]
-        per_item: dict[int, list[tuple[float, str, str, list[tuple]]]] = {}
-        merged: dict[tuple[int, str], list[tuple]] = {}
-        nonweak: set[int] = set()  # items with a strong or ordinary candidate
+        return by_pat
+
+    def _pairs(self, tokq: dict[int, list[dict[str, float]]]) -> dict[int, tuple[str, str, float]]:
+        """The usual multi-word pattern: two words in any order, each stood for by one stem of
+        the document. Per such pattern its two stems and the quality of its hits, looked up
+        once a document instead of once a section."""
+        out = {}
+        for pid, slots in tokq.items():
+            if (
+                not self._contiguous[pid]
+                and len(slots) == 2
+                and len(slots[0]) == len(slots[1]) == 1
+            ):
+                ((s0, q0),) = slots[0].items()
+                ((s1, q1),) = slots[1].items()
+                out[pid] = (s0, s1, min(q0, q1))
+        return out
+
+    def _multi_hits(
+        self, words, segs, n_title, occ, complete, stop, tokq, anchors, pairs, stem_of
+    ) -> list[tuple]:
+        """The hits of the complete multi-word patterns, pattern by pattern."""
+        multi: list[tuple] = []
+        if not complete:
+            return multi
+        max_gap = self.settings.max_gap
+        cap = self.settings.max_evidence
+        contig = self._contiguous
+        # stopwords before each token: token i is preceded by i - sb[i] content words
+        sb = list(accumulate(map(stop.__contains__, words), initial=0))
+        window = 1 + max_gap
+        for pid in complete:
+            pair = pairs.get(pid)
+            if pair is not None:
+                s0, s1, q = pair
+                multi.extend(_pair_hits(pid, occ[s0], occ[s1], q, segs, sb, window, n_title, cap))
+                continue
+            slots = tokq[pid]
+            if contig[pid]:
+                j = anchors[pid]
+                at = _positions(slots[j], occ)
+                multi.extend(_sequence_hits(pid, slots, j, at, words, stem_of, segs, n_title, cap))
+            else:
+                # positions (and quality) of each pattern token, in document order
+                pos = [_positions(d, occ) for d in slots]
+                qual = [
+                    {i: d[stem_of[words[i]]] for i in p} for d, p in zip(slots, pos, strict=True)
+                ]
+                multi.extend(
+                    _window_hits(pid, pos, qual, segs, sb, len(slots) - 1 + max_gap, n_title, cap)
+                )
+        return multi
+
+    def _owner_table(self, allowed: set[int]) -> list[tuple[tuple, ...]]:
+        """Per pattern, the owners :meth:`_rank` scores (allowed items and parents), each as
+        ``(item, phrase, strength, weight, shared)``; ``shared`` when another pattern is a variant
+        of the same phrase of the same item ("self-care", "self care"), whose hits then merge.
+        Built once a document, so a section does not filter or compare owners itself."""
         children = self._children
-        for pid in sorted(by_pat):
-            for item, phrase, strength, w in self._owner_rows[pid]:
-                if item in allowed or item in children:
-                    key = (item, phrase)
-                    if key in merged:  # a phrase's variants ("self-care", "self care")
-                        merged[key].extend(by_pat[pid])
-                        continue
-                    lst = merged[key] = list(by_pat[pid])
-                    if item in per_item:
-                        per_item[item].append((w, phrase, strength, lst))
-                    else:
-                        per_item[item] = [(w, phrase, strength, lst)]
-                    if strength != "weak":
-                        nonweak.add(item)
-        stats = None
-        if self.collect_stats:  # the calibrated model's inputs, weak-only items included
-            stats = {}
-            for item, cands in per_item.items():
-                row = [
-                    0,
-                    0,
-                    0,
-                    False,
-                    set(),
-                ]  # distinct strong, ordinary, weak phrases; title; tokens
-                for _w, _ph, strength, lst in cands:
-                    row[0 if strength == "strong" else 1 if strength == "normal" else 2] += 1
-                    for h in lst:
-                        row[4].add(h[1])
-                        if h[4] and strength != "weak":
-                            row[3] = True
-                stats[item] = row
+        rows = [
+            tuple(r for r in self._owner_rows[pid] if r[0] in allowed or r[0] in children)
+            for pid in range(len(self._patterns))
+        ]
+        seen: dict[tuple[int, str], int] = {}
+        for pid_rows in rows:
+            for item, phrase, _strength, _w in pid_rows:
+                seen[(item, phrase)] = seen.get((item, phrase), 0) + 1
+        return [tuple((*r, seen[(r[0], r[1])] > 1) for r in pid_rows) for pid_rows in rows]
+
+    def _rank(
+        self,
+        sec: Section,
+        words: list[str],
+        by_pat: dict[int, list[tuple]],
+        n_content: int,
+        n_title: int,
+        owners: list[tuple[tuple, ...]],
+        allowed: set[int],
+    ) -> _Scored:
+        """One section's item scores, evidence picks and (with ``collect_stats``) statistics,
+        from its hits by pattern (:meth:`_hits`) and the document's :meth:`_owner_table`.
+        Parents are scored even when not allowed (as umbrellas), then left out."""
+        per_item = _candidates(by_pat, owners)
+        stats = _item_stats(per_item, n_title) if self.collect_stats else None
+        scores, chosen = self._item_scores(words, per_item, n_content)
+        if not allowed.issuperset(scores):
+            scores = {i: sc for i, sc in scores.items() if i in allowed}
+        out = _Scored(sec.full_text, words, scores, chosen)
+        out.stats = stats
+        return out
+
+    def _item_scores(
+        self, words: list[str], per_item: dict[int, list[tuple]], n_content: int
+    ) -> tuple[dict[int, float], dict[int, list[tuple[str, list[tuple]]]]]:
+        """Each item's score (0-100) and the hits picked as its evidence; umbrella items
+        (parents) from their children's scores."""
+        s = self.settings
         damp = 1.0 + s.length_damping * max(0.0, math.log2(max(n_content, 1) / s.length_pivot))
+        present = None  # the section's stems, for statement words (computed once, when asked)
         scores: dict[int, float] = {}
         chosen: dict[int, list[tuple[str, list[tuple]]]] = {}
         for item, cands in per_item.items():
-            if item not in nonweak:
-                continue  # weak words alone never make a score (see ``company`` below)
-            # overlapping hits of one item count once: the stronger phrase first, then the
-            # better hit (exact before fuzzy), then the longer phrase
-            if len(cands) > 1:
-                cands.sort(key=_CANDIDATE_ORDER)
-            taken: set[int] = set()
-            total = strong_max = weak_total = 0.0
-            company = False  # weak words only add to a strong or ordinary hit
-            picked = []
-            for w, ph, strength, lst in cands:
-                if taken:
-                    free = [h for h in lst if taken.isdisjoint(range(h[1], h[2] + 1))]
-                    if not free:
-                        continue
-                else:
-                    free = lst
-                h0 = min(free, key=_HIT_ORDER) if len(free) > 1 else free[0]
-                contrib = w * (h0[3] / 100.0) ** 2 * (s.title_boost if h0[4] else 1.0)
-                contrib += s.repeat_bonus * w * min(len(free) - 1, s.max_repeats)
-                if strength == "weak":
-                    contrib = min(contrib, max(0.0, s.weak_cap - weak_total))
-                    weak_total += contrib
-                else:
-                    company = True
-                    if strength == "strong":
-                        strong_max = max(strong_max, contrib)
-                total += contrib
-                for h in free:
-                    taken.update(range(h[1], h[2] + 1))
-                picked.append((ph, free))
+            if all(c[2] == "weak" for c in cands):
+                continue  # weak words alone never make a score
+            total, strong_max, picked, company = self._evidence_total(cands)
             if s.statement_weight and self._statement_stems[item]:
+                if present is None:
+                    present = {stem(w) for w in words}
                 st = self._statement_stems[item]
-                present = {stem(w) for w in words}
                 total += s.statement_weight * len(st & present) / len(st)
             e = max(strong_max, total / damp) if company else 0.0
             if e > 0:
                 scores[item] = 100.0 * (1.0 - math.exp(-e))
                 chosen[item] = picked
-        # umbrella items: suggested when enough of their children are
-        for parent, kids in children.items():
+        self._umbrellas(scores, chosen)
+        return scores, chosen
+
+    def _evidence_total(self, cands: list[tuple]) -> tuple[float, float, list, bool]:
+        """An item's evidence from its candidate phrases ``(weight, phrase, strength, hits)``
+        (one of them strong or ordinary): overlapping hits count once, the stronger phrase
+        first, then the better hit (exact before fuzzy), then the longer phrase. Returns the
+        total, the best strong contribution, the ``(phrase, hits)`` picked and whether a strong
+        or ordinary hit counted (weak words only add to one)."""
+        s = self.settings
+        if len(cands) > 1:
+            cands.sort(key=_CANDIDATE_ORDER)
+        taken: set[int] = set()
+        total = strong_max = weak_total = 0.0
+        company = False
+        picked = []
+        last = len(cands) - 1
+        for n, (w, ph, strength, lst) in enumerate(cands):
+            if taken:  # (a one-token hit needs one look-up)
+                free = [
+                    h
+                    for h in lst
+                    if h[1] not in taken
+                    and (h[1] == h[2] or taken.isdisjoint(range(h[1] + 1, h[2] + 1)))
+                ]
+                if not free:
+                    continue
+            else:
+                free = lst
+            q, in_title = _best_hit(free)
+            contrib = w * (q / 100.0) ** 2 * (s.title_boost if in_title else 1.0)
+            contrib += s.repeat_bonus * w * min(len(free) - 1, s.max_repeats)
+            if strength == "weak":
+                contrib = min(contrib, max(0.0, s.weak_cap - weak_total))
+                weak_total += contrib
+            else:
+                company = True
+                if strength == "strong":
+                    strong_max = max(strong_max, contrib)
+            total += contrib
+            if n < last:  # (only later candidates read what is taken)
+                taken.update(map(_FIRST, free))
+                for h in free:
+                    if h[2] > h[1]:
+                        taken.update(range(h[1] + 1, h[2] + 1))
+            picked.append((ph, free))
+        return total, strong_max, picked, company
+
+    def _umbrellas(self, scores: dict[int, float], chosen: dict[int, list]) -> None:
+        """Parent items suggested when enough of their children are: their score the mean of
+        the best ``parent_min_children`` children's, their evidence the children's."""
+        s = self.settings
+        for parent, kids in self._children.items():
             if len(scores) < s.parent_min_children:
                 break
             kid_scores = [scores[k] for k in kids if scores.get(k, 0.0) >= s.threshold]
@@ -732,26 +766,120 @@ class PhraseMatcher:
                 if derived > scores.get(parent, 0.0):
                     scores[parent] = derived
                     chosen[parent] = [p for k in kids if k in chosen for p in chosen[k]]
-        if not allowed.issuperset(scores):
-            scores = {i: sc for i, sc in scores.items() if i in allowed}
-        out = _Scored(sec.full_text, words, scores, chosen)
-        out.stats = stats
-        return out
 
 
 #: hit tuples: (pattern, first token, last token, quality, in title)
+_FIRST = itemgetter(1)
 _QUALITY = itemgetter(3)
+_IN_TITLE = itemgetter(4)
+
+
+def _single_hits(
+    occ: dict[str, list[int]], single: dict, n_title: int, cap: int
+) -> dict[int, list[tuple]]:
+    """The one-word patterns' hits by pattern: each standing stem's first ``cap`` positions.
+    Only the stems with one-word patterns are visited (a set intersection in C); the order of a
+    pattern's hits does not matter (:meth:`PhraseMatcher._rank` reads them as a set: the best
+    one by its own key, the count, the tokens)."""
+    by_pat: dict[int, list[tuple]] = {}
+    for st in single.keys() & occ.keys():
+        ps = occ[st]
+        if len(ps) > cap:
+            ps = ps[:cap]
+        for pid, q in single[st]:
+            new = [(pid, i, i, q, i < n_title) for i in ps]
+            if pid in by_pat:
+                by_pat[pid].extend(new)
+            else:
+                by_pat[pid] = new
+    return by_pat
+
+
+def _outermost(multi: list[tuple], plen: list[int]) -> list[tuple]:
+    """The multi-word hits not nested in a hit of a longer pattern, by first token."""
+    multi.sort(key=_FIRST)
+    starts = [h[1] for h in multi]
+    max_span = max(h[2] - h[1] for h in multi)
+    kept = []
+    for h in multi:
+        lo = bisect_left(starts, h[1] - max_span)
+        hi = bisect_right(starts, h[1])
+        if any(k[2] >= h[2] and plen[k[0]] > plen[h[0]] for k in multi[lo:hi]):
+            continue
+        kept.append(h)
+    return kept
+
+
+def _candidates(
+    by_pat: dict[int, list[tuple]], owners: list[tuple[tuple, ...]]
+) -> dict[int, list[tuple]]:
+    """Per item, its candidate phrases ``(weight, phrase, strength, hits)``, items in order of
+    their first pattern (patterns by id). A phrase's variants merge their hits; the others share
+    the pattern's list (nothing later changes a hit list)."""
+    per_item: dict[int, list[tuple]] = {}
+    merged: dict[tuple[int, str], list[tuple]] = {}
+    for pid in sorted(by_pat):
+        hits = by_pat[pid]
+        for item, phrase, strength, w, shared in owners[pid]:
+            if shared:
+                key = (item, phrase)
+                if key in merged:
+                    merged[key].extend(hits)
+                    continue
+                lst = merged[key] = list(hits)
+            else:
+                lst = hits
+            if item in per_item:
+                per_item[item].append((w, phrase, strength, lst))
+            else:
+                per_item[item] = [(w, phrase, strength, lst)]
+    return per_item
+
+
+#: a candidate's strength -> its counter in an item's statistics row
+_STRENGTH_SLOT = {"strong": 0, "normal": 1, "weak": 2}
+
+
+def _item_stats(per_item: dict[int, list[tuple]], n_title: int) -> dict[int, list]:
+    """The calibrated model's inputs per item (weak-only items included): ``[distinct strong,
+    ordinary, weak phrases, a strong or ordinary hit in the title, first tokens of the hits]``."""
+    stats: dict[int, list] = {}
+    slot = _STRENGTH_SLOT
+    for item, cands in per_item.items():
+        row = [0, 0, 0, False, None]
+        if len(cands) == 1:  # the usual case
+            _w, _ph, strength, lst = cands[0]
+            row[slot[strength]] = 1
+            if n_title and strength != "weak":
+                row[3] = any(map(_IN_TITLE, lst))
+            row[4] = set(map(_FIRST, lst))
+        else:
+            toks: set[int] = set()
+            for _w, _ph, strength, lst in cands:
+                row[slot[strength]] += 1
+                if n_title and strength != "weak" and not row[3]:
+                    row[3] = any(map(_IN_TITLE, lst))
+                toks.update(map(_FIRST, lst))
+            row[4] = toks
+        stats[item] = row
+    return stats
+
+
+def _best_hit(hits: list[tuple]) -> tuple[float, bool]:
+    """Quality and title flag of the best of a phrase's hits (one in the title first, then the
+    exact before the fuzzy; which of equals comes first does not matter): all a score reads of
+    it, found without a sort key per hit."""
+    if len(hits) == 1:
+        return hits[0][3], hits[0][4]
+    if any(map(_IN_TITLE, hits)):
+        return max(h[3] for h in hits if h[4]), True
+    return max(map(_QUALITY, hits)), False
 
 
 def _CANDIDATE_ORDER(c: tuple) -> tuple:  # noqa: N802 - a sort key, like itemgetter
     """An item's candidate phrases ``(weight, phrase, strength, hits)``: the heaviest first, then
     the best hit (exact before fuzzy), then the longer phrase, then by wording."""
     return (-c[0], -max(map(_QUALITY, c[3])), -len(c[1]), c[1])
-
-
-def _HIT_ORDER(h: tuple) -> tuple:  # noqa: N802 - a sort key, like itemgetter
-    """Best hit of a phrase first: in the title, then exact before fuzzy, then the earliest."""
-    return (not h[4], -h[3], h[1])
 
 
 def _occurrences(words: list[str], relevant: dict[str, str]) -> dict[str, list[int]]:
@@ -802,6 +930,12 @@ def _sequence_hits(pid, slots, anchor, at, words, stem_of, segs, n_title, cap) -
 def _pair_hits(pid, p0, p1, q, segs, sb, window, n_title, cap) -> list[tuple]:
     """:func:`_window_hits` for a two-word pattern whose words are each stood for by one stem
     (so every hit has quality ``q``): the same choices, without the general bookkeeping."""
+    if len(p0) == len(p1) == 1:  # each word once in the section (the commonest case)
+        a, b = p0[0], p1[0]
+        if a == b or segs[a] != segs[b] or abs((a - sb[a]) - (b - sb[b])) > window:
+            return []
+        lo, hi = (a, b) if a < b else (b, a)
+        return [(pid, lo, hi, q, lo < n_title)]
     anchors, others = (p1, p0) if len(p1) < len(p0) else (p0, p1)
     keys = [i - sb[i] for i in others]
     out = []

@@ -8,16 +8,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from review.engine import (
+    _BOUNDARY_SPLIT,
     _CITE_SIGNAL,
+    _OBLIGE,
     FEATURES,
     FeatureBuilder,
     Suggester,
     _cite_tokens,
     _may_cite,
+    _obliges,
+    _tokens_on_line,
     evidence_sentences,
 )
 from review.framework import get_framework
-from review.matching import split_words
+from review.matching import _TOKEN_RE, split_words
 from review.models import Evidence, Section
 
 
@@ -224,6 +228,53 @@ def test_the_citation_prefilter_never_skips_a_line_the_signal_matches(parts):
     words, _ = split_words(text)
     if not _may_cite(text, words, _cite_tokens(set(words))):
         assert _CITE_SIGNAL.search(text) is None
+
+
+_OBLIGE_PIECES = [
+    "shall",
+    "Must",
+    "WILL",
+    "shoulder",
+    "required",
+    "Requires",
+    "ensures",
+    "responsible  for",
+    "responsible for",
+    "is expected",
+    "may not",
+    "agree to",
+    "commits to",
+    "is to",
+    "are to",
+    "ſhall",  # a long s: the case-blind match folds it to "s"
+    "_",
+    "é",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet=_CITE_ALPHABET, max_size=8), st.sampled_from(_OBLIGE_PIECES)),
+        max_size=10,
+    )
+)
+def test_the_obligation_shortcut_agrees_with_the_expression(parts):
+    line = "".join(parts)
+    assert _obliges(line) == bool(_OBLIGE.search(line))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab1 -'’.;!?\n\t", max_size=80))
+def test_tokens_on_a_line_are_counted_from_the_segments(text):
+    # the short-line feature counts a line's tokens from the segments split_words numbered
+    words, segs = split_words(text)
+    seps = _BOUNDARY_SPLIT.findall(text)
+    seg_line = [0]
+    for sep in seps:
+        seg_line.append(seg_line[-1] + (sep == "\n"))
+    for li, line in enumerate(text.split("\n")):
+        assert _tokens_on_line(li, seg_line, segs) == len(_TOKEN_RE.findall(line))
 
 
 def test_analyze_lists_where_to_look_next_for_each_competency(engine: Suggester):

@@ -644,6 +644,26 @@ def test_recurring_run_in_headings_split_their_paragraph():
     assert parsed.sections[1].path == ("Shelter rules", "Visitors.")
 
 
+def test_run_in_headings_of_eight_words_or_ending_inside_a_word_are_found():
+    # (a paragraph whose first eight words hold no period or colon is not read run by run)
+    parsed = parse_items(
+        [
+            ("h1", "Shelter rules"),
+            "The rules below apply to every resident and visitor.",
+            (
+                "runin",
+                "Visiting Hours for Parents and Guardians of Residents:",
+                " Parents may visit on weekday evenings and on Sunday afternoons.",
+            ),
+            ("runin", "Curfew.", "Residents return to the shelter by nine in the evening."),
+        ]
+    )
+    assert [(s.kind, s.title) for s in parsed.sections[1:]] == [
+        ("run-in", "Visiting Hours for Parents and Guardians of Residents:"),
+        ("run-in", "Curfew."),
+    ]
+
+
 def test_a_single_bold_lead_in_or_a_bold_sentence_start_is_not_a_heading():
     parsed = parse_items(
         [

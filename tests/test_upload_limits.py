@@ -4,10 +4,15 @@ zip64_many_members); here the service's (suggestions, analysis time), store left
 
 from __future__ import annotations
 
+import re
+from types import SimpleNamespace
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from review.errors import UnreadableDocument
-from review.parsing.upload import _eocd_entries
+from review.parsing.upload import _eocd_entries, distinct_words
 from tests import hostile_files as hf
 from tests.conftest import store_hash
 from tests.e2e_support import Seed, policy_docx
@@ -37,3 +42,20 @@ def test_zip64_member_count_is_read():
     assert _eocd_entries(data) == 66_000 + len(
         __import__("zipfile").ZipFile(__import__("io").BytesIO(hf._basic_docx())).namelist()
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="aZ9_ .-\n\t\u00a0\u2003İıßé", max_size=20),
+            st.text(alphabet="aZ9_ .-\n\t\u00a0\u2003İıßé", max_size=60),
+        ),
+        max_size=6,
+    )
+)
+def test_distinct_words_are_the_lower_cased_words_of_every_title_and_text(texts):
+    # the distinct-words limit reads the words of the distinct whitespace chunks only
+    sections = [SimpleNamespace(title=t, text=x) for t, x in texts]
+    expected = {w.lower() for t, x in texts for part in (t, x) for w in re.findall(r"\w+", part)}
+    assert distinct_words(sections) == expected

@@ -1372,7 +1372,13 @@ SENTENCE_VERB = re.compile(r"\b(?:shall|must|should|will|are required|is require
 
 def _run_in_heading(p: _Para, styles: Styles) -> str | None:
     """The bold or underlined words that open a paragraph of plain text ("**Visitors.**
-    Visitors must sign in ..."), when they read like a short title ending with a period or a colon."""
+    Visitors must sign in ..."), when they read like a short title ending with a period or a colon.
+
+    Such a title is a prefix of the paragraph's text of at most eight words ending with the
+    period or colon, so a paragraph whose first eight words hold neither is told without
+    reading its runs (most body paragraphs: their first sentence is longer)."""
+    if not any("." in w or ":" in w for w in p.text.split(None, 8)[:8]):
+        return None
     base = _para_base(p, styles)
     if base[0] or base[1]:
         return None

@@ -332,19 +332,33 @@ def check_complexity(sections, filename: str | None, limits: UploadLimits) -> No
     """Bound what the matcher and the review screens will have to handle."""
     if len(sections) > limits.max_sections:
         raise too_complex(filename, f"{len(sections):,} sections", limits.max_sections)
-    vocab: set[str] = set()
+    if len(distinct_words(sections)) > limits.max_distinct_words:
+        raise too_complex(
+            filename,
+            f"more than {limits.max_distinct_words:,} distinct words",
+            limits.max_distinct_words,
+        )
+
+
+def distinct_words(sections) -> set[str]:
+    """The lower-cased ``\\w+`` words of the sections' titles and texts.
+
+    A word never holds whitespace, so the words of a text are those of its whitespace-separated
+    chunks: the text is split in C and only the distinct chunks (a manual repeats its words) are
+    searched, several times faster than searching every word. Lower-casing ASCII first gives the
+    same words; ``lower()`` can split or join ``\\w`` runs of other scripts ("İ" -> "i̇"), so such
+    text is lower-cased word by word."""
+    chunks: set[str] = set()
+    other: set[str] = set()
     for s in sections:
         for text in (s.title, s.text):
-            if text.isascii():  # lower-casing ASCII first gives the same words, found in C
-                vocab.update(_WORD.findall(text.lower()))
-            else:  # lower() can split or join \w runs of other scripts ("İ" -> "i̇")
-                vocab.update(w.lower() for w in _WORD.findall(text))
-        if len(vocab) > limits.max_distinct_words:
-            raise too_complex(
-                filename,
-                f"more than {limits.max_distinct_words:,} distinct words",
-                limits.max_distinct_words,
-            )
+            if text.isascii():
+                chunks.update(text.lower().split())
+            else:
+                other.update(text.split())
+    words = {w for c in chunks for w in _WORD.findall(c)}
+    words.update(w.lower() for c in other for w in _WORD.findall(c))
+    return words
 
 
 def _eocd_entries(data: bytes) -> int | None:
