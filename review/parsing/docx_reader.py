@@ -1043,6 +1043,38 @@ def strong_numbered_title(text: str, num: Numbering) -> bool:
     return False
 
 
+class NumberedTitles:
+    """Which plain numbered lines are headings by their pattern, from how the whole document
+    numbers its titles: "4.2 Intake" when two or more such "multi" titles occur, a statute
+    number ("3A.06.040 ...") when two or more occur, "4 Intake" when "4.x" titles do, and
+    keywords ("SECTION 5") and Roman numerals always. Shared by the .docx and PDF readers;
+    :meth:`see` every numbered line first, then ask :meth:`plain_heading`."""
+
+    def __init__(self) -> None:
+        self.multi = 0
+        self.code = 0
+        self.prefixes: set[str] = set()
+
+    def see(self, text: str, num: Numbering) -> None:
+        # the counts are only ever compared with 2: once 2 (and the prefix known), another
+        # strong title changes nothing, so its wording is not checked
+        if num.kind == "code" and self.code < 2:
+            self.code += strong_numbered_title(text, num)
+        elif num.kind == "multi":
+            prefix = num.number.split(".")[0]
+            if (self.multi < 2 or prefix not in self.prefixes) and strong_numbered_title(text, num):
+                self.multi += 1
+                self.prefixes.add(prefix)
+
+    def plain_heading(self, text: str, num: Numbering) -> bool:
+        return strong_numbered_title(text, num) and (
+            num.kind in ("keyword", "roman")
+            or (num.kind == "multi" and self.multi >= 2)
+            or (num.kind == "code" and self.code >= 2)
+            or (num.kind == "single" and self.multi >= 2 and num.number in self.prefixes)
+        )
+
+
 class Leveler:
     """Turns heading kinds into levels as the document goes: typed numbering nests below the
     last Word heading style; bold pseudo-headings sit one below the last real heading;
@@ -1541,24 +1573,15 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     # what counts as a candidate depends on the whole document: pre-compute
     paras = [it for it in items if isinstance(it, _Para) and not it.in_box and it.text.strip()]
     numbers: dict[int, Numbering | None] = {}
-    multi_count = 0
-    code_count = 0  # statute-numbered lines that read like titles: a pattern when it recurs
-    multi_prefixes: set[str] = set()
+    titles = NumberedTitles()  # numbered lines that read like titles: a pattern when it recurs
     for p in paras:
         if len(p.text) > MAX_HEADING_SOURCE:
             continue
         t = collapse_ws(p.text)
         num = numbering(t) if len(t) <= 160 else None
         numbers[id(p)] = num
-        if num is not None and num.kind == "code" and code_count < 2:
-            code_count += strong_numbered_title(t, num)
-        if num is not None and num.kind == "multi":
-            prefix = num.number.split(".")[0]
-            # multi_count is only ever compared with 2: once it is 2 and the prefix is known,
-            # another strong title changes nothing, so the wording check is skipped
-            if (multi_count < 2 or prefix not in multi_prefixes) and strong_numbered_title(t, num):
-                multi_count += 1
-                multi_prefixes.add(prefix)
+        if num is not None:
+            titles.see(t, num)
     # bold (underline, a larger type) is a heading signal only when it is not the document's
     # ordinary text (short documents alternate bold titles and plain bodies: half bold is
     # normal there); the ordinary size is the one most body paragraphs start in
@@ -1677,13 +1700,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             and not it.numbered
             and followed
             and num is not None
-            and strong_numbered_title(t, num)
-            and (
-                num.kind in ("keyword", "roman")
-                or (num.kind == "multi" and multi_count >= 2)
-                or (num.kind == "code" and code_count >= 2)
-                or (num.kind == "single" and multi_count >= 2 and num.number in multi_prefixes)
-            )
+            and titles.plain_heading(t, num)
         )
         if plain_ok:
             seen_heading = True

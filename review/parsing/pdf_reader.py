@@ -57,6 +57,7 @@ from review.parsing.docx_reader import (
     MAX_HEADING_SOURCE,
     SENTENCE_VERB,
     Leveler,
+    NumberedTitles,
     Numbering,
     SeriesItem,
     all_caps_title,
@@ -64,7 +65,6 @@ from review.parsing.docx_reader import (
     numbered_title_ok,
     numbering,
     run_in_title,
-    strong_numbered_title,
 )
 from review.parsing.sections import Block, collapse_ws, reads_like_title, strip_forbidden
 
@@ -525,16 +525,10 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
         numbering(t) if len(t) <= 160 and len(p.lines) <= 2 else None
         for t, p in zip(texts, paras, strict=True)
     ]
-    multi_count = code_count = 0
-    multi_prefixes: set[str] = set()
+    titles = NumberedTitles()
     for t, num in zip(texts, numbers, strict=True):
-        if num is None or not strong_numbered_title(t, num):
-            continue
-        if num.kind == "code":
-            code_count += 1
-        elif num.kind == "multi":
-            multi_count += 1
-            multi_prefixes.add(num.number.split(".")[0])
+        if num is not None:
+            titles.see(t, num)
 
     # the title: the first paragraph on page 1 in the largest type, when no other uses it
     title_at = -1
@@ -603,17 +597,7 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
             blocks.append(Block(head, i, i, lev.bold(), "run-in"))
             blocks.append(Block(text[len(head) :].strip(), i, i))
             continue
-        if (
-            followed
-            and num is not None
-            and strong_numbered_title(text, num)
-            and (
-                num.kind in ("keyword", "roman")
-                or (num.kind == "multi" and multi_count >= 2)
-                or (num.kind == "code" and code_count >= 2)
-                or (num.kind == "single" and multi_count >= 2 and num.number in multi_prefixes)
-            )
-        ):
+        if followed and num is not None and titles.plain_heading(text, num):
             blocks.append(Block(text, i, i, lev.numbered(num), "numbered"))
             continue
         if i in series and num is not None and followed:
