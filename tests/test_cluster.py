@@ -29,7 +29,9 @@ def _replica_of(base: str, cookie: str) -> str:
         f"{base}/_stcore/health", headers={"Cookie": f"cr_affinity={cookie}"}
     )
     with urllib.request.urlopen(req, timeout=10) as r:
-        return r.headers["X-Replica"]
+        # $upstream_addr lists every replica nginx tried, the one that answered last: once a
+        # dead replica's fail_timeout has passed nginx tries it again before moving on
+        return r.headers["X-Replica"].split(", ")[-1]
 
 
 @pytest.fixture
