@@ -90,11 +90,27 @@ def _slack(weights: Sequence[float]) -> float:
 
 
 _LINE_SPLIT = re.compile(r"\n")
-_OBLIGE = re.compile(
-    r"\b(?:shall|must|will|should|required|requires|require|ensures?|responsible for|"
-    r"is expected|are expected|may not|agrees? to|commits? to|is to|are to)\b",
-    re.I,
+#: what a sentence that obliges says (regular-expression alternatives, ``?`` only after a
+#: letter)
+_OBLIGE_WORDS = (
+    "shall",
+    "must",
+    "will",
+    "should",
+    "required",
+    "requires",
+    "require",
+    "ensures?",
+    "responsible for",
+    "is expected",
+    "are expected",
+    "may not",
+    "agrees? to",
+    "commits? to",
+    "is to",
+    "are to",
 )
+_OBLIGE = re.compile(r"\b(?:" + "|".join(_OBLIGE_WORDS) + r")\b", re.I)
 _ACTOR = re.compile(
     r"\b(?:staff|employees?|personnel|agency|agencies|program|programs|provider|providers|"
     r"we|our|caseworkers?|case managers?|workers?|supervisors?|managers?|director|"
@@ -141,23 +157,16 @@ _CITE_SIGNAL = re.compile(
 _TOKEN_JOINERS = re.compile(r"['’\-]")
 
 
-#: a text :data:`_OBLIGE` matches holds one of these (lower case): most lines that oblige
-#: nothing are told by them without the regular expression, which scans the whole line
-_OBLIGE_PARTS = (
-    "shall",
-    "must",
-    "will",
-    "should",
-    "requir",
-    "ensure",
-    "responsible for",
-    "expected",
-    "may not",
-    "agree",
-    "commit",
-    "is to",
-    "are to",
-)
+def _literal_parts(alternatives: Sequence[str]) -> tuple[str, ...]:
+    """Lower-case text every match of one of ``alternatives`` holds: each up to its first
+    optional letter, leaving out those that hold another."""
+    parts = [w.split("?")[0][:-1] if "?" in w else w for w in alternatives]
+    return tuple(p for p in parts if not any(q != p and q in p for q in parts))
+
+
+#: a text :data:`_OBLIGE` matches holds one of these: most lines that oblige nothing are told
+#: by them without the regular expression, which scans the whole line
+_OBLIGE_PARTS = _literal_parts(_OBLIGE_WORDS)
 
 
 def _obliges(line: str) -> bool:
