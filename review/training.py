@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -177,7 +177,12 @@ def _selected(
     """The pairs the engine suggests in ``d``'s labeled sections (:func:`review.model.select`)."""
     if not len(d.y):
         return set()
-    return {(d.sections[j], d.items[j]) for j in select(model, d.x, d.sections, d.items, threshold)}
+    return _pairs(d, select(model, d.x, d.sections, d.items, threshold))
+
+
+def _pairs(d: DocData, rows: Iterable[int]) -> set[tuple[int, str]]:
+    """The (section, item) pairs of candidate rows of ``d``."""
+    return {(d.sections[j], d.items[j]) for j in rows}
 
 
 def score(model: LogisticModel, docs: Sequence[DocData], threshold: float | None = None) -> dict:
@@ -277,7 +282,7 @@ def cross_validate(docs: Sequence[DocData], prior: LogisticModel, by: str = "doc
         sel: set[tuple[int, str]] = set()
         if len(d.y):
             picked = set(select(models[g], d.x, d.sections, d.items))
-            sel = {(d.sections[j], d.items[j]) for j in picked}  # as _selected, from one select
+            sel = _pairs(d, picked)  # as _selected, from the one select
             probs = models[g].predict(d.x)
             held_out.extend(
                 (p, float(y), k in picked) for k, (p, y) in enumerate(zip(probs, d.y, strict=True))
