@@ -266,7 +266,8 @@ def _mark_underlines(lines: list[_Line], rules: list[tuple[float, float, float]]
 
 
 def _mark_rows(lines: list[_Line], rules: list[tuple[float, float, float]] = ()) -> None:
-    """Number the table rows of one page (:attr:`_Line.row`): lines that share their height
+    """Number the table rows of one page (:attr:`_Line.row`; ``rules``, the page's horizontal
+    rules, sorted by height as :func:`_lines` sorts them once): lines that share their height
     with another line beside them (not across it) are cells of one row, and so are the lines
     stacked right above or below them in one style (a cell's other lines). Where the page draws
     horizontal rules (a table's borders), lines of a cell stacked with no rule between them are
@@ -294,7 +295,6 @@ def _mark_rows(lines: list[_Line], rules: list[tuple[float, float, float]] = ())
                 marked[a] = marked[b] = True
                 parent[root(b)] = root(a)
     if rules:
-        rules = sorted(rules)
         ys = [y for y, _, _ in rules]
         for n, a in enumerate(order):
             la = lines[a]
