@@ -569,7 +569,7 @@ def document_preview(actor: Any, doc_id: str, *, limit: int | None = None) -> No
                 )
                 or "—",
                 "Re-review": "yes" if any(lk.flag == "changed" for lk in lks) else "",
-                "Text": vm.snippet(s.text, 160),
+                "Text": vm.snippet(s.shown_text, 160),
             }
         )
     st.markdown(

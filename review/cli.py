@@ -38,7 +38,9 @@ def analysis_json(parsed, suggestions, fw, tier: str) -> dict:
     """What ``analyze --json`` prints: the document, the framework and every section with its
     suggestions (plain dicts built by hand: ``dataclasses.asdict`` deep-copies every field).
     A section whose heading Word numbers automatically has its ``"label"`` ("4.2") after the
-    title (which, like the id, is the heading's own text)."""
+    title (which, like the id, is the heading's own text), and one with automatically numbered
+    list items its ``"line_labels"`` after the text: per line of the text, the number Word draws
+    before it ("" for none)."""
     return _analysis_head(parsed, fw, tier) | {
         "sections": [
             _section_json(s, [g.to_dict() for g in sugg])
@@ -51,14 +53,10 @@ def _section_json(s, suggestions: list) -> dict:
     out = {"id": s.id, "title": s.title}
     if s.label:
         out["label"] = s.label
-    return out | {
-        "level": s.level,
-        "path": list(s.path),
-        "text": s.text,
-        "first_par": s.first_par,
-        "last_par": s.last_par,
-        "suggestions": suggestions,
-    }
+    out |= {"level": s.level, "path": list(s.path), "text": s.text}
+    if s.line_labels:
+        out["line_labels"] = list(s.line_labels)
+    return out | {"first_par": s.first_par, "last_par": s.last_par, "suggestions": suggestions}
 
 
 def _analysis_head(parsed, fw, tier: str) -> dict:

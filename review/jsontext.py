@@ -120,13 +120,16 @@ def _evidence_text(e) -> str:
     return _EVIDENCE(_value(e.phrase), _value(e.matched), _value(a), _value(b), _value(q))
 
 
-#: a section; the slot after the title holds its "label" member when Word numbers its heading
+#: a section; the slot after the title holds its "label" member when Word numbers its heading,
+#: the slot after the text its "line_labels" when Word numbers list items in it
 _SECTION = (
     "{{" + _N[3] + '"id": {}' + "," + _N[3] + '"title": {}{}' + "," + _N[3] + '"level": {}'
-    + "," + _N[3] + '"path": {}' + "," + _N[3] + '"text": {}' + "," + _N[3] + '"first_par": {}'
+    + "," + _N[3] + '"path": {}' + "," + _N[3] + '"text": {}{}' + "," + _N[3]
+    + '"first_par": {}'
     + "," + _N[3] + '"last_par": {}' + "," + _N[3] + '"suggestions": {}' + _N[2] + "}}"
 ).format  # fmt: skip
 _LABEL = "," + _N[3] + '"label": '
+_LINE_LABELS = "," + _N[3] + '"line_labels": '
 _SUGGESTION = (
     _N[4] + "{{" + _N[5] + '"competency": {}' + "," + _N[5] + '"score": {}' + "," + _N[5]
     + '"evidence": {}' + "," + _N[5] + '"sentences": {}' + "," + _N[5] + '"reasons": {}'
@@ -185,6 +188,7 @@ def analysis_sections_pieces(sections: Iterable, suggestions: Iterable) -> list[
                 _value(s.level),
                 _flat_list(s.path, _N[4]),
                 _value(s.text),
+                _LINE_LABELS + _flat_list(lines, _N[4]) if (lines := s.line_labels) else "",
                 _value(s.first_par),
                 _value(s.last_par),
                 found,

@@ -28,6 +28,11 @@ class Section:
     the id hashes the unlabeled path and text, so a re-upload keeps its decisions whether or not
     its record was parsed before labels were read, and the matcher scores the same text.
     Whatever shows a section to a person uses :attr:`shown_title` / :attr:`shown_path`.
+
+    ``line_labels`` does the same for the body: per line of ``text`` (``text.split("\n")``), the
+    number Word draws before that paragraph when it is an automatically numbered list item
+    ("1.", "(b)"; "" for the others), and ``()`` when no line has one. :attr:`shown_text` is
+    the body as Word shows it; offsets (evidence) keep indexing :attr:`full_text`.
     """
 
     id: str  # stable across re-uploads of the same text: hash of heading path + normalised text
@@ -42,6 +47,7 @@ class Section:
     )
     label: str = ""  # Word's automatic number of the heading, as Word draws it ("4.2")
     path_labels: tuple[str, ...] = ()  # Word's number of each title in ``path`` ("" none)
+    line_labels: tuple[str, ...] = ()  # Word's number of each line of ``text`` ("" none)
 
     @property
     def shown_title(self) -> str:
@@ -54,6 +60,11 @@ class Section:
         if not self.path_labels or len(self.path_labels) != len(self.path):
             return self.path
         return tuple(_labeled(lb, t) for lb, t in zip(self.path_labels, self.path, strict=True))
+
+    @property
+    def shown_text(self) -> str:
+        """The body as Word shows it: each numbered list item after its number."""
+        return "\n".join(shown_lines(self.text, self.line_labels))
 
     @property
     def full_text(self) -> str:
@@ -75,6 +86,10 @@ class Section:
             d["path_labels"] = list(self.path_labels)
         else:
             del d["path_labels"]
+        if self.line_labels:
+            d["line_labels"] = list(self.line_labels)
+        else:
+            del d["line_labels"]
         return d
 
     @classmethod
@@ -90,7 +105,18 @@ class Section:
             kind=d.get("kind", "heading"),
             label=str(d.get("label") or ""),
             path_labels=tuple(str(x) for x in d.get("path_labels") or ()),
+            line_labels=tuple(str(x) for x in d.get("line_labels") or ()),
         )
+
+
+def shown_lines(text: str, labels: tuple[str, ...]) -> list[str]:
+    """The lines of ``text``, each after Word's number for it in ``labels`` (see
+    :attr:`Section.line_labels`); labels that do not fit the lines (a damaged record) are not
+    shown rather than shown on the wrong lines."""
+    lines = text.split("\n")
+    if not labels or len(labels) != len(lines):
+        return lines
+    return [_labeled(lb, ln) for lb, ln in zip(labels, lines, strict=True)]
 
 
 def _labeled(label: str, title: str) -> str:

@@ -206,17 +206,33 @@ def section_html(section: Section, spans: Iterable[tuple[int, int]]) -> str:
     """The section's title and text as escaped HTML, evidence spans marked.
 
     Offsets are relative to ``section.full_text`` (``title + "\\n" + text`` when titled). The
-    title is shown as Word shows it, after its automatic number (:attr:`Section.shown_title`);
-    the number is no part of ``full_text``, so no evidence falls in it.
+    title is shown as Word shows it, after its automatic number (:attr:`Section.shown_title`),
+    and so is each numbered list item of the body (:attr:`Section.line_labels`); the numbers are
+    no part of ``full_text``, so no evidence falls in them.
     """
     spans = list(spans)
-    body = highlight_html(section.text, spans, offset=section.body_start)
+    body = _body_html(section, spans)
     if section.title:
         title = highlight_html(section.title, spans, offset=0)
         if section.label:
             title = f"{html.escape(section.label)} {title}"
         return f'<div class="cr-section"><strong>{title}</strong><br>{body}</div>'
     return f'<div class="cr-section">{body}</div>'
+
+
+def _body_html(section: Section, spans: list[tuple[int, int]]) -> str:
+    """The body as escaped HTML with evidence marked, each list item after its Word number."""
+    labels = section.line_labels
+    lines = section.text.split("\n")
+    if not labels or len(labels) != len(lines):
+        return highlight_html(section.text, spans, offset=section.body_start)
+    out = []
+    at = section.body_start
+    for label, line in zip(labels, lines, strict=True):
+        html_line = highlight_html(line, spans, offset=at)
+        out.append(f"{html.escape(label)} {html_line}" if label else html_line)
+        at += len(line) + 1
+    return "<br>".join(out)
 
 
 def snippet(text: str, limit: int = 140) -> str:

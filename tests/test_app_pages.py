@@ -1032,3 +1032,28 @@ def test_document_pages_without_a_document_list_the_reviewers_worklists(seed: Se
     goto(at, page)
     no_exception(at)
     assert [h.value for h in at.subheader] == lists
+
+
+def test_workspace_shows_list_items_with_the_numbers_word_draws(seed: Seed):
+    """A policy's automatically numbered list reads in the workspace as Word shows it ("1. …"),
+    with the evidence still marked on its own words."""
+    from tests.docx_factory import add_items, define_list, new_document, set_numbering, to_bytes
+
+    doc = new_document()
+    n = define_list(doc, 100, [("decimal", "%1.")])
+    add_items(doc, [("title", "Reporting Policy"), ("h1", "Mandated reporting")])
+    for text in (
+        "Every staff member is a mandated reporter of suspected child abuse and neglect.",
+        "Staff call the child abuse hotline at once and write up the report the same day.",
+    ):
+        set_numbering(doc.add_paragraph(text), n, 0)
+    r = seed.upload("alice", to_bytes(doc), "reporting.docx")
+    seed.svc.transition(seed.actor("alice"), r.document_id, "submit")
+    seed.svc.transition(seed.actor("rita"), r.document_id, "claim")
+    at = app_as(seed, "rita")
+    goto(at, "pages/review_workspace.py", doc=r.document_id)
+    no_exception(at)
+    html = "\n".join(h.value for h in at.get("html"))
+    assert "<br>1. Every staff member is a " in html
+    assert "<br>2. Staff call the " in html
+    assert "<mark>" in html

@@ -419,17 +419,89 @@ def test_numbered_headings_keep_ids_titles_levels_and_matcher_text():
     assert visitors.title == "4.2 Visitors" and visitors.shown_title == "4.2 Visitors"
 
 
+def _visitor_rules(numbered: bool) -> bytes:
+    doc = new_document()
+    n = define_list(doc, 100, [("decimal", "%1."), ("lowerLetter", "(%2)")])
+    add_items(doc, [("h1", "Visitors"), "Visitors follow these rules:"])
+    for text, lvl in (
+        ("Sign in at the desk.", 0),
+        ("Wear the badge.", 0),
+        ("Keep it visible.", 1),
+        ("Return it at the door.", 1),
+        ("Leave by nine.", 0),
+    ):
+        _para(doc, text, n if numbered else None, lvl)
+    doc.add_paragraph("Staff escort every visitor.")
+    return to_bytes(doc)
+
+
 def test_list_items_stay_list_items_and_body_text_is_unchanged():
+    plain = parse_bytes(_visitor_rules(False), "t.docx").sections
+    parsed = parse_bytes(_visitor_rules(True), "t.docx").sections
+    assert [s.shown_title for s in parsed] == ["Visitors"]
+    s = parsed[0]
+    assert s.text == plain[0].text
+    assert s.text.split("\n") == [
+        "Visitors follow these rules:",
+        "Sign in at the desk.",
+        "Wear the badge.",
+        "Keep it visible.",
+        "Return it at the door.",
+        "Leave by nine.",
+        "Staff escort every visitor.",
+    ]
+    assert (s.id, s.full_text) == (plain[0].id, plain[0].full_text)  # the matcher's text
+    assert s.line_labels == ("", "1.", "2.", "(a)", "(b)", "3.", "")
+    assert plain[0].line_labels == () and plain[0].shown_text == plain[0].text
+    assert s.shown_text.split("\n") == [
+        "Visitors follow these rules:",
+        "1. Sign in at the desk.",
+        "2. Wear the badge.",
+        "(a) Keep it visible.",
+        "(b) Return it at the door.",
+        "3. Leave by nine.",
+        "Staff escort every visitor.",
+    ]
+
+
+def test_a_list_item_with_a_line_break_is_numbered_once_and_a_bold_lead_stays_in_its_item():
     doc = new_document()
     n = define_list(doc, 100, [("decimal", "%1.")])
-    add_items(doc, [("h1", "Visitors"), "Visitors follow these rules:"])
-    for text in ("Sign in at the desk.", "Wear the badge.", "Leave by nine."):
-        _para(doc, text, n, 0)
-    parsed = parse_bytes(to_bytes(doc), "t.docx")
-    assert [s.shown_title for s in parsed.sections] == ["Visitors"]
-    assert parsed.sections[0].text == (
-        "Visitors follow these rules:\nSign in at the desk.\nWear the badge.\nLeave by nine."
-    )
+    add_items(doc, [("h1", "Visitors")])
+    p = _para(doc, "Sign in at the desk", n, 0)
+    p.add_run().add_break()  # a line break inside the numbered paragraph
+    p.add_run("and show an ID.")
+    _para(doc, "Wear the badge.", n, 0)
+    add_items(doc, [("h1", "Grievances")])
+    for lead, rest in (
+        ("Filing.", " A youth may file a grievance with any staff member at any time of day."),
+        ("Appeals.", " A youth may appeal the answer to the director within ten days of it."),
+    ):
+        item = doc.add_paragraph()
+        item.add_run(lead).bold = True
+        item.add_run(rest)
+        set_numbering(item, n, 0)
+    visitors, grievances = parse_bytes(to_bytes(doc), "t.docx").sections
+    assert visitors.text == "Sign in at the desk\nand show an ID.\nWear the badge."
+    assert visitors.line_labels == ("1.", "", "2.")
+    assert visitors.shown_text == "1. Sign in at the desk\nand show an ID.\n2. Wear the badge."
+    # a numbered item that opens in bold is a list item, not a run-in heading: it keeps its number
+    assert grievances.line_labels == ("3.", "4.")
+    assert grievances.shown_text.startswith("3. Filing. A youth may file")
+
+
+def test_the_parts_of_a_long_list_keep_their_items_numbers():
+    doc = new_document()
+    n = define_list(doc, 100, [("decimal", "%1.")])
+    add_items(doc, [("h1", "Training")])
+    for i in range(40):
+        _para(doc, f"Rule {i + 1} of the training plan. " + "Staff train every year. " * 4, n, 0)
+    sections = parse_bytes(to_bytes(doc), "t.docx").sections
+    assert len(sections) > 1
+    shown = [ln for s in sections for ln in s.shown_text.split("\n")]
+    assert len(shown) == 40
+    for k, line in enumerate(shown, 1):
+        assert line.startswith(f"{k}. Rule {k} of the training plan."), line
 
 
 def test_a_bold_numbered_heading_keeps_its_level():
@@ -495,6 +567,16 @@ def test_a_labeled_section_record_round_trips():
     assert again == parsed
     assert again.sections[3].to_dict()["label"] == "2.1"
     assert again.sections[3].to_dict()["path_labels"] == ["2", "2.1"]
+    rules = parse_bytes(_visitor_rules(True), "t.docx")
+    again = ParsedDocument.from_dict(json.loads(json.dumps(rules.to_dict())))
+    assert again == rules
+    assert again.sections[0].to_dict()["line_labels"] == ["", "1.", "2.", "(a)", "(b)", "3.", ""]
+
+
+def test_line_labels_that_do_not_fit_the_text_are_not_shown():
+    s = Section("s-1", "Visitors", 1, ("Visitors",), "One.\nTwo.", 0, 2, line_labels=("1.",))
+    assert s.shown_text == "One.\nTwo."  # a damaged record: no number on the wrong line
+    assert "1." not in section_html(s, [])
 
 
 # --------------------------------------------------------------------------- where it shows
@@ -512,6 +594,29 @@ def test_pickers_workspace_and_reports_show_the_number():
     assert section_name(by_id, conf.id) == "2 Client Rights › 2.1 Confidentiality"
     names = _section_names(parsed.to_dict())  # the agency's coverage across documents
     assert names[conf.id] == "2 Client Rights › 2.1 Confidentiality"
+
+
+def test_the_workspace_shows_list_numbers_and_marks_the_evidence_on_its_words():
+    s = parse_bytes(_visitor_rules(True), "t.docx").sections[0]
+    at = s.full_text.index("badge")
+    html = section_html(s, [(at, at + len("badge"))])
+    assert "Visitors follow these rules:<br>1. Sign in at the desk.<br>" in html
+    assert "<br>2. Wear the <mark>badge</mark>.<br>(a) Keep it visible.<br>" in html
+    assert "<br>3. Leave by nine.<br>Staff escort every visitor.</div>" in html
+    # evidence spanning two items is marked on each of its lines, never on a number
+    a, b = s.full_text.index("desk"), s.full_text.index("Wear") + 4
+    html = section_html(s, [(a, b)])
+    assert "1. Sign in at the <mark>desk.</mark><br>2. <mark>Wear</mark> the badge." in html
+
+
+def test_a_list_number_is_text_not_markup():
+    doc = new_document()
+    n = define_list(doc, 100, [("decimal", "<b>%1</b>*")])
+    add_items(doc, [("h1", "Visitors")])
+    _para(doc, "Sign in at the desk.", n, 0)
+    s = parse_bytes(to_bytes(doc), "t.docx").sections[0]
+    assert s.shown_text == "<b>1</b>* Sign in at the desk."
+    assert "&lt;b&gt;1&lt;/b&gt;* Sign in" in section_html(s, [])
 
 
 def test_the_coverage_matrix_names_sections_with_their_numbers():
@@ -535,6 +640,21 @@ def test_analyze_shows_the_number(tmp_path: Path, capsys):
     by_title = {s["title"]: s for s in data["sections"]}
     assert by_title["Confidentiality"]["label"] == "2.1"
     assert "label" not in by_title["Shelter Operations Manual"]
+    assert all("line_labels" not in s for s in data["sections"])
+    fw = get_framework()
+    parsed = parse_file(path)
+    expected = analysis_json(parsed, Suggester(fw).suggest(parsed.sections), fw, "all")
+    assert text == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_analyze_json_gives_the_list_numbers(tmp_path: Path, capsys):
+    path = tmp_path / "rules.docx"
+    path.write_bytes(_visitor_rules(True))
+    assert main(["analyze", str(path), "--json"]) == 0
+    text = capsys.readouterr().out
+    (section,) = json.loads(text)["sections"]
+    assert section["line_labels"] == ["", "1.", "2.", "(a)", "(b)", "3.", ""]
+    assert list(section)[4:6] == ["text", "line_labels"]
     fw = get_framework()
     parsed = parse_file(path)
     expected = analysis_json(parsed, Suggester(fw).suggest(parsed.sections), fw, "all")
@@ -635,3 +755,28 @@ def test_labels_are_the_ones_libreoffice_draws(tmp_path: Path):
         assert drawn == ours, name
         if name == "numbered":
             assert ours["Hotel"] == "3." and ours["Romeo"] == "7." and ours["Quebec"] == ""
+
+
+@pytest.mark.office
+def test_the_workspace_text_is_the_text_libreoffice_shows(tmp_path: Path):
+    """Heading and body as a reviewer reads them, line by line, against LibreOffice's own text
+    export of the same file (numbers included; a tab after a number reads as one space)."""
+    soffice = require_tool("soffice", "libreoffice")
+    fixtures = {"rules": _visitor_rules(True), "outline": _outline_policy(True)}
+    for name, data in fixtures.items():
+        (tmp_path / f"{name}.docx").write_bytes(data)
+    out = tmp_path / "out"
+    files = [tmp_path / f"{name}.docx" for name in fixtures]
+    soffice_convert(soffice, "txt:Text", files, out, tmp_path / "profile", timeout=300)
+    for name, data in fixtures.items():
+        printed = (out / f"{name}.txt").read_text(encoding="utf-8-sig").splitlines()
+        theirs = [" ".join(ln.split()) for ln in printed if ln.strip()]
+        parsed = parse_bytes(data, f"{name}.docx")
+        ours = []
+        for s in parsed.sections:
+            if s.kind != "preamble" or parsed.title:  # (a preamble is titled by the doc's title)
+                ours.append(s.shown_title)
+            ours.extend(" ".join(ln.split()) for ln in s.shown_text.split("\n") if ln.strip())
+        assert ours == theirs, name
+        if name == "rules":  # LibreOffice drew the list numbers, and so do we
+            assert "(a) Keep it visible." in theirs and "3. Leave by nine." in theirs

@@ -1167,7 +1167,7 @@ def read_docx(pkg: Package) -> DocxContent:
     blocks, title, title_index = _decide_headings(items, styles)
     numbering_part = related(REL_NUMBERING)
     if numbering_part is not None:
-        _label_headings(blocks, paras, styles, lambda: pkg.xml(numbering_part))
+        _label_blocks(blocks, paras, styles, lambda: pkg.xml(numbering_part))
     return DocxContent(blocks, len(paras), title or core_title, title_index, walker.left_out)
 
 
@@ -1197,22 +1197,26 @@ def _para_numbering(p: etree._Element, styles: Styles) -> tuple[str | None, int 
     return num_id, ilvl, sid
 
 
-def _label_headings(
+def _label_blocks(
     blocks: list[Block],
     paras: list,
     styles: Styles,
     numbering_xml: Callable[[], etree._Element],
 ) -> None:
-    """Give each heading whose paragraph Word numbers automatically the number label Word
-    draws before it (:mod:`.numbering`; :attr:`Block.label`). Every paragraph of the body
-    counts, shown or not, in document order (the paragraph index space); the numbering part is
-    read only when some heading is numbered."""
-    heads = [b for b in blocks if b.level > 0 and 0 <= b.first < len(paras)]
-    if not any(_para_numbering(paras[b.first], styles)[0] not in (None, "0") for b in heads):
+    """Give each block whose paragraph Word numbers automatically the number label Word draws
+    before it (:mod:`.numbering`; :attr:`Block.label`): a heading's goes to its section's title,
+    a list item's to its line of the body. Every paragraph of the body counts, shown or not, in
+    document order (the paragraph index space); the numbering part is read only when some
+    paragraph is numbered. A table row (several paragraphs) and the body of a run-in heading
+    (the heading has the paragraph's number) get none."""
+    one = [b for b in blocks if b.first == b.last and 0 <= b.first < len(paras)]
+    if not any(_para_numbering(paras[b.first], styles)[0] not in (None, "0") for b in one):
         return
-    labels = _labels(paras, styles, numbering_xml(), {b.first for b in heads})
-    for b in heads:
-        b.label = labels[b.first]
+    headed = {b.first for b in one if b.level > 0}  # (a paragraph split at a run-in head)
+    labels = _labels(paras, styles, numbering_xml(), {b.first for b in one})
+    for b in one:
+        if b.level > 0 or b.first not in headed:
+            b.label = labels[b.first]
 
 
 def _labels(

@@ -28,8 +28,9 @@ class Block:
 
     ``first``/``last`` are indices into the document's paragraph index space (body paragraphs for
     .docx, non-empty source lines for .txt/.md). ``level``/``kind`` are set only for headings;
-    ``label`` is the number Word draws before a heading it numbers automatically ("4.2"), which
-    is not part of ``text`` (see :attr:`review.models.Section.label`).
+    ``label`` is the number Word draws before a paragraph it numbers automatically ("4.2" before
+    a heading, "1." before a list item), which is not part of ``text`` (see
+    :attr:`review.models.Section.label` and :attr:`~review.models.Section.line_labels`).
     """
 
     text: str
@@ -37,7 +38,7 @@ class Block:
     last: int
     level: int = 0  # > 0: this block is a heading
     kind: str = ""  # heading | numbered | bold | boxed | caps | run-in | markdown
-    label: str = ""  # Word's automatic number of a heading ("4.2", "Article IV.")
+    label: str = ""  # Word's automatic number of the paragraph ("4.2", "Article IV.", "1.")
 
 
 # --------------------------------------------------------------------------- text rules
@@ -228,7 +229,11 @@ def chunk_blocks(blocks: list[Block]) -> list[list[Block]]:
     units: list[Block] = []
     for b in blocks:
         if _word_count(b.text) > CHUNK_MAX_WORDS or len(b.text) > _MAX_TOKEN_CHARS * 4:
-            units.extend(Block(piece, b.first, b.last) for piece in _split_long_text(b.text))
+            pieces = _split_long_text(b.text)
+            units.extend(
+                Block(piece, b.first, b.last, label=b.label if n == 0 else "")
+                for n, piece in enumerate(pieces)
+            )
         else:
             units.append(b)
     chunks: list[list[Block]] = []
@@ -292,8 +297,9 @@ def build_sections(
     when it has any text. Oversized sections, and documents without any heading, are chunked.
 
     A heading's Word number (:attr:`Block.label`) goes to :attr:`Section.label` and, for it and
-    its ancestors, :attr:`Section.path_labels`, never into the title, the path or the text: the
-    id and the matcher's text stay what they were before labels were read.
+    its ancestors, :attr:`Section.path_labels`, and a list item's to its line of
+    :attr:`Section.line_labels`, never into the title, the path or the text: the id and the
+    matcher's text stay what they were before labels were read.
     """
     drafts: list[_Draft] = []
     stack: list[tuple[int, str]] = []
@@ -322,7 +328,8 @@ def build_sections(
         end = drafts[i + 1].first - 1 if i + 1 < len(drafts) else last_index
         d.last = max(d.first, end)
 
-    out: list[tuple[str, int, tuple[str, ...], str, int, int, str, tuple[str, ...]]] = []
+    # (title, level, path, text, body blocks, first, last, kind, path labels)
+    out: list[tuple] = []
     if pre_body:
         start = min(preamble_start, pre_body[0].first)
         end = drafts[0].first - 1 if drafts else last_index
@@ -333,13 +340,13 @@ def build_sections(
             title = doc_title or "Preamble"
             out.extend(_maybe_chunk(title, 0, "preamble", (title,), start, end, pre_body, ()))
     elif not drafts and doc_title:  # a title and nothing else: still one section to show
-        out.append((doc_title, 0, (doc_title,), "", preamble_start, last_index, "preamble", ()))
+        out.append((doc_title, 0, (doc_title,), "", [], preamble_start, last_index, "preamble", ()))
     max_chars = _MAX_TOKEN_CHARS * 40
     for d in drafts:
         text = _join(d.body)
         if len(text) <= max_chars and _at_most_words(text, CHUNK_TRIGGER_WORDS):
             # the usual case
-            out.append((d.title, d.level, d.path, text, d.first, d.last, d.kind, d.labels))
+            out.append((d.title, d.level, d.path, text, d.body, d.first, d.last, d.kind, d.labels))
         else:
             out.extend(
                 _maybe_chunk(d.title, d.level, d.kind, d.path, d.first, d.last, d.body, d.labels)
@@ -348,7 +355,7 @@ def build_sections(
     seen: dict[str, int] = {}
     sections: list[Section] = []
     norm_cache: dict[str, str] = {}
-    for title, level, path, text, first, last, kind, path_labels in out:
+    for title, level, path, text, body, first, last, kind, path_labels in out:
         key = _id_key(path, text, norm_cache)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
@@ -364,6 +371,7 @@ def build_sections(
                 kind=kind,
                 label=path_labels[-1] if path_labels else "",
                 path_labels=path_labels,
+                line_labels=_line_labels(body),
             )
         )
     return sections
@@ -371,6 +379,18 @@ def build_sections(
 
 def _join(blocks: list[Block]) -> str:
     return "\n".join([b.text for b in blocks])
+
+
+def _line_labels(blocks: list[Block]) -> tuple[str, ...]:
+    """Per line of ``_join(blocks)``, the Word number of the paragraph it starts ("" for the
+    other lines of a paragraph with line breaks); ``()`` when no paragraph has one."""
+    if not any(b.label for b in blocks):
+        return ()
+    out: list[str] = []
+    for b in blocks:
+        out.append(b.label)
+        out.extend([""] * b.text.count("\n"))
+    return tuple(out)
 
 
 def _at_most_words(text: str, limit: int) -> bool:
@@ -396,21 +416,22 @@ def _chunk_headless(body: list[Block], start: int, end: int):
     for n, (c, (s, e)) in enumerate(zip(chunks, _chunk_ranges(chunks, start, end), strict=True), 1):
         lo, hi = min(b.first for b in c), max(b.last for b in c)
         title = f"Part {n} ({_range_label(lo, hi)})"
-        yield (title, 1, (title,), _join(c), s, e, "chunk", ())
+        yield (title, 1, (title,), _join(c), c, s, e, "chunk", ())
 
 
 def _maybe_chunk(title, level, kind, path, first, last, body, labels):
     text = _join(body)
     if len(text) <= _MAX_TOKEN_CHARS * 40 and _at_most_words(text, CHUNK_TRIGGER_WORDS):
-        yield (title, level, path, text, first, last, kind, labels)
+        yield (title, level, path, text, body, first, last, kind, labels)
         return
     chunks = chunk_blocks(body)
     ranges = _chunk_ranges(chunks, first, last)
     # the first part keeps the heading, so the section is still found by its title
-    yield (title, level, path, _join(chunks[0]), ranges[0][0], ranges[0][1], kind, labels)
+    (lo, hi), first_part = ranges[0], chunks[0]
+    yield (title, level, path, _join(first_part), first_part, lo, hi, kind, labels)
     # the later parts show the heading's number too ("4.2 Confidentiality (part 2, ...)")
     sub_labels = labels + (labels[-1],) if labels else ()
     for n, (c, (s, e)) in enumerate(zip(chunks[1:], ranges[1:], strict=True), 2):
         lo, hi = min(b.first for b in c), max(b.last for b in c)
         sub = f"{title} (part {n}, {_range_label(lo, hi)})"
-        yield (sub, level + 1, path + (sub,), _join(c), s, e, "chunk", sub_labels)
+        yield (sub, level + 1, path + (sub,), _join(c), c, s, e, "chunk", sub_labels)

@@ -259,7 +259,7 @@ class _Report:
         s = self.sections.get(section_id)
         if s is None:
             return ""
-        first = next((p for p in s.text.split("\n") if one_line(p)), "") or s.shown_title
+        first = next((p for p in s.shown_text.split("\n") if one_line(p)), "") or s.shown_title
         return shorten(first, QUOTE_CHARS)
 
     def _context_quote(self, section_id: str, matched: str) -> str:
