@@ -507,11 +507,17 @@ def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def evidence_sentences(
-    text: str, evidence: Sequence[Evidence], limit: int = 2, body_start: int = 0
+    text: str,
+    evidence: Sequence[Evidence],
+    limit: int = 2,
+    body_start: int = 0,
+    line_labels: Sequence[str] = (),
 ) -> tuple[str, ...]:
     """The sentences of ``text`` that carry the evidence: the ones with the most hits, in
     document order, at most ``limit``. Sentences of the body (from ``body_start``: after the
-    title) come first; the title only when the evidence is all in it."""
+    title) come first; the title only when the evidence is all in it. With the body's
+    ``line_labels`` (:attr:`Section.line_labels`), a sentence that opens a numbered list item
+    is quoted after its number, as Word shows it ("2. Staff call the hotline.")."""
     if not evidence:
         return ()
     if body_start and any(e.start >= body_start for e in evidence):
@@ -524,7 +530,25 @@ def evidence_sentences(
         if j >= 0:
             counts[j] = counts.get(j, 0) + 1
     top = sorted(counts, key=lambda j: (-counts[j], j))[:limit]
-    return tuple(" ".join(text[spans[j][0] : spans[j][1]].split()) for j in sorted(top))
+    out = tuple(" ".join(text[spans[j][0] : spans[j][1]].split()) for j in sorted(top))
+    if not line_labels:
+        return out
+    return tuple(
+        _item_number(text, spans[j][0], body_start, line_labels) + sentence
+        for j, sentence in zip(sorted(top), out, strict=True)
+    )
+
+
+def _item_number(text: str, start: int, body_start: int, line_labels: Sequence[str]) -> str:
+    """``"2. "`` when the sentence at ``start`` opens a body line Word numbers, else ``""``."""
+    while start < len(text) and text[start] in " \t":
+        start += 1
+    if start < body_start or (start > body_start and text[start - 1] != "\n"):
+        return ""  # in the title, or not at the start of its line
+    line = text.count("\n", body_start, start)
+    if line >= len(line_labels) or text.count("\n", body_start) + 1 != len(line_labels):
+        return ""  # labels that do not fit the text (a damaged record): none shown
+    return f"{line_labels[line]} " if line_labels[line] else ""
 
 
 def _evidence_for(sc, item: int) -> tuple[Evidence, ...]:
@@ -667,7 +691,12 @@ class Suggester:
                         self.items[i].id,
                         round(100.0 * p, 1),
                         ev,
-                        evidence_sentences(scored[k].text, ev, body_start=sections[k].body_start),
+                        evidence_sentences(
+                            scored[k].text,
+                            ev,
+                            body_start=sections[k].body_start,
+                            line_labels=sections[k].line_labels,
+                        ),
                         explain(feats, self.items[i]),
                         feats,
                     )
@@ -686,9 +715,8 @@ class Suggester:
             got = []
             for p, k in row[:near_misses]:
                 ev = _evidence_for(scored[k], i)
-                sent = evidence_sentences(
-                    scored[k].text, ev, limit=1, body_start=sections[k].body_start
-                )
+                sec = sections[k]
+                sent = evidence_sentences(scored[k].text, ev, 1, sec.body_start, sec.line_labels)
                 got.append(NearMiss(sections[k].id, round(100.0 * p, 1), sent[0] if sent else ""))
             misses[self.items[i].id] = got
         return out, misses

@@ -609,6 +609,36 @@ def test_the_workspace_shows_list_numbers_and_marks_the_evidence_on_its_words():
     assert "1. Sign in at the <mark>desk.</mark><br>2. <mark>Wear</mark> the badge." in html
 
 
+def _reporting_rules() -> bytes:
+    doc = new_document()
+    n = define_list(doc, 100, [("decimal", "%1.")])
+    add_items(doc, [("h1", "Mandated reporting"), "Staff follow these rules."])
+    for text in (
+        "Every staff member is a mandated reporter of suspected child abuse and neglect.",
+        "Staff call the child abuse hotline at once; a supervisor reviews the report.",
+    ):
+        _para(doc, text, n, 0)
+    return to_bytes(doc)
+
+
+def test_evidence_sentences_are_quoted_with_their_items_number():
+    parsed = parse_bytes(_reporting_rules(), "t.docx")
+    (section,) = parsed.sections
+    assert section.line_labels == ("", "1.", "2.")
+    (found,) = Suggester(get_framework()).suggest(parsed.sections)
+    c3 = next(g for g in found if g.competency == "C3")
+    assert c3.sentences == (
+        "1. Every staff member is a mandated reporter of suspected child abuse and neglect.",
+        "2. Staff call the child abuse hotline at once;",
+    )
+    # the same section without Word numbering: the same sentences, unnumbered
+    plain = Section(**{**section.__dict__, "line_labels": ()})
+    (found,) = Suggester(get_framework()).suggest([plain])
+    c3_plain = next(g for g in found if g.competency == "C3")
+    assert c3_plain.sentences == tuple(s.split(" ", 1)[1] for s in c3.sentences)
+    assert c3_plain.score == c3.score and c3_plain.evidence == c3.evidence
+
+
 def test_a_list_number_is_text_not_markup():
     doc = new_document()
     n = define_list(doc, 100, [("decimal", "<b>%1</b>*")])
