@@ -215,6 +215,11 @@ def _lvl_xml(ilvl: int, level: Level) -> str:
         parts.append(f'<w:suff w:val="{level["suff"]}"/>')
     parts.append(f'<w:lvlText w:val="{_esc(level.get("text", ""))}"/>')
     parts.append(f'<w:pPr><w:ind w:left="{720 * (ilvl + 1)}" w:hanging="360"/></w:pPr>')
+    if level.get("font"):  # the font the label is drawn in (a bullet's Symbol or Wingdings)
+        font = _esc(level["font"])
+        parts.append(
+            f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:hint="default"/></w:rPr>'
+        )
     return f'<w:lvl w:ilvl="{ilvl}">{"".join(parts)}</w:lvl>'
 
 

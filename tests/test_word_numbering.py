@@ -20,7 +20,7 @@ from review.framework import get_framework
 from review.models import ParsedDocument, Section
 from review.parsing import body_paragraph_elements, parse_bytes, parse_file
 from review.parsing.docx_reader import W_BODY, paragraph_labels
-from review.parsing.numbering import format_number
+from review.parsing.numbering import Bullet, bullet_glyph, format_number
 from review.parsing.upload import open_package
 from review.reports.context import analysis_context
 from review.reports.decisions import section_name
@@ -639,6 +639,73 @@ def test_evidence_sentences_are_quoted_with_their_items_number():
     assert c3_plain.score == c3.score and c3_plain.evidence == c3.evidence
 
 
+#: Word's own bulleted list: a Symbol dot, a Courier New "o", a Wingdings square
+WORD_BULLETS = [
+    {"fmt": "bullet", "text": "\uf0b7", "font": "Symbol"},
+    {"fmt": "bullet", "text": "o", "font": "Courier New"},
+    {"fmt": "bullet", "text": "\uf0a7", "font": "Wingdings"},
+]
+
+
+def _bulleted_rules() -> bytes:
+    doc = new_document()
+    n = define_list(doc, 100, WORD_BULLETS)
+    add_items(doc, [("h1", "Visitors"), "Visitors follow these rules:"])
+    for text, lvl in (
+        ("Sign in at the desk.", 0),
+        ("Wear the badge.", 1),
+        ("Keep it visible.", 2),
+        ("Leave by nine.", 0),
+    ):
+        _para(doc, text, n, lvl)
+    return to_bytes(doc)
+
+
+def test_list_items_show_the_bullets_word_draws_and_headings_none():
+    (s,) = parse_bytes(_bulleted_rules(), "t.docx").sections
+    assert s.line_labels == ("", "•", "◦", "▪", "•")
+    assert s.shown_text.split("\n")[1:] == [
+        "• Sign in at the desk.",
+        "◦ Wear the badge.",
+        "▪ Keep it visible.",
+        "• Leave by nine.",
+    ]
+    # a heading in a bulleted list is named without the bullet (pickers, reports)
+    doc = new_document()
+    n = define_list(doc, 100, WORD_BULLETS)
+    set_numbering(doc.styles["Heading 1"], n, 0)
+    add_items(doc, [("h1", "Visitors"), "Visitors sign in at the desk."])
+    (s,) = parse_bytes(to_bytes(doc), "t.docx").sections
+    assert (s.label, s.shown_title) == ("", "Visitors")
+    # paragraph_labels gives numbers only: bullets are drawn for list items alone
+    pkg = open_package(_bulleted_rules(), "t.docx", UploadLimits())
+    assert paragraph_labels(pkg) == [""] * 6
+
+
+@pytest.mark.parametrize(
+    ("text", "font", "glyph"),
+    [
+        ("\uf0b7", "Symbol", "•"),
+        ("\u00b7", "Symbol", "•"),
+        ("o", "Courier New", "◦"),
+        ("\uf0a7", "Wingdings", "▪"),
+        ("\u00a7", "Wingdings", "▪"),
+        ("\uf0d8", "Wingdings", "➢"),
+        ("\uf0fc", "Wingdings", "✓"),
+        ("\uf0e9", "Wingdings 3", "•"),  # a symbol-font glyph without a table: a plain bullet
+        ("\uf06e", "", "•"),
+        ("-", "Calibri", "-"),
+        ("–", "", "–"),
+        ("o", "Calibri", "o"),
+        ("", "Symbol", ""),
+        ("x" * 10_000, "Arial", "x" * 8),
+    ],
+)
+def test_bullet_glyphs(text: str, font: str, glyph: str):
+    got = bullet_glyph(text, font)
+    assert got == glyph and isinstance(got, Bullet)
+
+
 def test_a_list_number_is_text_not_markup():
     doc = new_document()
     n = define_list(doc, 100, [("decimal", "<b>%1</b>*")])
@@ -792,7 +859,11 @@ def test_the_workspace_text_is_the_text_libreoffice_shows(tmp_path: Path):
     """Heading and body as a reviewer reads them, line by line, against LibreOffice's own text
     export of the same file (numbers included; a tab after a number reads as one space)."""
     soffice = require_tool("soffice", "libreoffice")
-    fixtures = {"rules": _visitor_rules(True), "outline": _outline_policy(True)}
+    fixtures = {
+        "rules": _visitor_rules(True),
+        "outline": _outline_policy(True),
+        "bullets": _bulleted_rules(),
+    }
     for name, data in fixtures.items():
         (tmp_path / f"{name}.docx").write_bytes(data)
     out = tmp_path / "out"
@@ -810,3 +881,5 @@ def test_the_workspace_text_is_the_text_libreoffice_shows(tmp_path: Path):
         assert ours == theirs, name
         if name == "rules":  # LibreOffice drew the list numbers, and so do we
             assert "(a) Keep it visible." in theirs and "3. Leave by nine." in theirs
+        if name == "bullets":  # and Word's three bullets
+            assert "◦ Wear the badge." in theirs and "▪ Keep it visible." in theirs

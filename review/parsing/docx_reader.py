@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from review.parsing import visibility as vis
+from review.parsing.numbering import Bullet
 from review.parsing.sections import Block, collapse_ws, reads_like_title
 from review.parsing.upload import REL_CORE, REL_STYLES, Package, refuse
 
@@ -1207,16 +1208,20 @@ def _label_blocks(
     before it (:mod:`.numbering`; :attr:`Block.label`): a heading's goes to its section's title,
     a list item's to its line of the body. Every paragraph of the body counts, shown or not, in
     document order (the paragraph index space); the numbering part is read only when some
-    paragraph is numbered. A table row (several paragraphs) and the body of a run-in heading
-    (the heading has the paragraph's number) get none."""
+    paragraph is numbered. A list item's bullet is drawn too ("•"), a heading's is not. A table
+    row (several paragraphs) and the body of a run-in heading (the heading has the paragraph's
+    number) get none."""
     one = [b for b in blocks if b.first == b.last and 0 <= b.first < len(paras)]
     if not any(_para_numbering(paras[b.first], styles)[0] not in (None, "0") for b in one):
         return
     headed = {b.first for b in one if b.level > 0}  # (a paragraph split at a run-in head)
-    labels = _labels(paras, styles, numbering_xml(), {b.first for b in one})
+    labels = _labels(paras, styles, numbering_xml(), {b.first for b in one}, bullets=True)
     for b in one:
-        if b.level > 0 or b.first not in headed:
-            b.label = labels[b.first]
+        label = labels[b.first]
+        if b.level > 0:
+            b.label = "" if isinstance(label, Bullet) else label
+        elif b.first not in headed:
+            b.label = label
 
 
 def _labels(
@@ -1224,12 +1229,15 @@ def _labels(
     styles: Styles,
     numbering_root: etree._Element | None,
     wanted: Container[int] | None = None,
+    bullets: bool = False,
 ) -> list[str]:
-    """Word's label of each of ``paras`` (drawn only at the positions in ``wanted``)."""
+    """Word's label of each of ``paras`` (drawn only at the positions in ``wanted``; bullets
+    as :class:`~review.parsing.numbering.Bullet` glyphs with ``bullets``, else "")."""
     from review.parsing.numbering import ListDefinitions, numbered_labels
 
     defs = ListDefinitions(numbering_root)
-    return numbered_labels(defs, (_para_numbering(p, styles) for p in paras), wanted)
+    paragraphs = (_para_numbering(p, styles) for p in paras)
+    return numbered_labels(defs, paragraphs, wanted, bullets)
 
 
 def paragraph_labels(pkg: Package) -> list[str]:

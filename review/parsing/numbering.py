@@ -13,8 +13,9 @@ counts, shown or not (a hidden paragraph, an empty one); the counters belong to 
 definition, so two ``w:num`` of one definition continue one another, and a ``w:startOverride``
 sets its level's counter the first time its ``w:num`` numbers a paragraph at that level; a level
 starts again when a higher level advances (``w:lvlRestart`` says which levels restart it, 0
-none). Bullets and ``none`` levels have no label worth showing (""); number formats other than
-the ones below are drawn as decimal numbers.
+none). ``none`` levels have no label (""), nor have bullets unless asked for (a list item's
+bullet, :class:`Bullet`; a heading shows none); number formats other than the ones below are
+drawn as decimal numbers.
 
 Written here rather than taken from a library: the maintained Python reader that computes list
 numbers (docx2python) parses the whole package again into its own text model, which is not keyed
@@ -43,6 +44,7 @@ W_LVLOVERRIDE, W_STARTOVERRIDE = _w("lvlOverride"), _w("startOverride")
 W_START, W_NUMFMT, W_LVLTEXT = _w("start"), _w("numFmt"), _w("lvlText")
 W_LVLRESTART, W_ISLGL, W_PSTYLE = _w("lvlRestart"), _w("isLgl"), _w("pStyle")
 W_STYLELINK, W_NUMSTYLELINK = _w("styleLink"), _w("numStyleLink")
+W_RPR, W_RFONTS, W_ASCII = _w("rPr"), _w("rFonts"), _w("ascii")
 
 #: levels of a list definition (w:ilvl 0..8)
 LEVELS = 9
@@ -59,6 +61,7 @@ class Level:
     restart: int | None = None  # w:lvlRestart: restarted by levels below this (1-based); 0 never
     legal: bool = False  # w:isLgl: every level's number drawn in decimal
     style: str | None = None  # w:pStyle: the paragraph style linked to this level
+    font: str = ""  # w:rPr/w:rFonts/@w:ascii: the font the label is drawn in (a bullet's glyph)
 
 
 @dataclass(slots=True)
@@ -99,7 +102,57 @@ def _level(el: etree._Element, base: Level | None = None) -> Level:
             out.legal = val is None or val.lower() not in ("0", "false", "off")
         elif tag == W_PSTYLE:
             out.style = val
+        elif tag == W_RPR:
+            fonts = c.find(W_RFONTS)
+            if fonts is not None and fonts.get(W_ASCII):
+                out.font = fonts.get(W_ASCII) or ""
     return out
+
+
+class Bullet(str):
+    """A list item's bullet as Word draws it ("•"): a label, told apart from a number."""
+
+    __slots__ = ()
+
+
+#: the glyphs Word's bullet lists draw from symbol fonts (their characters are the font's own
+#: codes, U+F0xx or the byte itself), as Unicode; any other symbol-font glyph shows as "•"
+_SYMBOL_GLYPHS = {
+    "symbol": {0xB7: "•", 0xA8: "♦", 0xDE: "⇒", 0xAE: "→", 0x2D: "−", 0x6F: "ο"},
+    "wingdings": {
+        0xA7: "▪",
+        0xD8: "➢",
+        0xFC: "✓",
+        0x76: "❖",
+        0x6E: "■",
+        0x6C: "●",
+        0x71: "❑",
+        0xA8: "◻",
+        0x77: "⬥",
+        0xFB: "✗",
+        0xE0: "➔",
+        0xE8: "➔",
+        0x9F: "•",
+    },  # fmt: skip
+}
+#: a letter "o" in Courier New is how Word's default second-level bullet draws a small circle
+_TEXT_GLYPHS = {("courier new", "o"): "◦"}
+
+
+def bullet_glyph(text: str | None, font: str) -> Bullet:
+    """The bullet a level draws: its ``w:lvlText`` in its font, as a Unicode character."""
+    text = (text or "").strip()
+    if not text:
+        return Bullet("")
+    key = font.strip().lower()
+    if (key, text) in _TEXT_GLYPHS:
+        return Bullet(_TEXT_GLYPHS[(key, text)])
+    table = _SYMBOL_GLYPHS.get(key)
+    code = ord(text[0])
+    if table is not None or 0xF000 <= code <= 0xF0FF:
+        code = code - 0xF000 if code >= 0xF000 else code
+        return Bullet((table or {}).get(code, "•"))
+    return Bullet(" ".join(text[:MAX_BULLET].split()))
 
 
 # --------------------------------------------------------------------------- number formats
@@ -124,6 +177,8 @@ _ROMAN = (
 #: past these, a number is drawn in decimal: Roman numerals stop at 3999, and a crafted start
 #: value must not make one label megabytes long (letters repeat: 27 is "aa", 780 is 30 "z")
 MAX_ROMAN, MAX_LETTER = 3999, 780
+#: a bullet's text is a character or two; a crafted one is cut
+MAX_BULLET = 8
 
 
 def roman(n: int) -> str:
@@ -267,8 +322,9 @@ class Counter:
     """Word's list counters as the body is read in document order: :meth:`label` once for
     every numbered paragraph (shown or not)."""
 
-    def __init__(self, defs: ListDefinitions) -> None:
+    def __init__(self, defs: ListDefinitions, bullets: bool = False) -> None:
         self.defs = defs
+        self.bullets = bullets  # draw a bullet level's glyph (:class:`Bullet`) instead of ""
         self._counts: dict[str, list[int | None]] = {}
         self._overridden: set[tuple[str, int]] = set()
 
@@ -298,6 +354,8 @@ class Counter:
                 restart = k
             if restart != 0 and ilvl < restart:
                 counts[k] = None
+        if draw and lv.fmt == "bullet" and self.bullets:
+            return bullet_glyph(lv.text, lv.font)
         if not draw or lv.fmt in _NO_LABEL or not lv.text:
             return ""
         return self._render(aid, num, lv, counts)
@@ -329,12 +387,14 @@ def numbered_labels(
     defs: ListDefinitions,
     paragraphs: Iterable[tuple[str | None, int | None, str | None]],
     wanted: Container[int] | None = None,
+    bullets: bool = False,
 ) -> list[str]:
     """The label of each paragraph given as ``(numId, ilvl, paragraph style id)`` in document
     order (numId None or "0": not numbered, ""; ilvl None: the style's level, see
     :meth:`ListDefinitions.styled_level`). With ``wanted``, only the paragraphs at those
-    positions are drawn (every one is counted); the others get ""."""
-    counter = Counter(defs)
+    positions are drawn (every one is counted); the others get "". With ``bullets``, a bullet
+    level's paragraphs get its glyph, a :class:`Bullet`."""
+    counter = Counter(defs, bullets)
     out: list[str] = []
     for i, (num_id, ilvl, style) in enumerate(paragraphs):
         if num_id is None or num_id == "0":
