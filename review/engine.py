@@ -516,8 +516,8 @@ def evidence_sentences(
     """The sentences of ``text`` that carry the evidence: the ones with the most hits, in
     document order, at most ``limit``. Sentences of the body (from ``body_start``: after the
     title) come first; the title only when the evidence is all in it. With the body's
-    ``line_labels`` (:attr:`Section.line_labels`), a sentence that opens a numbered list item
-    is quoted after its number, as Word shows it ("2. Staff call the hotline.")."""
+    ``line_labels`` (:attr:`Section.line_labels`), a sentence that opens a list item is quoted
+    after its number or bullet, as Word shows it ("2. Staff call the hotline.")."""
     if not evidence:
         return ()
     if body_start and any(e.start >= body_start for e in evidence):
@@ -540,7 +540,8 @@ def evidence_sentences(
 
 
 def _item_number(text: str, start: int, body_start: int, line_labels: Sequence[str]) -> str:
-    """``"2. "`` when the sentence at ``start`` opens a body line Word numbers, else ``""``."""
+    """``"2. "`` (or ``"• "``) when the sentence at ``start`` opens a body line Word numbers
+    (or bullets), else ``""``."""
     while start < len(text) and text[start] in " \t":
         start += 1
     if start < body_start or (start > body_start and text[start - 1] != "\n"):

@@ -30,8 +30,8 @@ class Section:
     Whatever shows a section to a person uses :attr:`shown_title` / :attr:`shown_path`.
 
     ``line_labels`` does the same for the body: per line of ``text`` (``text.split("\n")``), the
-    number Word draws before that paragraph when it is an automatically numbered list item
-    ("1.", "(b)"; "" for the others), and ``()`` when no line has one. :attr:`shown_text` is
+    number or bullet Word draws before that paragraph when it is an automatically numbered
+    list item ("1.", "(b)", "•"; "" for the others), and ``()`` when no line has one. :attr:`shown_text` is
     the body as Word shows it; offsets (evidence) keep indexing :attr:`full_text`.
     """
 
@@ -47,7 +47,7 @@ class Section:
     )
     label: str = ""  # Word's automatic number of the heading, as Word draws it ("4.2")
     path_labels: tuple[str, ...] = ()  # Word's number of each title in ``path`` ("" none)
-    line_labels: tuple[str, ...] = ()  # Word's number of each line of ``text`` ("" none)
+    line_labels: tuple[str, ...] = ()  # Word's number or bullet of each line of ``text``
 
     @property
     def shown_title(self) -> str:
@@ -63,7 +63,7 @@ class Section:
 
     @property
     def shown_text(self) -> str:
-        """The body as Word shows it: each numbered list item after its number."""
+        """The body as Word shows it: each list item after its number or bullet."""
         return "\n".join(shown_lines(self.text, self.line_labels))
 
     @property

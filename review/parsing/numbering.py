@@ -44,7 +44,7 @@ W_LVLOVERRIDE, W_STARTOVERRIDE = _w("lvlOverride"), _w("startOverride")
 W_START, W_NUMFMT, W_LVLTEXT = _w("start"), _w("numFmt"), _w("lvlText")
 W_LVLRESTART, W_ISLGL, W_PSTYLE = _w("lvlRestart"), _w("isLgl"), _w("pStyle")
 W_STYLELINK, W_NUMSTYLELINK = _w("styleLink"), _w("numStyleLink")
-W_RPR, W_RFONTS, W_ASCII = _w("rPr"), _w("rFonts"), _w("ascii")
+W_RPR, W_RFONTS, W_ASCII, W_HANSI = _w("rPr"), _w("rFonts"), _w("ascii"), _w("hAnsi")
 
 #: levels of a list definition (w:ilvl 0..8)
 LEVELS = 9
@@ -61,7 +61,7 @@ class Level:
     restart: int | None = None  # w:lvlRestart: restarted by levels below this (1-based); 0 never
     legal: bool = False  # w:isLgl: every level's number drawn in decimal
     style: str | None = None  # w:pStyle: the paragraph style linked to this level
-    font: str = ""  # w:rPr/w:rFonts/@w:ascii: the font the label is drawn in (a bullet's glyph)
+    font: str = ""  # w:rPr/w:rFonts (w:ascii, else w:hAnsi): the font of a bullet's glyph
 
 
 @dataclass(slots=True)
@@ -104,8 +104,8 @@ def _level(el: etree._Element, base: Level | None = None) -> Level:
             out.style = val
         elif tag == W_RPR:
             fonts = c.find(W_RFONTS)
-            if fonts is not None and fonts.get(W_ASCII):
-                out.font = fonts.get(W_ASCII) or ""
+            if fonts is not None:
+                out.font = fonts.get(W_ASCII) or fonts.get(W_HANSI) or out.font
     return out
 
 
@@ -130,10 +130,8 @@ _SYMBOL_GLYPHS = {
         0xA8: "◻",
         0x77: "⬥",
         0xFB: "✗",
-        0xE0: "➔",
         0xE8: "➔",
-        0x9F: "•",
-    },  # fmt: skip
+    },
 }
 #: a letter "o" in Courier New is how Word's default second-level bullet draws a small circle
 _TEXT_GLYPHS = {("courier new", "o"): "◦"}
