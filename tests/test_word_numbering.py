@@ -419,20 +419,29 @@ def test_numbered_headings_keep_ids_titles_levels_and_matcher_text():
     assert visitors.title == "4.2 Visitors" and visitors.shown_title == "4.2 Visitors"
 
 
-def _visitor_rules(numbered: bool) -> bytes:
+def _rules(levels, items: list[tuple[str, int]], numbered: bool = True, end: str = "") -> bytes:
+    """A "Visitors" section: an opening line, then ``items`` (text, level) in a list of
+    ``levels`` (plain paragraphs when not ``numbered``), then ``end`` if given."""
     doc = new_document()
-    n = define_list(doc, 100, [("decimal", "%1."), ("lowerLetter", "(%2)")])
+    n = define_list(doc, 100, levels)
     add_items(doc, [("h1", "Visitors"), "Visitors follow these rules:"])
-    for text, lvl in (
+    for text, lvl in items:
+        _para(doc, text, n if numbered else None, lvl)
+    if end:
+        doc.add_paragraph(end)
+    return to_bytes(doc)
+
+
+def _visitor_rules(numbered: bool) -> bytes:
+    items = [
         ("Sign in at the desk.", 0),
         ("Wear the badge.", 0),
         ("Keep it visible.", 1),
         ("Return it at the door.", 1),
         ("Leave by nine.", 0),
-    ):
-        _para(doc, text, n if numbered else None, lvl)
-    doc.add_paragraph("Staff escort every visitor.")
-    return to_bytes(doc)
+    ]
+    levels = [("decimal", "%1."), ("lowerLetter", "(%2)")]
+    return _rules(levels, items, numbered, end="Staff escort every visitor.")
 
 
 def test_list_items_stay_list_items_and_body_text_is_unchanged():
@@ -648,17 +657,13 @@ WORD_BULLETS = [
 
 
 def _bulleted_rules() -> bytes:
-    doc = new_document()
-    n = define_list(doc, 100, WORD_BULLETS)
-    add_items(doc, [("h1", "Visitors"), "Visitors follow these rules:"])
-    for text, lvl in (
+    items = [
         ("Sign in at the desk.", 0),
         ("Wear the badge.", 1),
         ("Keep it visible.", 2),
         ("Leave by nine.", 0),
-    ):
-        _para(doc, text, n, lvl)
-    return to_bytes(doc)
+    ]
+    return _rules(WORD_BULLETS, items)
 
 
 def test_list_items_show_the_bullets_word_draws_and_headings_none():
@@ -832,17 +837,26 @@ def _libreoffice_fixture() -> bytes:
     return to_bytes(doc)
 
 
-@pytest.mark.office
-def test_labels_are_the_ones_libreoffice_draws(tmp_path: Path):
+def _libreoffice_text(tmp_path: Path, fixtures: dict[str, bytes]) -> dict[str, list[str]]:
+    """Each fixture's lines as LibreOffice's text export prints them."""
     soffice = require_tool("soffice", "libreoffice")
-    fixtures = {"numbered": _libreoffice_fixture(), "linked": _linked_lists()}
     for name, data in fixtures.items():
         (tmp_path / f"{name}.docx").write_bytes(data)
     out = tmp_path / "out"
     files = [tmp_path / f"{name}.docx" for name in fixtures]
     soffice_convert(soffice, "txt:Text", files, out, tmp_path / "profile", timeout=300)
+    return {
+        name: (out / f"{name}.txt").read_text(encoding="utf-8-sig").splitlines()
+        for name in fixtures
+    }
+
+
+@pytest.mark.office
+def test_labels_are_the_ones_libreoffice_draws(tmp_path: Path):
+    fixtures = {"numbered": _libreoffice_fixture(), "linked": _linked_lists()}
+    printed = _libreoffice_text(tmp_path, fixtures)
     for name, data in fixtures.items():
-        lines = (out / f"{name}.txt").read_text(encoding="utf-8-sig").splitlines()
+        lines = printed[name]
         ours = _labels(data)
         drawn = {}
         for line in (ln.strip() for ln in lines):
@@ -858,20 +872,14 @@ def test_labels_are_the_ones_libreoffice_draws(tmp_path: Path):
 def test_the_workspace_text_is_the_text_libreoffice_shows(tmp_path: Path):
     """Heading and body as a reviewer reads them, line by line, against LibreOffice's own text
     export of the same file (numbers included; a tab after a number reads as one space)."""
-    soffice = require_tool("soffice", "libreoffice")
     fixtures = {
         "rules": _visitor_rules(True),
         "outline": _outline_policy(True),
         "bullets": _bulleted_rules(),
     }
+    printed = _libreoffice_text(tmp_path, fixtures)
     for name, data in fixtures.items():
-        (tmp_path / f"{name}.docx").write_bytes(data)
-    out = tmp_path / "out"
-    files = [tmp_path / f"{name}.docx" for name in fixtures]
-    soffice_convert(soffice, "txt:Text", files, out, tmp_path / "profile", timeout=300)
-    for name, data in fixtures.items():
-        printed = (out / f"{name}.txt").read_text(encoding="utf-8-sig").splitlines()
-        theirs = [" ".join(ln.split()) for ln in printed if ln.strip()]
+        theirs = [" ".join(ln.split()) for ln in printed[name] if ln.strip()]
         parsed = parse_bytes(data, f"{name}.docx")
         ours = []
         for s in parsed.sections:
