@@ -546,6 +546,124 @@ def test_the_parts_of_a_long_numbered_section_show_its_number():
     assert sections[1].shown_path[0] == "1. Training"
 
 
+# --------------------------------------------------------------------------- titles typed as list items
+
+OUTLINE_LIST = [("decimal", "%1."), ("decimal", "%1.%2")]
+POLICY_PARTS = [
+    ("Purpose", "This policy sets out how staff keep youth from running away from the program."),
+    ("Policy", "Staff assess every youth for the risk of running at intake and every week."),
+    ("Procedure", "The case manager writes a safety plan with the youth within three days."),
+]
+
+
+def _list_titled(
+    style: str | None = "List Paragraph",
+    bold: bool = True,
+    caps: bool = False,
+    parts: list[tuple[str, str]] = POLICY_PARTS,
+) -> bytes:
+    """Titles typed as items of a Word list (Word's numbering button puts them in the List
+    Paragraph style), each followed by a body paragraph."""
+    doc = new_document()
+    n = define_list(doc, 100, OUTLINE_LIST)
+    doc.add_paragraph("Runaway Prevention Policy", style="Title")
+    for title, body in parts:
+        p = doc.add_paragraph(style=style)
+        p.add_run(title.upper() if caps else title).bold = bold
+        set_numbering(p, n, 0)
+        doc.add_paragraph(body)
+    return to_bytes(doc)
+
+
+@pytest.mark.parametrize("style", ["List Paragraph", "List Number", None])
+@pytest.mark.parametrize(("bold", "caps"), [(True, False), (True, True), (False, True)])
+def test_titles_typed_as_numbered_list_items_are_headings(style, bold, caps):
+    sections = parse_bytes(_list_titled(style, bold, caps), "t.docx").sections
+    names = [t if not caps else t.upper() for t, _ in POLICY_PARTS]
+    assert [s.title for s in sections] == names
+    assert [s.shown_title for s in sections] == [f"{k}. {t}" for k, t in enumerate(names, 1)]
+    assert [s.text for s in sections] == [body for _, body in POLICY_PARTS]
+    assert {s.level for s in sections} == {1}
+    assert {s.kind for s in sections} == {"bold" if bold else "caps"}
+
+
+def test_deeper_list_titles_nest_under_their_parent():
+    doc = new_document()
+    n = define_list(doc, 100, OUTLINE_LIST)
+    items = [
+        ("Purpose", 0, "This policy sets out how staff keep youth from running away."),
+        ("Procedure", 0, None),
+        ("Intake", 1, "Staff assess every youth for the risk of running at intake."),
+        (
+            "Safety planning",
+            1,
+            "The case manager writes a safety plan with the youth in three days.",
+        ),
+    ]
+    for title, lvl, body in items:
+        p = doc.add_paragraph(style="List Paragraph")
+        p.add_run(title).bold = True
+        set_numbering(p, n, lvl)
+        if body:
+            doc.add_paragraph(body)
+    sections = parse_bytes(to_bytes(doc), "t.docx").sections
+    assert [(s.shown_title, s.level) for s in sections] == [
+        ("1. Purpose", 1),
+        ("2. Procedure", 1),
+        ("2.1 Intake", 2),
+        ("2.2 Safety planning", 2),
+    ]
+    assert sections[3].shown_path == ("2. Procedure", "2.2 Safety planning")
+
+
+def test_list_items_that_are_not_titles_stay_in_the_body():
+    def titles(data: bytes) -> list[str]:
+        return [s.title for s in parse_bytes(data, "t.docx").sections]
+
+    # plain (not set apart) items followed by text: numbered points, not titles
+    assert titles(_list_titled(bold=False)) == ["Runaway Prevention Policy"]
+    # only one such line in the document: no pattern of titles
+    assert titles(_list_titled(parts=POLICY_PARTS[:1])) == ["Runaway Prevention Policy"]
+    # bold items that follow each other: a list of short items, not titles
+    doc = new_document()
+    n = define_list(doc, 100, OUTLINE_LIST)
+    add_items(doc, [("h1", "Visitors"), "Visitors bring these documents to the front desk:"])
+    for item in ("Photo identification", "Proof of address", "Court order", "Consent form"):
+        p = doc.add_paragraph(style="List Paragraph")
+        p.add_run(item).bold = True
+        set_numbering(p, n, 0)
+    doc.add_paragraph("Staff copy each document and return it to the visitor the same day.")
+    (visitors,) = parse_bytes(to_bytes(doc), "t.docx").sections
+    assert visitors.shown_text.split("\n")[1:5] == [
+        "1. Photo identification",
+        "2. Proof of address",
+        "3. Court order",
+        "4. Consent form",
+    ]
+    # a bold item followed by a long item of its own list level: both are items of one list
+    doc = new_document()
+    n = define_list(doc, 100, OUTLINE_LIST)
+    add_items(doc, [("h1", "Visitors"), "Visitors bring one of these to the front desk:"])
+    for item, bold in (
+        ("Photo identification", True),
+        ("A signed letter from the youth's guardian or caseworker naming the visitor", False),
+        ("Court order", True),
+        ("A consent form signed by the youth's parent and witnessed by staff", False),
+    ):
+        p = doc.add_paragraph(style="List Paragraph")
+        p.add_run(item).bold = bold
+        set_numbering(p, n, 0)
+    assert [s.title for s in parse_bytes(to_bytes(doc), "t.docx").sections] == ["Visitors"]
+    # bold items that are sentences (they oblige): list items, however they are followed
+    parts = [(f"Staff must {verb} every visitor.", body) for verb, (_, body) in zip(
+        ("greet", "log", "escort"), POLICY_PARTS, strict=True
+    )]  # fmt: skip
+    assert titles(_list_titled(parts=parts)) == ["Runaway Prevention Policy"]
+    # bold items followed by a short line (not body text): not titles
+    short = [(t, "See below.") for t, _ in POLICY_PARTS]
+    assert titles(_list_titled(parts=short)) == ["Runaway Prevention Policy"]
+
+
 # --------------------------------------------------------------------------- stored records
 
 

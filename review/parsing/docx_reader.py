@@ -1112,6 +1112,13 @@ class Leveler:
     def sub(self) -> int:
         return min(self.nonsub_level + 1, 9)
 
+    def listed(self, ilvl: int) -> int:
+        """A title Word numbers as a list item at level ``ilvl`` (0-based): nests like typed
+        numbering of that depth."""
+        level = min(self.style_level + ilvl + 1, 9)
+        self.real_level = self.nonsub_level = level
+        return level
+
 
 # --------------------------------------------------------------------------- the reader
 
@@ -1661,6 +1668,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         has = bool(it.text.strip())
         next_text[i] = i if has else next_text[i + 1]
     series = _numbered_series(items, {id(p) for p in plain}, numbers)
+    listed = _list_titles(items, plain, styles, stands_out, next_text)
 
     for i, it in enumerate(items):
         if isinstance(it, Block):
@@ -1743,5 +1751,60 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             seen_heading = True
             out.append(Block(text, it.index, it.index, lev.bold(), "caps"))
             continue
+        if id(it) in listed:
+            seen_heading = True
+            ilvl, how = listed[id(it)]
+            out.append(Block(text, it.index, it.index, lev.listed(ilvl), how))
+            continue
         out.append(Block(stripped, it.index, it.index))
     return out, title, title_index
+
+
+#: a list paragraph is read as a title only when the document titles this way twice or more
+_MIN_LIST_TITLES = 2
+
+
+def _list_titles(
+    items: list[_Para | Block],
+    plain: list[_Para],
+    styles: Styles,
+    stands_out: Callable[[_Para], str],
+    next_text: list[int],
+) -> dict[int, tuple[int, str]]:
+    """Titles typed as Word list items ("1. PURPOSE", "2. Policy" in bold: Word's numbering
+    button puts a paragraph in the List Paragraph style), by paragraph id, with their list
+    level and how they stand out. A list paragraph is one when it reads like a title, is set
+    apart (bold, underlined, larger or in capitals), and is followed by body text of six words
+    or more or by deeper items of its own list, never by the next item of its own level (then
+    it is a list of short items); and only when the document has two or more of them."""
+    out: dict[int, tuple[int, str]] = {}
+    where: dict[int, int] = {}  # item positions, filled at the first candidate
+    for p in plain:
+        if not (p.numbered or (p.style is not None and p.style.is_list)) or p.in_box:
+            continue
+        if p.heading == 0 or len(p.text) > 120:
+            continue
+        num_id, ilvl, _ = _para_numbering(p.el, styles)
+        if num_id in (None, "0"):
+            continue
+        t = collapse_ws(p.text)
+        if not reads_like_title(t):
+            continue
+        how = stands_out(p) or ("caps" if all_caps_title(t) else "")
+        if not how:
+            continue
+        if not where:
+            where = {id(it): i for i, it in enumerate(items)}
+        j = next_text[where[id(p)] + 1]
+        if j >= len(items):
+            continue  # the document's last line introduces nothing
+        nxt = items[j]
+        if isinstance(nxt, _Para):
+            n_id, n_lvl, _ = _para_numbering(nxt.el, styles)
+            deeper = n_id == num_id and (n_lvl or 0) > (ilvl or 0)
+            if n_id == num_id and not deeper:
+                continue  # the next item of the same list: a list
+            if not deeper and len(nxt.text.split()) < 6:
+                continue  # a title is followed by body text
+        out[id(p)] = (ilvl or 0, how)
+    return out if len(out) >= _MIN_LIST_TITLES else {}
