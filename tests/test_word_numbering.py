@@ -473,7 +473,7 @@ def test_list_items_stay_list_items_and_body_text_is_unchanged():
     ]
 
 
-def test_a_list_item_with_a_line_break_is_numbered_once_and_a_bold_lead_stays_in_its_item():
+def test_a_list_item_with_a_line_break_is_numbered_once_and_bold_leads_are_run_in_heads():
     doc = new_document()
     n = define_list(doc, 100, [("decimal", "%1.")])
     add_items(doc, [("h1", "Visitors")])
@@ -490,13 +490,19 @@ def test_a_list_item_with_a_line_break_is_numbered_once_and_a_bold_lead_stays_in
         item.add_run(lead).bold = True
         item.add_run(rest)
         set_numbering(item, n, 0)
-    visitors, grievances = parse_bytes(to_bytes(doc), "t.docx").sections
+    visitors, grievances, filing, appeals = parse_bytes(to_bytes(doc), "t.docx").sections
     assert visitors.text == "Sign in at the desk\nand show an ID.\nWear the badge."
     assert visitors.line_labels == ("1.", "", "2.")
     assert visitors.shown_text == "1. Sign in at the desk\nand show an ID.\n2. Wear the badge."
-    # a numbered item that opens in bold is a list item, not a run-in heading: it keeps its number
-    assert grievances.line_labels == ("3.", "4.")
-    assert grievances.shown_text.startswith("3. Filing. A youth may file")
+    # numbered items that open with a bold title are run-in headings, as when a list style
+    # numbers them: the item's number goes to its heading, not again to the body it opens
+    assert [(s.shown_title, s.kind) for s in (filing, appeals)] == [
+        ("3. Filing.", "run-in"),
+        ("4. Appeals.", "run-in"),
+    ]
+    assert filing.text.startswith("A youth may file") and filing.line_labels == ()
+    assert filing.shown_path == ("Grievances", "3. Filing.")
+    assert grievances.text == ""
 
 
 def test_the_parts_of_a_long_list_keep_their_items_numbers():

@@ -1642,7 +1642,7 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
     caps: set[int] = set()
     if bold_share_ok and under_share_ok:
         for p in plain:
-            if len(p.text) > 40 and not p.numbered:
+            if len(p.text) > 40:
                 h = _run_in_heading(p, styles)
                 if h is not None:
                     run_in[id(p)] = h
