@@ -178,6 +178,40 @@ def tokenize(text: str) -> list[tuple[str, int, int, int, int]]:
     return out
 
 
+#: a table-of-contents line: an entry, then a page number after a tab or dot leaders
+_CONTENTS_LINE = re.compile(
+    r"^[^\n]*[^\s.…](?:[ \t]*(?:\t|(?:\.[ ]?){3,}|…+))[ \t]*(?:\d{1,4}|[ivxlc]{1,7})[ \t]*$",
+    re.M | re.I,
+)
+#: consecutive such lines that make a table of contents
+CONTENTS_RUN = 3
+
+
+def without_contents(text: str) -> str:
+    """``text`` with its tables of contents blanked out: runs of :data:`CONTENTS_RUN` or more
+    lines that each name an entry and end in a page number after a tab or dot leaders
+    ("Mandated reporting ........ 12"). The labeling standard says a table of contents is no
+    evidence (every topic of the document is named in it). The lines are replaced by spaces of
+    the same length, so every offset into ``text`` still holds."""
+    if "\t" not in text and "..." not in text and ". . ." not in text and "…" not in text:
+        return text  # (no leader or tab: the usual section, at the cost of four scans in C)
+    spans = [m.span() for m in _CONTENTS_LINE.finditer(text)]
+    if len(spans) < CONTENTS_RUN:
+        return text
+    runs: list[list[tuple[int, int]]] = [[spans[0]]]
+    for a, b in spans[1:]:
+        if text.count("\n", runs[-1][-1][1], a) == 1 and not text[runs[-1][-1][1] : a].strip():
+            runs[-1].append((a, b))  # the next line
+        else:
+            runs.append([(a, b)])
+    out = text
+    for run in runs:
+        if len(run) >= CONTENTS_RUN:
+            a, b = run[0][0], run[-1][1]
+            out = out[:a] + "".join(" " if c != "\n" else c for c in out[a:b]) + out[b:]
+    return out
+
+
 def split_words(text: str) -> tuple[list[str], list[int]]:
     """The raw tokens of ``text`` (exactly those of :func:`tokenize`) and each token's segment
     number. Several times faster than :func:`tokenize` on long documents: one split at the
@@ -401,7 +435,8 @@ class PhraseMatcher:
         allowed_set = set(allowed)
         owners = self._owner_table(allowed_set)
         # every section's words and segments; the document's vocabulary is stemmed once
-        split = [split_words(sec.full_text) for sec in sections]
+        texts = [without_contents(sec.full_text) for sec in sections]
+        split = [split_words(t) for t in texts]
         raw: set[str] = set()
         for words, _ in split:
             raw.update(words)
@@ -435,8 +470,8 @@ class PhraseMatcher:
                 for words, _ in part
             ]
             completes = self._complete_patterns(present, fill_slots, tracked)
-            for sec, (words, segs), complete in zip(
-                sections[lo : lo + _CHUNK], part, completes, strict=True
+            for sec, text, (words, segs), complete in zip(
+                sections[lo : lo + _CHUNK], texts[lo : lo + _CHUNK], part, completes, strict=True
             ):
                 occ = _occurrences(words, relevant)
                 n_content = len(words) - sum(map(stop.__contains__, words))
@@ -444,7 +479,7 @@ class PhraseMatcher:
                 by_pat = self._hits(
                     words, segs, n_title, occ, complete, stop, single, tokq, anchors, pairs, stem_of
                 )
-                scored = self._rank(sec, words, by_pat, n_content, n_title, owners, allowed_set)
+                scored = self._rank(text, words, by_pat, n_content, n_title, owners, allowed_set)
                 if self.collect_stats:
                     scored.segs = segs
                 yield scored
@@ -661,7 +696,7 @@ class PhraseMatcher:
 
     def _rank(
         self,
-        sec: Section,
+        text: str,
         words: list[str],
         by_pat: dict[int, list[tuple]],
         n_content: int,
@@ -677,7 +712,7 @@ class PhraseMatcher:
         scores, chosen = self._item_scores(words, per_item, n_content)
         if not allowed.issuperset(scores):
             scores = {i: sc for i, sc in scores.items() if i in allowed}
-        out = _Scored(sec.full_text, words, scores, chosen)
+        out = _Scored(text, words, scores, chosen)
         out.stats = stats
         return out
 

@@ -320,3 +320,36 @@ def test_analyze_lists_where_to_look_next_for_each_competency(engine: Suggester)
             ):
                 assert len(near) == NEAR_MISSES and round(100 * p, 1) <= near[-1].score
     assert engine.analyze(doc, near_misses=0)[1] == {}
+
+
+def test_a_word_table_of_contents_is_never_suggested(engine):
+    """A manual's contents (Word's "toc 1" entries: a title, a tab, a page number) name every
+    topic of the policy: the preamble holding them gets no suggestion, the sections do."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    from review.parsing import parse_bytes
+    from tests.docx_factory import new_document, to_bytes
+
+    doc = new_document()
+    doc.add_paragraph("Youth Shelter Policy Manual", style="Title")
+    toc = doc.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    doc.add_paragraph("Table of Contents")
+    bodies = {
+        "Mandated reporting of child abuse and neglect": "Every staff member is a mandated "
+        "reporter and calls the child abuse hotline at once when abuse is suspected.",
+        "Human trafficking training for staff": "All staff complete training on the signs of "
+        "sex trafficking and commercial sexual exploitation within 30 days of hire.",
+        "Vicarious trauma and employee assistance": "Supervisors watch for vicarious trauma "
+        "and compassion fatigue and offer the employee assistance program.",
+    }
+    for page, title in enumerate(bodies, 3):
+        doc.add_paragraph(f"{title}\t{page}", style=toc)
+    for title, body in bodies.items():
+        doc.add_heading(title, 1)
+        doc.add_paragraph(body)
+    parsed = parse_bytes(to_bytes(doc), "manual.docx")
+    preamble, *sections = parsed.sections
+    assert preamble.text.startswith("Table of Contents\nMandated reporting")  # shown as Word does
+    found = engine.suggest(parsed.sections)
+    assert found[0] == []
+    assert all(found[1:]) and {g.competency for g in found[1]} >= {"C3"}

@@ -256,3 +256,58 @@ def test_highlight_spans_merge_and_sort():
 def test_empty_input(suggester):
     assert suggester.suggest([]) == []
     assert suggester.suggest([sec("", "")]) == [[]]
+
+
+# --------------------------------------------------------------------------- tables of contents
+
+CONTENTS = [
+    "Mandated reporting of child abuse and neglect\t3",
+    "Human trafficking training for all staff ........ 5",
+    "Vicarious trauma and the employee assistance program . . . . 7",
+    "Safety planning with youth … 9",
+    "Confidentiality of the program's location\txi",
+]
+
+
+def test_a_table_of_contents_is_blanked_out_offsets_kept():
+    from review.matching import without_contents
+
+    body = "Every staff member is a mandated reporter of child abuse."
+    text = "Table of Contents\n" + "\n".join(CONTENTS) + "\n" + body
+    out = without_contents(text)
+    assert len(out) == len(text) and out.count("\n") == text.count("\n")
+    assert out.split("\n")[0] == "Table of Contents" and out.endswith("\n" + body)
+    assert not any(out.split("\n")[1:6][k].strip() for k in range(5))
+    # two such lines, or lines apart from each other, are not a table of contents
+    two = "\n".join(CONTENTS[:2]) + "\n" + body
+    assert without_contents(two) == two
+    apart = "\n".join(f"{line}\n{body}" for line in CONTENTS)
+    assert without_contents(apart) == apart
+    # ordinary text, and lines that end in a number without a leader, are left alone
+    plain = "Staff renew training every 12\nmonths and log it within 30\ndays of 2\n" + body
+    assert without_contents(plain) == plain
+
+
+def test_a_table_of_contents_is_no_evidence_and_the_sections_it_names_still_are(suggester):
+    toc = sec("Shelter Policy Manual", "Table of Contents\n" + "\n".join(CONTENTS), "toc")
+    reporting = sec(
+        "Mandated reporting of child abuse and neglect",
+        "Every staff member is a mandated reporter and calls the child abuse hotline at once "
+        "when abuse or neglect is suspected; a supervisor reviews every report.",
+        "rep",
+    )
+    got = suggester.suggest([toc, reporting])
+    assert got[0] == []  # every topic is named in the contents: none is evidence
+    assert "C3" in ids(got[1])
+    # the same lines as body text (no page numbers) do suggest: it is the contents that is not
+    listed = sec("Topics", "\n".join(line.rsplit(None, 1)[0] for line in CONTENTS), "lst")
+    assert suggester.suggest([listed])[0]
+    # evidence offsets still point into the section's own text
+    mixed = sec("Reporting", "\n".join(CONTENTS) + "\n" + reporting.text, "mix")
+    (found,) = suggester.suggest([mixed])
+    contents_end = mixed.full_text.index(reporting.text)
+    assert found
+    for g in found:
+        for ev in g.evidence:
+            assert mixed.full_text[ev.start : ev.end] == ev.matched
+            assert not mixed.body_start <= ev.start < contents_end  # none in the contents
