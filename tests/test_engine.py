@@ -322,17 +322,21 @@ def test_analyze_lists_where_to_look_next_for_each_competency(engine: Suggester)
     assert engine.analyze(doc, near_misses=0)[1] == {}
 
 
-def test_a_word_table_of_contents_is_never_suggested(engine):
-    """A manual's contents (Word's "toc 1" entries: a title, a tab, a page number) name every
-    topic of the policy: the preamble holding them gets no suggestion, the sections do."""
+def _manual_with_contents() -> bytes:
+    """A manual whose contents are Word's "toc 1" entries: a title, a tab with dot leaders, a
+    page number; then the sections they name."""
     from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.shared import Inches
 
-    from review.parsing import parse_bytes
     from tests.docx_factory import new_document, to_bytes
 
     doc = new_document()
     doc.add_paragraph("Youth Shelter Policy Manual", style="Title")
     toc = doc.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    toc.paragraph_format.tab_stops.add_tab_stop(
+        Inches(6), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+    )
     doc.add_paragraph("Table of Contents")
     bodies = {
         "Mandated reporting of child abuse and neglect": "Every staff member is a mandated "
@@ -341,15 +345,53 @@ def test_a_word_table_of_contents_is_never_suggested(engine):
         "sex trafficking and commercial sexual exploitation within 30 days of hire.",
         "Vicarious trauma and employee assistance": "Supervisors watch for vicarious trauma "
         "and compassion fatigue and offer the employee assistance program.",
+        "Safety planning with youth": "Each youth and the case manager write a safety plan "
+        "together within three days of intake.",
+        "Confidentiality of the shelter's location": "Staff never disclose the shelter's "
+        "address; visitors are met at a separate office.",
     }
     for page, title in enumerate(bodies, 3):
         doc.add_paragraph(f"{title}\t{page}", style=toc)
     for title, body in bodies.items():
         doc.add_heading(title, 1)
         doc.add_paragraph(body)
-    parsed = parse_bytes(to_bytes(doc), "manual.docx")
+    return to_bytes(doc)
+
+
+def test_a_word_table_of_contents_is_never_suggested(engine):
+    """The contents name every topic of the policy: the preamble holding them gets no
+    suggestion, the sections do."""
+    from review.parsing import parse_bytes
+
+    parsed = parse_bytes(_manual_with_contents(), "manual.docx")
     preamble, *sections = parsed.sections
     assert preamble.text.startswith("Table of Contents\nMandated reporting")  # shown as Word does
     found = engine.suggest(parsed.sections)
     assert found[0] == []
     assert all(found[1:]) and {g.competency for g in found[1]} >= {"C3"}
+
+
+@pytest.mark.office
+def test_the_contents_of_a_manual_printed_to_pdf_are_never_suggested(engine, tmp_path):
+    """The same manual printed to PDF by LibreOffice: the tab becomes a row of dot leaders,
+    which the contents rule reads as such (the citation rule, which reads "...." as a sign of
+    a citation, also lowers those lines' score)."""
+    from conftest import require_tool
+
+    from review.matching import without_contents
+    from review.parsing import parse_file
+    from tests.office import soffice_convert
+
+    soffice = require_tool("soffice", "libreoffice")
+    src = tmp_path / "manual.docx"
+    src.write_bytes(_manual_with_contents())
+    soffice_convert(soffice, "pdf", [src], tmp_path / "out", tmp_path / "profile", timeout=300)
+    parsed = parse_file(tmp_path / "out" / "manual.pdf")
+    preamble, *sections = parsed.sections
+    assert "Mandated reporting of child abuse and neglect....." in preamble.text
+    heading, *entries = without_contents(preamble.text).split("\n")
+    assert heading == "Table of Contents" and len(entries) == 5
+    assert not any(e.strip() for e in entries)  # every entry blanked out
+    found = engine.suggest(parsed.sections)
+    assert found[0] == []
+    assert len(sections) == 5 and all(found[1:])
