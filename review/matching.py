@@ -178,10 +178,12 @@ def tokenize(text: str) -> list[tuple[str, int, int, int, int]]:
     return out
 
 
+#: a page number: digits, or a lower-case Roman numeral as front matter is numbered ("xi", not
+#: any word of those letters: "civil", "mix")
+_PAGE_NUMBER = r"(?:\d{1,4}|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
 #: a table-of-contents line: an entry, then a page number after a tab or dot leaders
 _CONTENTS_LINE = re.compile(
-    r"^[^\n]*[^\s.…](?:[ \t]*(?:\t|(?:\.[ ]?){3,}|…+))[ \t]*(?:\d{1,4}|[ivxlc]{1,7})[ \t]*$",
-    re.M | re.I,
+    r"^[^\n]*[^\s.…](?:[ \t]*(?:\t|(?:\.[ ]?){3,}|…+))[ \t]*" + _PAGE_NUMBER + r"[ \t]*$", re.M
 )
 #: consecutive such lines that make a table of contents
 CONTENTS_RUN = 3

@@ -286,6 +286,9 @@ def test_a_table_of_contents_is_blanked_out_offsets_kept():
     # ordinary text, and lines that end in a number without a leader, are left alone
     plain = "Staff renew training every 12\nmonths and log it within 30\ndays of 2\n" + body
     assert without_contents(plain) == plain
+    # a tabbed table whose last column holds words of Roman-numeral letters is no contents
+    table = "Offense\tcivil\nStatus\till\nCourt\tCivic\n" + body
+    assert without_contents(table) == table
 
 
 def test_a_table_of_contents_is_no_evidence_and_the_sections_it_names_still_are(suggester):
