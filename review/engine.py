@@ -516,8 +516,9 @@ def evidence_sentences(
     """The sentences of ``text`` that carry the evidence: the ones with the most hits, in
     document order, at most ``limit``. Sentences of the body (from ``body_start``: after the
     title) come first; the title only when the evidence is all in it. With the body's
-    ``line_labels`` (:attr:`Section.line_labels`), a sentence that opens a list item is quoted
-    after its number or bullet, as Word shows it ("2. Staff call the hotline.")."""
+    ``line_labels`` (:attr:`Section.shown_labels`: one per body line), a sentence that opens a
+    list item is quoted after its number or bullet, as Word shows it ("2. Staff call the
+    hotline.")."""
     if not evidence:
         return ()
     if body_start and any(e.start >= body_start for e in evidence):
@@ -546,10 +547,8 @@ def _item_number(text: str, start: int, body_start: int, line_labels: Sequence[s
         start += 1
     if start < body_start or (start > body_start and text[start - 1] != "\n"):
         return ""  # in the title, or not at the start of its line
-    line = text.count("\n", body_start, start)
-    if line >= len(line_labels) or text.count("\n", body_start) + 1 != len(line_labels):
-        return ""  # labels that do not fit the text (a damaged record): none shown
-    return f"{line_labels[line]} " if line_labels[line] else ""
+    label = line_labels[text.count("\n", body_start, start)]
+    return f"{label} " if label else ""
 
 
 def _evidence_for(sc, item: int) -> tuple[Evidence, ...]:
@@ -696,7 +695,7 @@ class Suggester:
                             scored[k].text,
                             ev,
                             body_start=sections[k].body_start,
-                            line_labels=sections[k].line_labels,
+                            line_labels=sections[k].shown_labels,
                         ),
                         explain(feats, self.items[i]),
                         feats,
@@ -717,8 +716,8 @@ class Suggester:
             for p, k in row[:near_misses]:
                 ev = _evidence_for(scored[k], i)
                 sec = sections[k]
-                sent = evidence_sentences(scored[k].text, ev, 1, sec.body_start, sec.line_labels)
-                got.append(NearMiss(sections[k].id, round(100.0 * p, 1), sent[0] if sent else ""))
+                sent = evidence_sentences(scored[k].text, ev, 1, sec.body_start, sec.shown_labels)
+                got.append(NearMiss(sec.id, round(100.0 * p, 1), sent[0] if sent else ""))
             misses[self.items[i].id] = got
         return out, misses
 

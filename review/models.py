@@ -31,8 +31,9 @@ class Section:
 
     ``line_labels`` does the same for the body: per line of ``text`` (``text.split("\n")``), the
     number or bullet Word draws before that paragraph when it is an automatically numbered
-    list item ("1.", "(b)", "•"; "" for the others), and ``()`` when no line has one. :attr:`shown_text` is
-    the body as Word shows it; offsets (evidence) keep indexing :attr:`full_text`.
+    list item ("1.", "(b)", "•"; "" for the others), and ``()`` when no line has one.
+    :attr:`shown_text` is the body as Word shows it (from :attr:`shown_labels`); offsets
+    (evidence) keep indexing :attr:`full_text`.
     """
 
     id: str  # stable across re-uploads of the same text: hash of heading path + normalised text
@@ -62,9 +63,23 @@ class Section:
         return tuple(_labeled(lb, t) for lb, t in zip(self.path_labels, self.path, strict=True))
 
     @property
+    def shown_labels(self) -> tuple[str, ...]:
+        """:attr:`line_labels` when they fit the lines of :attr:`text`, else ``()``: labels
+        that do not fit (a damaged record) are not shown rather than shown on the wrong
+        lines. What every display of the labels reads."""
+        labels = self.line_labels
+        if labels and len(labels) == self.text.count("\n") + 1:
+            return labels
+        return ()
+
+    @property
     def shown_text(self) -> str:
         """The body as Word shows it: each list item after its number or bullet."""
-        return "\n".join(shown_lines(self.text, self.line_labels))
+        labels = self.shown_labels
+        if not labels:
+            return self.text
+        lines = self.text.split("\n")
+        return "\n".join(_labeled(lb, ln) for lb, ln in zip(labels, lines, strict=True))
 
     @property
     def full_text(self) -> str:
@@ -107,16 +122,6 @@ class Section:
             path_labels=tuple(str(x) for x in d.get("path_labels") or ()),
             line_labels=tuple(str(x) for x in d.get("line_labels") or ()),
         )
-
-
-def shown_lines(text: str, labels: tuple[str, ...]) -> list[str]:
-    """The lines of ``text``, each after Word's number for it in ``labels`` (see
-    :attr:`Section.line_labels`); labels that do not fit the lines (a damaged record) are not
-    shown rather than shown on the wrong lines."""
-    lines = text.split("\n")
-    if not labels or len(labels) != len(lines):
-        return lines
-    return [_labeled(lb, ln) for lb, ln in zip(labels, lines, strict=True)]
 
 
 def _labeled(label: str, title: str) -> str:

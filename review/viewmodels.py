@@ -222,10 +222,10 @@ def section_html(section: Section, spans: Iterable[tuple[int, int]]) -> str:
 
 def _body_html(section: Section, spans: list[tuple[int, int]]) -> str:
     """The body as escaped HTML with evidence marked, each list item after its Word number."""
-    labels = section.line_labels
-    lines = section.text.split("\n")
-    if not labels or len(labels) != len(lines):
+    labels = section.shown_labels
+    if not labels:
         return highlight_html(section.text, spans, offset=section.body_start)
+    lines = section.text.split("\n")
     out = []
     at = section.body_start
     for label, line in zip(labels, lines, strict=True):
