@@ -185,6 +185,7 @@ _PAGE_NUMBER = r"(?:\d{1,4}|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}
 _CONTENTS_LINE = re.compile(
     r"^[^\n]*[^\s.…](?:[ \t]*(?:\t|(?:\.[ ]?){3,}|…+))[ \t]*" + _PAGE_NUMBER + r"[ \t]*$", re.M
 )
+_NOT_NEWLINE = re.compile(r"[^\n]")
 #: consecutive such lines that make a table of contents
 CONTENTS_RUN = 3
 
@@ -210,7 +211,7 @@ def without_contents(text: str) -> str:
     for run in runs:
         if len(run) >= CONTENTS_RUN:
             a, b = run[0][0], run[-1][1]
-            out = out[:a] + "".join(" " if c != "\n" else c for c in out[a:b]) + out[b:]
+            out = out[:a] + _NOT_NEWLINE.sub(" ", out[a:b]) + out[b:]
     return out
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from review.parsing import visibility as vis
-from review.parsing.numbering import Bullet
+from review.parsing.numbering import Bullet, ListDefinitions, numbered_labels
 from review.parsing.sections import Block, collapse_ws, reads_like_title
 from review.parsing.upload import REL_CORE, REL_STYLES, Package, refuse
 
@@ -1240,8 +1240,6 @@ def _labels(
 ) -> list[str]:
     """Word's label of each of ``paras`` (drawn only at the positions in ``wanted``; bullets
     as :class:`~review.parsing.numbering.Bullet` glyphs with ``bullets``, else "")."""
-    from review.parsing.numbering import ListDefinitions, numbered_labels
-
     defs = ListDefinitions(numbering_root)
     paragraphs = (_para_numbering(p, styles) for p in paras)
     return numbered_labels(defs, paragraphs, wanted, bullets)

@@ -147,9 +147,9 @@ def bullet_glyph(text: str | None, font: str) -> Bullet:
         return Bullet(_TEXT_GLYPHS[(key, text)])
     table = _SYMBOL_GLYPHS.get(key)
     code = ord(text[0])
-    if table is not None or 0xF000 <= code <= 0xF0FF:
-        code = code - 0xF000 if code >= 0xF000 else code
-        return Bullet((table or {}).get(code, "•"))
+    private = 0xF000 <= code <= 0xF0FF  # a symbol font's code, as Word stores it
+    if table is not None or private:
+        return Bullet((table or {}).get(code - 0xF000 if private else code, "•"))
     return Bullet(" ".join(text[:MAX_BULLET].split()))
 
 
