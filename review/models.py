@@ -43,9 +43,8 @@ class Section:
     text: str  # body text (heading excluded), paragraphs joined with "\n"
     first_par: int  # index of the heading paragraph (or first paragraph when there is no heading)
     last_par: int  # index of the last paragraph the section covers (inclusive)
-    kind: str = (
-        "heading"  # heading | numbered | bold | boxed | caps | run-in | preamble | chunk | markdown
-    )
+    # heading | numbered | bold | boxed | table | caps | run-in | preamble | chunk | markdown
+    kind: str = "heading"
     label: str = ""  # Word's automatic number of the heading, as Word draws it ("4.2")
     path_labels: tuple[str, ...] = ()  # Word's number of each title in ``path`` ("" none)
     line_labels: tuple[str, ...] = ()  # Word's number or bullet of each line of ``text``

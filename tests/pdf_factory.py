@@ -3,7 +3,7 @@ text lines in Helvetica / Helvetica-Bold at chosen sizes, or pages with no text 
 
 Two ways to write a page: :func:`build_pdf` with ``(text, size, bold)`` lines placed one under
 the other, or :func:`flow_pdf` with paragraphs (:func:`para`, :func:`item`, :func:`run_in`,
-:func:`row`)
+:func:`row`, :func:`label_row`)
 wrapped to the text width the way a word processor does (at spaces and after hyphens, by the
 fonts' real widths), with space between paragraphs, onto as many pages as they need."""
 
@@ -102,6 +102,17 @@ def row(cells: list[str], size: float = 11.0, bold: bool = False) -> list[Text]:
     """A table row: one line per cell, side by side across the text width."""
     step = WIDTH / len(cells)
     return [Text([(c, bold)], size, x=LEFT + k * step, beside=k > 0) for k, c in enumerate(cells)]
+
+
+def label_row(
+    label: str, text: str, size: float = 11.0, bold: bool = True, text_bold: bool = False
+) -> list[Text]:
+    """A table row of a policy laid out as a table: the label (bold unless told) in a narrow
+    first cell, the text beside it on one line."""
+    return [
+        Text([(label, bold)], size),
+        Text([(text, text_bold)], size, x=LEFT + WIDTH / 4, beside=True),
+    ]
 
 
 def flow_pdf(

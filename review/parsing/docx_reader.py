@@ -686,6 +686,65 @@ class _Para:
     emph: Emphasis | None = None  # _emphasis(self), computed when first asked
 
 
+def _ppr(p: etree._Element) -> tuple[str | None, int | None, bool, etree._Element | None]:
+    """A paragraph's style id, direct outline level, whether it has its own ``w:numPr``, and
+    its direct shading."""
+    sid = outline = shd = None
+    numbered = False
+    if len(p):
+        ppr = p[0]
+        if ppr.tag == W_PPR:
+            # one pass over the few property children: lxml's find() goes through
+            # ElementPath and costs ~1 us a call, three calls a paragraph
+            ps = ol = None
+            for c in ppr:
+                tag = c.tag
+                if tag == W_PSTYLE:
+                    if ps is None:
+                        ps = c
+                elif tag == W_OUTLINELVL:
+                    if ol is None:
+                        ol = c
+                elif tag == W_NUMPR:
+                    numbered = True
+                elif tag == W_SHD and shd is None:
+                    shd = c
+            if ps is not None:
+                sid = ps.get(W_VAL)
+            if ol is not None:
+                outline = _int(ol.get(W_VAL), 9)
+    return sid, outline, numbered, shd
+
+
+def _cell_para(
+    p: etree._Element, text: str, index: int, hid: Hidden | None, styles: Styles
+) -> _Para:
+    """A paragraph of a table cell, as the heading rules read paragraphs."""
+    sid, outline, numbered, _ = _ppr(p)
+    para = _Para(p, text, index, styles.get(sid), outline, numbered)
+    para.hid = hid
+    return para
+
+
+@dataclass(slots=True)
+class _Cell:
+    """A table cell with text: the color behind it and its paragraphs with text."""
+
+    bg: int
+    paras: list[_Para]
+
+
+@dataclass(slots=True)
+class _Row:
+    """A table row of two cells with text: its table (``id``), its place in the table, and the
+    cells."""
+
+    table: int
+    n: int
+    label: _Cell
+    body: _Cell
+
+
 class _Walker:
     """Walks the body once, producing paragraphs (body level) and table rows in reading order.
     ``hides`` says whether runs are checked for text Word does not show (hidden, colored like
@@ -700,6 +759,11 @@ class _Walker:
         self.hides = hides
         self.bg = page  # the color behind the paragraphs being read: the page's or a cell's
         self.items: list[_Para | Block] = []
+        #: each two-cell row of a table that is not inside another table, by ``id`` of its row
+        #: block, for :func:`_table_titles` to decide whether the row is a section
+        #: ("PURPOSE | To establish ..." in a policy laid out as a table)
+        self.rows: dict[int, _Row] = {}
+        self.nested = 0  # depth of the table being read inside another table's cell
         self.left_out: dict[str, int] = {}
         self._hids: dict[tuple[str | None, int, int | None], Hidden] = {}
 
@@ -756,6 +820,9 @@ class _Walker:
         return "".join(parts), bool(embeds)
 
     def _text(self, p: etree._Element) -> tuple[str, bool]:
+        return self._read(p, self._para_hid(p))
+
+    def _para_hid(self, p: etree._Element) -> Hidden | None:
         hid = None
         if self.hides:
             sid = shd = None
@@ -767,33 +834,10 @@ class _Walker:
                     elif c.tag == W_SHD and shd is None:
                         shd = c
             hid = self._hid(sid, shd)
-        return self._read(p, hid)
+        return hid
 
     def paragraph(self, p: etree._Element) -> None:
-        sid = outline = shd = None
-        numbered = False
-        if len(p):
-            ppr = p[0]
-            if ppr.tag == W_PPR:
-                # one pass over the few property children: lxml's find() goes through
-                # ElementPath and costs ~1 us a call, three calls a paragraph
-                ps = ol = None
-                for c in ppr:
-                    tag = c.tag
-                    if tag == W_PSTYLE:
-                        if ps is None:
-                            ps = c
-                    elif tag == W_OUTLINELVL:
-                        if ol is None:
-                            ol = c
-                    elif tag == W_NUMPR:
-                        numbered = True
-                    elif tag == W_SHD and shd is None:
-                        shd = c
-                if ps is not None:
-                    sid = ps.get(W_VAL)
-                if ol is not None:
-                    outline = _int(ol.get(W_VAL), 9)
+        sid, outline, numbered, shd = _ppr(p)
         hid = self._hid(sid, shd)
         text, embeds = self._read(p, hid)
         para = _Para(
@@ -865,36 +909,49 @@ class _Walker:
         outer = self.bg
         table_bg = self._table_bg(tbl) if self.hides else outer
         try:
-            for tr in rows:
+            for n_row, tr in enumerate(rows):
                 cells: list[str] = []
                 idxs: list[int] = []
                 nested: list[tuple[etree._Element, int]] = []
+                shown: list[_Cell] = []  # the cells with text
                 for tc in _children(tr, W_TC):
                     parts: list[str] = []
+                    own: list[_Para] = []
                     self.bg = self._cell_bg(tc, table_bg) if self.hides else outer
                     for el in _cell_blocks(tc):
                         if el.tag == W_TBL:
                             nested.append((el, self.bg))
                             continue
-                        text, _ = self._text(el)
+                        hid = self._para_hid(el)
+                        raw, _ = self._read(el, hid)
                         i = self._idx(el)
                         if i >= 0:
                             idxs.append(i)
-                        text = collapse_ws(text)
+                        text = collapse_ws(raw)
                         if text:
                             parts.append(text)
+                            if len(shown) < 2:
+                                own.append(_cell_para(el, raw, i, hid, self.styles))
                     if parts:
                         cells.append(" ".join(parts))
+                        shown.append(_Cell(self.bg, own))
                 self.bg = outer
                 if cells:
                     lo = min(idxs) if idxs else -1
                     hi = max(idxs) if idxs else -1
-                    self.items.append(
-                        Block(" | ".join(cells), lo, hi, 0, _BOXED if single and not nested else "")
+                    row = Block(
+                        " | ".join(cells), lo, hi, 0, _BOXED if single and not nested else ""
                     )
+                    self.items.append(row)
+                    if len(shown) == 2 and not nested and not self.nested:
+                        self.rows[id(row)] = _Row(id(tbl), n_row, shown[0], shown[1])
                 for inner, bg in nested:
                     self.bg = bg
-                    self.table(inner)
+                    self.nested += 1
+                    try:
+                        self.table(inner)
+                    finally:
+                        self.nested -= 1
                     self.bg = outer
         finally:
             self.bg = outer
@@ -1172,7 +1229,7 @@ def read_docx(pkg: Package) -> DocxContent:
         if el is not None and el.text:
             core_title = collapse_ws(el.text)
 
-    blocks, title, title_index = _decide_headings(items, styles)
+    blocks, title, title_index = _decide_headings(items, styles, walker.rows)
     numbering_part = related(REL_NUMBERING)
     if numbering_part is not None:
         _label_blocks(blocks, paras, styles, lambda: pkg.xml(numbering_part))
@@ -1586,7 +1643,9 @@ def _numbered_series(
     return {id(items[at[k]]) for k in numbered_series(seq)}
 
 
-def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[Block], str, int]:
+def _decide_headings(
+    items: list[_Para | Block], styles: Styles, rows: dict[int, _Row] | None = None
+) -> tuple[list[Block], str, int]:
     # what counts as a candidate depends on the whole document: pre-compute
     paras = [it for it in items if isinstance(it, _Para) and not it.in_box and it.text.strip()]
     numbers: dict[int, Numbering | None] = {}
@@ -1667,6 +1726,14 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
         next_text[i] = i if has else next_text[i + 1]
     series = _numbered_series(items, {id(p) for p in plain}, numbers)
     listed = _list_titles(items, plain, styles, stands_out, next_text)
+    tabled = _table_titles(rows or {}, styles)
+    laid_out = {rows[k].table for k in tabled} if rows else set()
+
+    def laid_out_row(b: Block) -> bool:  # a row of a table with label rows, left as a row
+        r = rows.get(id(b)) if rows else None
+        return r is not None and r.table in laid_out
+
+    gate = LayoutGate(laid_out_row)
 
     for i, it in enumerate(items):
         if isinstance(it, Block):
@@ -1677,6 +1744,13 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
                     out.append(Block(it.text, it.first, it.last, lev.bold(), "boxed"))
                 else:
                     out.append(Block(it.text, it.first, it.last))
+                continue
+            row = rows.get(id(it)) if rows else None
+            if row is not None and id(it) in tabled and gate.allows(row.table, out):
+                seen_heading = True
+                label = row.label.paras[0]
+                out.append(Block(label.text.strip(), label.index, label.index, lev.bold(), "table"))
+                out.extend(Block(q.text.strip(), q.index, q.index) for q in row.body.paras)
                 continue
             out.append(it)
             continue
@@ -1756,6 +1830,116 @@ def _decide_headings(items: list[_Para | Block], styles: Styles) -> tuple[list[B
             continue
         out.append(Block(stripped, it.index, it.index))
     return out, title, title_index
+
+
+#: a table's label rows are sections only when the document has two or more of them
+MIN_TABLE_TITLES = 2
+#: a label row's text cell has at least this many words (else it is a field: "Effective | 2024")
+MIN_TABLE_BODY = 6
+#: a first row whose two cells are set apart and this short names the columns: a data table
+MAX_HEADER_WORDS = 4
+#: a label cell reads like a title of at most this many words
+MAX_LABEL_WORDS = 8
+
+
+class LayoutGate:
+    """Whether a table's label rows are the document's sections, decided where the table
+    stands, as the blocks are written: a table lays out the sections only when it is not itself
+    the body of one (a list of terms under "Definitions", steps under "Procedure"), that is when
+    no heading outside such a table has had body text before it (a policy's name as a heading
+    right above its table has none). ``left_row`` tells a row of such a table that was left a
+    row (a short field among the label rows), which is no body text of a heading."""
+
+    def __init__(self, left_row: Callable[[Block], bool]) -> None:
+        self.left_row = left_row
+        self.promoted: set[object] = set()  # tables whose label rows are sections
+        self.scanned = 0  # blocks read so far
+        self.under = ""  # kind of the last heading read
+        self.headed_body = False
+
+    def allows(self, table: object, out: list[Block]) -> bool:
+        """Whether ``table``'s label rows are sections, ``out`` the blocks written before."""
+        if table in self.promoted:
+            return True
+        for b in out[self.scanned :]:
+            if b.level > 0:
+                self.under = b.kind
+            elif self.under and self.under != "table" and not self.left_row(b):
+                self.headed_body = True
+        self.scanned = len(out)
+        if self.headed_body:
+            return False
+        self.promoted.add(table)
+        return True
+
+
+def _table_titles(rows: dict[int, _Row], styles: Styles) -> dict[int, str]:
+    """The rows of tables that lay out a policy's sections ("PURPOSE | To establish ...",
+    "Procedure | 1. Staff ...": a label cell, then the section's text), by ``id`` of the row
+    block, with how the label stands out. A row is one when its first cell is one line that
+    reads like a title and is set apart from the second cell (a heading style, bold,
+    underlined, in capitals, or shaded where the text is not), and its second cell has six
+    words or more; not in a table whose first row names its columns ("Term | Definition"), and
+    only when the document has two or more such rows. (Whether a table's rows are the
+    document's sections or the body of one is decided where it stands:
+    :func:`_decide_headings`.)"""
+    if len(rows) < MIN_TABLE_TITLES:
+        return {}
+    headed: set[int] = set()  # tables with a header row
+    out: dict[int, str] = {}
+    for key, row in rows.items():
+        if row.table in headed:
+            continue
+        if row.n == 0 and _header_row(row, styles):
+            headed.add(row.table)
+            continue
+        if len(row.label.paras) != 1 or not row.body.paras:
+            continue
+        label = row.label.paras[0]
+        t = collapse_ws(label.text)
+        if not reads_like_title(t, max_words=MAX_LABEL_WORDS):
+            continue
+        if sum(len(q.text.split()) for q in row.body.paras) < MIN_TABLE_BODY:
+            continue
+        how = _label_apart(label, row, styles)
+        if how:
+            out[key] = how
+    out = {k: v for k, v in out.items() if rows[k].table not in headed}
+    return out if len(out) >= MIN_TABLE_TITLES else {}
+
+
+def _header_row(row: _Row, styles: Styles) -> bool:
+    """Whether a table's first row names its columns: both cells short and set apart alike
+    (bold, or shaded)."""
+    cells = (row.label, row.body)
+    if any(sum(len(q.text.split()) for q in c.paras) > MAX_HEADER_WORDS for c in cells):
+        return False
+    if all(all(_emphasis(q, styles, need_size=False).bold for q in c.paras) for c in cells):
+        return True
+    return row.label.bg == row.body.bg and row.label.bg not in (vis.WHITE, vis.UNKNOWN)
+
+
+def _label_apart(label: _Para, row: _Row, styles: Styles) -> str:
+    """How a label cell's line is set apart from the text cell beside it, or ""."""
+    first = row.body.paras[0]
+    sh = _style_heading(label)
+    if isinstance(sh, int) and sh > 0:
+        return "heading"
+    if sh == 0:
+        return ""  # explicitly body text
+    le = _emphasis(label, styles, need_size=False)
+    be = _emphasis(first, styles, need_size=False)
+    if le.bold and not be.bold:
+        return "bold"
+    if le.underline and not be.underline:
+        return "underline"
+    t = collapse_ws(label.text)
+    if all_caps_title(t) and not all_caps_title(collapse_ws(first.text)):
+        return "caps"
+    bg, body_bg = row.label.bg, row.body.bg
+    if bg != body_bg and vis.UNKNOWN not in (bg, body_bg):
+        return "shaded"
+    return ""
 
 
 #: a list paragraph is read as a title only when the document titles this way twice or more

@@ -54,8 +54,13 @@ from dataclasses import dataclass, field
 
 from review.errors import UnreadableDocument
 from review.parsing.docx_reader import (
+    MAX_HEADER_WORDS,
     MAX_HEADING_SOURCE,
+    MAX_LABEL_WORDS,
+    MIN_TABLE_BODY,
+    MIN_TABLE_TITLES,
     SENTENCE_VERB,
+    LayoutGate,
     Leveler,
     NumberedTitles,
     Numbering,
@@ -381,15 +386,17 @@ def _join_text(text: str, more: str) -> str:
 class _Para:
     lines: list[_Line]
     text: str
+    #: a table row's cells, left to right: (the cell's text, its lines top to bottom)
+    cells: list[tuple[str, list[_Line]]] = field(default_factory=list)
 
     @property
     def first(self) -> _Line:
         return self.lines[0]
 
 
-def _row_text(lines: list[_Line]) -> str:
-    """A table row as the .docx reader writes one: its cells left to right, " | " between; a
-    cell is the lines that start at one left edge, top to bottom."""
+def _row_cells(lines: list[_Line]) -> list[tuple[str, list[_Line]]]:
+    """A table row's cells left to right, each its text and its lines top to bottom; a cell is
+    the lines that start at one left edge."""
     cells: list[list[_Line]] = []
     for ln in sorted(lines, key=lambda x: (x.x0, x.top)):
         if cells and abs(cells[-1][0].x0 - ln.x0) < 2.0:
@@ -402,8 +409,13 @@ def _row_text(lines: list[_Line]) -> str:
         text = cell[0].text
         for ln in cell[1:]:
             text = _join_text(text, ln.text)
-        out.append(text)
-    return " | ".join(out)
+        out.append((text, cell))
+    return out
+
+
+def _row_text(cells: list[tuple[str, list[_Line]]]) -> str:
+    """A table row as the .docx reader writes one: its cells' text, " | " between."""
+    return " | ".join(text for text, _ in cells)
 
 
 def _right_margin(lines: list[_Line], body: float, width: float) -> float:
@@ -511,7 +523,8 @@ def _read(data: bytes, name: str) -> tuple[list[Block], int, str, int]:
                 row_para[ln.row] = paras[-1]
     for p in paras:
         if p.first.in_row:
-            p.text = _row_text(p.lines)
+            p.cells = _row_cells(p.lines)
+            p.text = _row_text(p.cells)
     blocks, title, title_at = _decide(paras, body, larger)
     return blocks, len(paras), title, title_at
 
@@ -577,6 +590,10 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
         ]
     )
 
+    tabled, table_of = _table_titles(paras)
+    laid_out = {table_of[i] for i in tabled}
+    gate = LayoutGate(lambda b: table_of.get(b.first) in laid_out)
+
     blocks: list[Block] = []
     title = ""
     lev = Leveler()
@@ -585,6 +602,11 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
         followed = i + 1 < n
         if i == title_at:  # the document's title, not its text (as the .docx Title style)
             title = text
+            continue
+        if i in tabled and gate.allows(table_of[i], blocks):  # "PURPOSE | To establish ..."
+            label, body = tabled[i]
+            blocks.append(Block(label, i, i, lev.bold(), "table"))
+            blocks.append(Block(body, i, i))
             continue
         if ln.in_row or len(para.lines) > _MAX_HEADING_LINES or len(text) > MAX_HEADING_SOURCE:
             blocks.append(Block(text, i, i))
@@ -629,6 +651,47 @@ def _decide(paras: list[_Para], body: float, larger: set[float]) -> tuple[list[B
     return blocks, title, title_at
 
 
+def _table_titles(paras: list[_Para]) -> tuple[dict[int, tuple[str, str]], dict[int, int]]:
+    """The table rows that lay out a policy's sections, as the .docx reader finds them
+    (:func:`~review.parsing.docx_reader._table_titles`): paragraph index → (the label, the
+    text beside it), and the table of each row paragraph (the index of the first row of its run
+    of rows). A row is one when it has two cells, its label is at most two lines that read like
+    a title, bold, underlined or in capitals where the text beside it is not, and that text has
+    six words or more; not in a table whose first row names its columns (two short cells, both
+    bold); and only when the document has two or more such rows."""
+    table_of: dict[int, int] = {}
+    headed: set[int] = set()
+    out: dict[int, tuple[str, str]] = {}
+    for i, p in enumerate(paras):
+        if not p.first.in_row:
+            continue
+        start = table_of[i - 1] if i and i - 1 in table_of else i
+        table_of[i] = start
+        if start in headed or len(p.cells) != 2:
+            continue
+        (label, left), (text, right) = p.cells
+        label, text = collapse_ws(label), collapse_ws(text)
+        if i == start and all(
+            len(t.split()) <= MAX_HEADER_WORDS and all(ln.bold for ln in lines)
+            for t, lines in ((label, left), (text, right))
+        ):
+            headed.add(start)
+            continue
+        if len(left) > 2 or not reads_like_title(label, max_words=MAX_LABEL_WORDS):
+            continue
+        if len(text.split()) < MIN_TABLE_BODY:
+            continue
+        first = right[0]
+        if (
+            (all(ln.bold for ln in left) and not first.bold)
+            or (all(ln.under for ln in left) and not first.under)
+            or (all_caps_title(label) and not all_caps_title(text))
+        ):
+            out[i] = (label, text)
+    out = {i: v for i, v in out.items() if table_of[i] not in headed}
+    return (out if len(out) >= MIN_TABLE_TITLES else {}), table_of
+
+
 def _larger_ok(para: _Para, text: str) -> bool:
     """A paragraph in a larger type reads like a title: as a .docx paragraph set larger does,
     or, when it wraps, up to 25 words."""
@@ -657,6 +720,10 @@ def _run_in_head(para: _Para) -> str | None:
     return run_in_title(joined, para.text[len(joined) :])
 
 
+#: heading kinds that share their paragraph with their text: a run-in heading, a table's label
+_ONE_PARAGRAPH = ("run-in", "table")
+
+
 def word_copy(data: bytes, name: str) -> bytes:
     """A .docx of the extracted text — paragraph *i* of its body is paragraph *i* of
     :func:`read_pdf` (a run-in heading and its text are one paragraph, the head in bold), so
@@ -675,9 +742,9 @@ def word_copy(data: bytes, name: str) -> bytes:
         if not titled and b.first > title_at:  # paragraph *title_at* is the title
             titled = True
             doc.add_paragraph(title, style="Title")
-        if k and blocks[k - 1].kind == "run-in" and blocks[k - 1].first == b.first:
+        if k and blocks[k - 1].kind in _ONE_PARAGRAPH and blocks[k - 1].first == b.first:
             continue  # the text of a run-in heading's paragraph, written with it
-        if b.kind == "run-in":  # one paragraph: the bold head, then its text
+        if b.kind in _ONE_PARAGRAPH:  # one paragraph: the bold head, then its text
             para = doc.add_paragraph()
             para.add_run(b.text).bold = True
             if k + 1 < len(blocks) and blocks[k + 1].first == b.first:

@@ -37,7 +37,7 @@ class Block:
     first: int
     last: int
     level: int = 0  # > 0: this block is a heading
-    kind: str = ""  # heading | numbered | bold | boxed | caps | run-in | markdown
+    kind: str = ""  # heading | numbered | bold | boxed | table | caps | run-in | markdown
     label: str = ""  # Word's automatic number of the paragraph ("4.2", "Article IV.", "1.")
 
 
