@@ -75,6 +75,8 @@ W_TCPR, W_TBLPR, W_TBLSTYLE, W_BACKGROUND = (
     _w("tblStyle"),
     _w("background"),
 )
+W_TBLLOOK, W_TBLSTYLEPR = _w("tblLook"), _w("tblStylePr")
+W_FIRSTROW, W_FIRSTCOLUMN = _w("firstRow"), _w("firstColumn")
 REL_THEME = "/theme"
 REL_NUMBERING = "/numbering"
 
@@ -345,6 +347,30 @@ class Styles:
                 )
         self._looks[sid] = lk
         return lk
+
+    def table_bold(self, sid: str | None) -> tuple[bool | None, bool | None, bool | None]:
+        """Whether table style ``sid`` sets its text bold: in the whole table, in the first
+        row and in the first column (``w:tblStylePr`` of type firstRow / firstCol), each None
+        where the style and those it is based on say nothing."""
+        whole = row = col = None
+        if sid is None or sid not in self._raw:
+            return whole, row, col
+        for st, _kind, _name, _ppr, rpr in _style_chain(self._raw, sid):
+            b = _child(rpr, W_B) if rpr is not None else None
+            if whole is None and b is not None:
+                whole = _on(b)
+            for cond in st:
+                if cond.tag != W_TBLSTYLEPR or cond.get(W_TYPE) not in ("firstRow", "firstCol"):
+                    continue
+                crpr = _child(cond, W_RPR)
+                b = _child(crpr, W_B) if crpr is not None else None
+                if b is None:
+                    continue
+                if cond.get(W_TYPE) == "firstRow" and row is None:
+                    row = _on(b)
+                elif cond.get(W_TYPE) == "firstCol" and col is None:
+                    col = _on(b)
+        return whole, row, col
 
     def get(self, sid: str | None) -> StyleInfo | None:
         if sid is None:
@@ -684,6 +710,8 @@ class _Para:
     heading: int | str | None = None  # _style_heading(self), set once by _decide_headings
     hid: Hidden | None = None  # set when the document hides text somewhere
     emph: Emphasis | None = None  # _emphasis(self), computed when first asked
+    #: in a table cell: whether the table style sets the cell's text bold (None: it does not say)
+    table_bold: bool | None = None
 
 
 def _ppr(p: etree._Element) -> tuple[str | None, int | None, bool, etree._Element | None]:
@@ -717,13 +745,42 @@ def _ppr(p: etree._Element) -> tuple[str | None, int | None, bool, etree._Elemen
 
 
 def _cell_para(
-    p: etree._Element, text: str, index: int, hid: Hidden | None, styles: Styles
+    p: etree._Element,
+    text: str,
+    index: int,
+    hid: Hidden | None,
+    styles: Styles,
+    table_bold: bool | None,
 ) -> _Para:
-    """A paragraph of a table cell, as the heading rules read paragraphs."""
+    """A paragraph of a table cell, as the heading rules read paragraphs (``table_bold``: what
+    the table style says of the cell's bold)."""
     sid, outline, numbered, _ = _ppr(p)
     para = _Para(p, text, index, styles.get(sid), outline, numbered)
     para.hid = hid
+    para.table_bold = table_bold
     return para
+
+
+def _table_look(
+    tbl: etree._Element, styles: Styles
+) -> tuple[bool | None, bool | None, bool | None]:
+    """What a table's style says of the bold of its cells' text: in the whole table, in the
+    first row and in the first column, the last two only where the table turns them on
+    (``w:tblLook``: ``w:firstRow``/``w:firstColumn``, or the older hexadecimal ``w:val``)."""
+    tblpr = _child(tbl, W_TBLPR)
+    ts = _child(tblpr, W_TBLSTYLE) if tblpr is not None else None
+    if ts is None:
+        return None, None, None
+    whole, row, col = styles.table_bold(ts.get(W_VAL))
+    look = _child(tblpr, W_TBLLOOK)
+    first_row = first_col = False
+    if look is not None:
+        val = look.get(W_VAL)
+        bits = int(val, 16) if val and re.fullmatch(r"[0-9A-Fa-f]{1,4}", val) else 0
+        fr, fc = look.get(W_FIRSTROW), look.get(W_FIRSTCOLUMN)
+        first_row = _on_attr(fr) if fr is not None else bool(bits & 0x0020)
+        first_col = _on_attr(fc) if fc is not None else bool(bits & 0x0080)
+    return whole, row if first_row else None, col if first_col else None
 
 
 @dataclass(slots=True)
@@ -908,15 +965,20 @@ class _Walker:
         single = len(rows) == 1 and len(list(_children(rows[0], W_TC))) == 1
         outer = self.bg
         table_bg = self._table_bg(tbl) if self.hides else outer
+        whole_bold, row_bold, col_bold = _table_look(tbl, self.styles)
         try:
             for n_row, tr in enumerate(rows):
                 cells: list[str] = []
                 idxs: list[int] = []
                 nested: list[tuple[etree._Element, int]] = []
                 shown: list[_Cell] = []  # the cells with text
-                for tc in _children(tr, W_TC):
+                for n_col, tc in enumerate(_children(tr, W_TC)):
                     parts: list[str] = []
                     own: list[_Para] = []
+                    # the table style's bold: its first row's over its first column's
+                    bold = row_bold if n_row == 0 and row_bold is not None else None
+                    if bold is None:
+                        bold = col_bold if n_col == 0 and col_bold is not None else whole_bold
                     self.bg = self._cell_bg(tc, table_bg) if self.hides else outer
                     for el in _cell_blocks(tc):
                         if el.tag == W_TBL:
@@ -931,7 +993,7 @@ class _Walker:
                         if text:
                             parts.append(text)
                             if len(shown) < 2:
-                                own.append(_cell_para(el, raw, i, hid, self.styles))
+                                own.append(_cell_para(el, raw, i, hid, self.styles, bold))
                     if parts:
                         cells.append(" ".join(parts))
                         shown.append(_Cell(self.bg, own))
@@ -1382,10 +1444,12 @@ def _para_base(p: _Para, styles: Styles) -> tuple[bool, bool, int]:
     st = p.style
     # the size as the visibility rule resolves it (paragraph style's chain, then docDefaults)
     size = styles.run_base(st.sid if st is not None else None).size or _DEFAULT_SIZE
+    # a table style's bold lies between the document defaults and the paragraph style
+    bold = styles.default_bold if p.table_bold is None else p.table_bold
     if st is None:
-        return styles.default_bold, styles.default_underline, size
+        return bold, styles.default_underline, size
     return (
-        st.bold if st.bold is not None else styles.default_bold,
+        st.bold if st.bold is not None else bold,
         st.underline if st.underline is not None else styles.default_underline,
         size,
     )
