@@ -44,7 +44,7 @@ import math
 import re
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -190,12 +190,63 @@ _NOT_NEWLINE = re.compile(r"[^\n]")
 CONTENTS_RUN = 3
 
 
-def without_contents(text: str) -> str:
+#: an outline number before a title ("1.", "2.3", "iv.", "(a)", "B)"), left out when a contents
+#: line is compared with the document's titles
+_LEADING_NUMBER = re.compile(r"^(?:\(?[0-9a-z]{1,4}[.)]|\d{1,3}(?:\.\d{1,3})+\.?)\s+")
+#: a contents line is at most this long
+_MAX_CONTENTS_LINE = 160
+
+
+def title_key(text: str) -> str:
+    """A title as a contents line names it: spaces collapsed, case folded, without an outline
+    number before it or a period or colon after it."""
+    key = " ".join(text.split()).casefold().rstrip(" .:")
+    return _LEADING_NUMBER.sub("", key, count=1)
+
+
+def without_contents(
+    text: str, titles: Container[str] = (), own: str = "", longest: int = _MAX_CONTENTS_LINE
+) -> str:
     """``text`` with its tables of contents blanked out: runs of :data:`CONTENTS_RUN` or more
     lines that each name an entry and end in a page number after a tab or dot leaders
-    ("Mandated reporting ........ 12"). The labeling standard says a table of contents is no
-    evidence (every topic of the document is named in it). The lines are replaced by spaces of
-    the same length, so every offset into ``text`` still holds."""
+    ("Mandated reporting ........ 12"), or that each repeat one of the document's other
+    section titles (``titles``, by :func:`title_key`; ``own`` is the section's own): a contents
+    page of links without page numbers, a list of the sections that follow. The labeling
+    standard says a table of contents is no evidence (every topic of the document is named in
+    it). The lines are replaced by spaces of the same length, so every offset into ``text``
+    still holds. ``longest``: no line longer than this repeats a title (the longest title's
+    length and room for its number)."""
+    text = _without_paged_contents(text)
+    return _without_listed_titles(text, titles, own, longest) if titles else text
+
+
+def _without_listed_titles(text: str, titles: Container[str], own: str, longest: int) -> str:
+    if text.count("\n") < CONTENTS_RUN:  # (a section's first line is its own title)
+        return text
+    runs: list[tuple[int, int]] = []
+    start = end = -1  # the current run's first line's start and last line's end
+    n = 0  # its lines
+    pos = 0
+    for line in text.split("\n"):
+        nxt = pos + len(line) + 1
+        key = title_key(line) if len(line) <= longest else ""
+        if key and key != own and key in titles:
+            if not n:
+                start = pos
+            end, n = pos + len(line), n + 1
+        else:
+            if n >= CONTENTS_RUN:
+                runs.append((start, end))
+            n = 0
+        pos = nxt
+    if n >= CONTENTS_RUN:
+        runs.append((start, end))
+    for a, b in runs:
+        text = text[:a] + _NOT_NEWLINE.sub(" ", text[a:b]) + text[b:]
+    return text
+
+
+def _without_paged_contents(text: str) -> str:
     if "\t" not in text and "..." not in text and ". . ." not in text and "…" not in text:
         return text  # (no leader or tab: the usual section, at the cost of four scans in C)
     spans = [m.span() for m in _CONTENTS_LINE.finditer(text)]
@@ -438,7 +489,12 @@ class PhraseMatcher:
         allowed_set = set(allowed)
         owners = self._owner_table(allowed_set)
         # every section's words and segments; the document's vocabulary is stemmed once
-        texts = [without_contents(sec.full_text) for sec in sections]
+        keys = {title_key(sec.title) for sec in sections if sec.title}
+        keys.discard("")
+        longest = min(_MAX_CONTENTS_LINE, max(map(len, keys), default=0) + 16)
+        texts = [
+            without_contents(sec.full_text, keys, title_key(sec.title), longest) for sec in sections
+        ]
         split = [split_words(t) for t in texts]
         raw: set[str] = set()
         for words, _ in split:

@@ -322,9 +322,10 @@ def test_analyze_lists_where_to_look_next_for_each_competency(engine: Suggester)
     assert engine.analyze(doc, near_misses=0)[1] == {}
 
 
-def _manual_with_contents() -> bytes:
+def _manual_with_contents(page_numbers: bool = True) -> bytes:
     """A manual whose contents are Word's "toc 1" entries: a title, a tab with dot leaders, a
-    page number; then the sections they name."""
+    page number (without ``page_numbers``: the entry's number and title, as Word writes a
+    contents of links with page numbers turned off); then the sections they name."""
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
     from docx.shared import Inches
@@ -351,7 +352,8 @@ def _manual_with_contents() -> bytes:
         "address; visitors are met at a separate office.",
     }
     for page, title in enumerate(bodies, 3):
-        doc.add_paragraph(f"{title}\t{page}", style=toc)
+        entry = f"{title}\t{page}" if page_numbers else f"{page - 2}.\t{title.upper()}"
+        doc.add_paragraph(entry, style=toc)
     for title, body in bodies.items():
         doc.add_heading(title, 1)
         doc.add_paragraph(body)
@@ -369,6 +371,21 @@ def test_a_word_table_of_contents_is_never_suggested(engine):
     found = engine.suggest(parsed.sections)
     assert found[0] == []
     assert all(found[1:]) and {g.competency for g in found[1]} >= {"C3"}
+
+
+def test_a_table_of_contents_without_page_numbers_is_never_suggested(engine):
+    """Contents whose entries only repeat the titles of the sections (numbered, in capitals):
+    no suggestion for them; without the document's titles they would draw some."""
+    from review.matching import without_contents
+    from review.parsing import parse_bytes
+
+    parsed = parse_bytes(_manual_with_contents(page_numbers=False), "manual.docx")
+    preamble, *sections = parsed.sections
+    assert preamble.text.split("\n")[1] == "1.\tMANDATED REPORTING OF CHILD ABUSE AND NEGLECT"
+    assert without_contents(preamble.full_text) == preamble.full_text  # (no page numbers)
+    found = engine.suggest(parsed.sections)
+    assert found[0] == []
+    assert len(sections) == 5 and all(found[1:])
 
 
 @pytest.mark.office

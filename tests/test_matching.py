@@ -291,6 +291,31 @@ def test_a_table_of_contents_is_blanked_out_offsets_kept():
     assert without_contents(table) == table
 
 
+def test_lines_that_repeat_the_documents_titles_are_contents():
+    from review.matching import title_key, without_contents
+
+    titles = ["Mandated Reporting", "Staff Training", "Safety Planning", "Visitors"]
+    keys = {title_key(t) for t in titles}
+    body = "Every staff member is a mandated reporter of child abuse."
+    entries = ["1. MANDATED REPORTING", "2.\tStaff training", "  Safety planning:"]
+    text = "Contents\n" + "\n".join(entries) + "\n" + body
+    out = without_contents(text, keys, title_key("Contents"))
+    assert len(out) == len(text) and out.split("\n")[0] == "Contents"
+    assert not "".join(out.split("\n")[1:4]).strip() and out.endswith("\n" + body)
+    # two such lines, or lines apart, or the section's own title among them, are no contents
+    two = "Contents\n" + "\n".join(entries[:2]) + "\n" + body
+    assert without_contents(two, keys, "contents") == two
+    apart = "\n".join(f"{line}\n{body}" for line in entries)
+    assert without_contents(apart, keys, "contents") == apart
+    own = "Staff Training\n" + "\n".join(entries) + "\n" + body
+    assert without_contents(own, keys, title_key("Staff Training")) == own
+    # a line that only starts with a title, or a word that is no outline number, is text
+    longer = "\n".join(f"{t} is required of all staff" for t in titles[:3])
+    assert without_contents(longer, keys) == longer
+    assert title_key("Staff. Training") == "staff. training"
+    assert title_key("(b) Visitors.") == title_key("2.3 visitors") == "visitors"
+
+
 def test_a_table_of_contents_is_no_evidence_and_the_sections_it_names_still_are(suggester):
     toc = sec("Shelter Policy Manual", "Table of Contents\n" + "\n".join(CONTENTS), "toc")
     reporting = sec(

@@ -828,3 +828,25 @@ def test_a_heading_keyword_needs_a_space_before_its_number():
         [("h1", "Manual"), "Sections Covered: all of them", BODY, "Standards of care", BODY]
     )
     assert [s.title for s in parsed.sections] == ["Manual"]
+
+
+def test_entries_of_a_word_table_of_contents_are_never_headings():
+    """Word's "toc 1" style: the entries name headings and are none, even in capitals and
+    numbered (a run of capital lines is otherwise a heading pattern)."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    doc = new_document()
+    toc = doc.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    doc.add_paragraph("Contents")
+    titles = ["Intake", "Visitors", "Discharge"]
+    for k, title in enumerate(titles, 1):
+        doc.add_paragraph(f"{k}.\t{title.upper()}", style=toc)
+    for title in titles:
+        doc.add_heading(title, level=1)
+        doc.add_paragraph(f"The {title.lower()} rules apply to every youth in the program.")
+    parsed = parse_bytes(to_bytes(doc), "x.docx")
+    assert [(s.kind, s.title) for s in parsed.sections] == [
+        ("preamble", "Preamble"),
+        *[("heading", t) for t in titles],
+    ]
+    assert parsed.sections[0].text == "Contents\n1.\tINTAKE\n2.\tVISITORS\n3.\tDISCHARGE"

@@ -226,6 +226,7 @@ class StyleInfo:
     sid: str = ""  # the style's id (its run properties: Styles.run_base / Styles.look)
     num_id: str | None = None  # w:numPr/w:numId along the chain (Word's automatic numbering)
     num_ilvl: int | None = None  # w:numPr/w:ilvl along the chain
+    contents: bool = False  # one of Word's table-of-contents styles ("toc 1" ...) along the chain
 
 
 @dataclass(slots=True)
@@ -243,6 +244,8 @@ class Look:
 
 
 _HEADING_NAME = re.compile(r"^heading\s*([1-9])$")
+#: Word's styles of table-of-contents entries ("toc 1" … "toc 9"; the user interface says "TOC 1")
+_TOC_NAME = re.compile(r"^toc\s*[1-9]$")
 #: the run properties a style's chain resolves as on/off (StyleInfo attribute, element)
 _STYLE_TOGGLES = (("bold", W_B), ("hidden", W_VANISH), ("underline", W_U))
 
@@ -301,6 +304,8 @@ class Styles:
                 out.heading = int(m.group(1))
             if lname == "title" and out.heading is None:
                 out.title = True
+            if _TOC_NAME.match(lname):
+                out.contents = True
             if "list" in lname:
                 out.is_list = True
             if ppr is not None:
@@ -1408,12 +1413,14 @@ def _page_color(
 
 def _style_heading(p: _Para) -> int | None | str:
     """Level from outline level / heading style; "title" for the Title style; 0 for explicit
-    body text (outline level 9); None when the style says nothing."""
+    body text (outline level 9, a table-of-contents entry); None when the style says nothing."""
     if p.outline is not None:
         return p.outline + 1 if 0 <= p.outline <= 8 else 0
     st = p.style
     if st is None:
         return None
+    if st.contents:
+        return 0  # a table-of-contents entry names a heading and is none
     if st.outline is not None:
         return st.outline + 1 if 0 <= st.outline <= 8 else 0
     if st.heading is not None:
