@@ -57,6 +57,7 @@ from rapidfuzz import fuzz, process
 
 from review.framework import Framework, Item
 from review.models import Evidence, Section, Suggestion
+from review.parsing.sections import title_key
 
 #: words too common to carry meaning in a phrase or a window ("not", "no" and "without" are kept:
 #: "do not disclose" and "without permission" need them)
@@ -190,18 +191,8 @@ _NOT_NEWLINE = re.compile(r"[^\n]")
 CONTENTS_RUN = 3
 
 
-#: an outline number before a title ("1.", "2.3", "iv.", "(a)", "B)"), left out when a contents
-#: line is compared with the document's titles
-_LEADING_NUMBER = re.compile(r"^(?:\(?[0-9a-z]{1,4}[.)]|\d{1,3}(?:\.\d{1,3})+\.?)\s+")
 #: a contents line is at most this long
 _MAX_CONTENTS_LINE = 160
-
-
-def title_key(text: str) -> str:
-    """A title as a contents line names it: spaces collapsed, case folded, without an outline
-    number before it or a period or colon after it."""
-    key = " ".join(text.split()).casefold().rstrip(" .:")
-    return _LEADING_NUMBER.sub("", key, count=1)
 
 
 def without_contents(
@@ -215,7 +206,7 @@ def without_contents(
     standard says a table of contents is no evidence (every topic of the document is named in
     it). The lines are replaced by spaces of the same length, so every offset into ``text``
     still holds. ``longest``: no line longer than this repeats a title (the longest title's
-    length and room for its number)."""
+    length and room for its number) unless it has leaders or a tab."""
     text = _without_paged_contents(text)
     return _without_listed_titles(text, titles, own, longest) if titles else text
 
@@ -229,7 +220,12 @@ def _without_listed_titles(text: str, titles: Container[str], own: str, longest:
     pos = 0
     for line in text.split("\n"):
         nxt = pos + len(line) + 1
-        key = title_key(line) if len(line) <= longest else ""
+        # (a longer line may be one with leaders: "1. .......... MANDATED REPORTING")
+        short = len(line) <= longest or (
+            len(line) <= _MAX_CONTENTS_LINE
+            and ("\t" in line or "..." in line or ". . ." in line or "…" in line)
+        )
+        key = title_key(line) if short else ""
         if key and key != own and key in titles:
             if not n:
                 start = pos

@@ -389,6 +389,37 @@ def test_a_table_of_contents_without_page_numbers_is_never_suggested(engine):
 
 
 @pytest.mark.office
+def test_contents_without_page_numbers_printed_to_pdf_are_text_and_never_suggested(
+    engine, tmp_path
+):
+    """LibreOffice prints the entries with dot leaders after their numbers, in capitals, as
+    lines the PDF reader reads as headings: they name the sections that follow, so they are the
+    preamble's text again, and blanked from what the matcher reads."""
+    from conftest import require_tool
+
+    from review.matching import without_contents
+    from review.parsing import parse_file
+    from review.parsing.sections import title_key
+    from tests.office import soffice_convert
+
+    soffice = require_tool("soffice", "libreoffice")
+    src = tmp_path / "manual.docx"
+    src.write_bytes(_manual_with_contents(page_numbers=False))
+    soffice_convert(soffice, "pdf", [src], tmp_path / "out", tmp_path / "profile", timeout=300)
+    parsed = parse_file(tmp_path / "out" / "manual.pdf")
+    preamble, *sections = parsed.sections
+    assert [s.kind for s in sections] == ["heading"] * 5
+    heading, *entries = preamble.text.split("\n")
+    assert heading == "Table of Contents" and len(entries) == 5
+    assert "MANDATED REPORTING OF CHILD ABUSE AND NEGLECT" in entries[0]
+    keys = {title_key(s.title) for s in sections}
+    blank = without_contents(preamble.text, keys, title_key(preamble.title)).split("\n")
+    assert not "".join(blank[1:]).strip()
+    found = engine.suggest(parsed.sections)
+    assert found[0] == [] and all(found[1:])
+
+
+@pytest.mark.office
 def test_the_contents_of_a_manual_printed_to_pdf_are_never_suggested(engine, tmp_path):
     """The same manual printed to PDF by LibreOffice: the tab becomes a row of dot leaders,
     which the contents rule reads as such (the citation rule, which reads "...." as a sign of

@@ -292,7 +292,8 @@ def test_a_table_of_contents_is_blanked_out_offsets_kept():
 
 
 def test_lines_that_repeat_the_documents_titles_are_contents():
-    from review.matching import title_key, without_contents
+    from review.matching import without_contents
+    from review.parsing.sections import title_key
 
     titles = ["Mandated Reporting", "Staff Training", "Safety Planning", "Visitors"]
     keys = {title_key(t) for t in titles}

@@ -850,3 +850,42 @@ def test_entries_of_a_word_table_of_contents_are_never_headings():
         *[("heading", t) for t in titles],
     ]
     assert parsed.sections[0].text == "Contents\n1.\tINTAKE\n2.\tVISITORS\n3.\tDISCHARGE"
+
+
+def test_a_typed_table_of_contents_is_text_not_a_run_of_empty_sections():
+    """Contents typed as numbered capitals (which read as headings) name the sections that
+    follow: they are body text again. Headings that name nothing later, or fewer than three in
+    a row, stay headings."""
+    titles = ["Intake", "Visitors", "Discharge"]
+    body = []
+    for t in titles:
+        body += [("h1", t), f"The {t.lower()} rules apply.", "Staff record each step."]
+    entries = ["1. INTAKE", "2. VISITORS ........ 4", "3.\tDISCHARGE"]
+    parsed = parse_items(["CONTENTS", *entries, *body])
+    assert [(s.kind, s.title) for s in parsed.sections] == [
+        ("caps", "CONTENTS"),
+        *[("heading", t) for t in titles],
+    ]
+    assert parsed.sections[0].text == "\n".join(entries)
+    # two entries are no contents; nor are empty headings that name no later heading
+    two = parse_items(["CONTENTS", *entries[:2], *body])
+    assert [s.title for s in two.sections][:3] == ["CONTENTS", *entries[:2]]
+    parts = parse_items(["PART ONE", "CHAPTER A", "ARTICLE I", *body])
+    assert [s.title for s in parts.sections][:3] == ["PART ONE", "CHAPTER A", "ARTICLE I"]
+
+
+def test_title_key_names_a_title_as_contents_do():
+    from review.parsing.sections import title_key
+
+    assert title_key("Mandated Reporting") == "mandated reporting"
+    for entry in (
+        "1. MANDATED REPORTING",
+        "2.3\tMandated reporting",
+        "1.......................MANDATED REPORTING",
+        "Mandated reporting ........ 12",
+        "Mandated reporting . . . . xi",
+        "(b) Mandated reporting:",
+        "Mandated   reporting\t7",
+    ):
+        assert title_key(entry) == "mandated reporting", entry
+    assert title_key("Staff. Training") == "staff. training"  # a word is no outline number

@@ -52,6 +52,26 @@ def strip_forbidden(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+#: a contents entry's end: dot leaders or a tab, and a page number
+_CONTENTS_END = re.compile(
+    r"(?:[ \t]*(?:\.[ ]?){3,}|[ \t]*…+|\t)[ \t]*(?:\d{1,4}|[ivxlc]{1,7})?[ \t]*$"
+)
+#: dot leaders inside a contents entry ("1.......... MANDATED REPORTING")
+_LEADERS = re.compile(r"(?:\.[ ]?){3,}|…+")
+#: an outline number before a title ("1.", "2.3", "iv.", "(a)", "B)", "1 "), left out when a
+#: contents entry is compared with the document's titles
+_LEADING_NUMBER = re.compile(r"^(?:\(?[0-9a-z]{1,4}[.)]|\d{1,3}(?:\.\d{1,3})*\.?)\s+")
+
+
+def title_key(text: str) -> str:
+    """A title as a table of contents names it: without the dot leaders and page number after
+    it or an outline number before it, spaces collapsed, case folded, and no period or colon at
+    the end ("1. MANDATED REPORTING ....... 3" names "Mandated reporting")."""
+    key = _LEADERS.sub(" ", _CONTENTS_END.sub("", text))
+    key = " ".join(key.split()).casefold().rstrip(" .:")
+    return _LEADING_NUMBER.sub("", key, count=1)
+
+
 def collapse_ws(text: str) -> str:
     """One line, single spaces: what a heading title looks like. (str.split is ~5x faster than
     a regex here, and this runs on every paragraph.)"""
@@ -282,6 +302,40 @@ class _Draft:
     labels: tuple[str, ...] = ()  # Word's number of each title in ``path`` (() when none has)
 
 
+#: consecutive headings that name later ones make a table of contents
+CONTENTS_RUN = 3
+
+
+def _demote_contents(blocks: list[Block]) -> None:
+    """Headings that are the entries of a table of contents become body text again: runs of
+    :data:`CONTENTS_RUN` or more headings, each followed directly by another heading and each
+    naming a heading further on (:func:`title_key`). Hand-typed contents in capitals or with
+    numbers read as headings otherwise, a run of empty sections before the real ones."""
+    heads = [k for k, b in enumerate(blocks) if b.level > 0]
+    if len(heads) < 2 * CONTENTS_RUN:
+        return
+    keys = {k: title_key(blocks[k].text) for k in heads}
+    later: dict[str, int] = {}  # a key → the last heading with it
+    for k in heads:
+        later[keys[k]] = k
+    run: list[int] = []
+    for at, k in enumerate(heads):
+        nxt = heads[at + 1] if at + 1 < len(heads) else len(blocks)
+        bare = all(not blocks[j].text.strip() for j in range(k + 1, nxt))
+        if bare and at + 1 < len(heads) and keys[k] and later[keys[k]] > k:
+            run.append(k)
+            continue
+        _demote(blocks, run)
+        run = []
+    _demote(blocks, run)
+
+
+def _demote(blocks: list[Block], run: list[int]) -> None:
+    if len(run) >= CONTENTS_RUN:
+        for k in run:
+            blocks[k].level, blocks[k].kind = 0, ""
+
+
 def build_sections(
     blocks: list[Block],
     *,
@@ -301,6 +355,7 @@ def build_sections(
     :attr:`Section.line_labels`, never into the title, the path or the text: the id and the
     matcher's text stay what they were before labels were read.
     """
+    _demote_contents(blocks)
     drafts: list[_Draft] = []
     stack: list[tuple[int, str]] = []
     titles: list[str] = []  # the titles in ``stack``, kept alongside to build paths cheaply
