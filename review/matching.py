@@ -196,7 +196,11 @@ _MAX_CONTENTS_LINE = 160
 
 
 def without_contents(
-    text: str, titles: Container[str] = (), own: str = "", longest: int = _MAX_CONTENTS_LINE
+    text: str,
+    titles: Container[str] = (),
+    own: str = "",
+    longest: int = _MAX_CONTENTS_LINE,
+    start: int = 0,
 ) -> str:
     """``text`` with its tables of contents blanked out: runs of :data:`CONTENTS_RUN` or more
     lines that each name an entry and end in a page number after a tab or dot leaders
@@ -206,19 +210,21 @@ def without_contents(
     standard says a table of contents is no evidence (every topic of the document is named in
     it). The lines are replaced by spaces of the same length, so every offset into ``text``
     still holds. ``longest``: no line longer than this repeats a title (the longest title's
-    length and room for its number) unless it has leaders or a tab."""
+    length and room for its number) unless it has leaders or a tab; ``start``: where the lines
+    to compare begin (after the section's own title: :attr:`Section.body_start`)."""
     text = _without_paged_contents(text)
-    return _without_listed_titles(text, titles, own, longest) if titles else text
+    return _without_listed_titles(text, titles, own, longest, start) if titles else text
 
 
-def _without_listed_titles(text: str, titles: Container[str], own: str, longest: int) -> str:
-    if text.count("\n") < CONTENTS_RUN:  # (a section's first line is its own title)
+def _without_listed_titles(
+    text: str, titles: Container[str], own: str, longest: int, pos: int
+) -> str:
+    if text.count("\n", pos) < CONTENTS_RUN - 1:
         return text
     runs: list[tuple[int, int]] = []
     start = end = -1  # the current run's first line's start and last line's end
     n = 0  # its lines
-    pos = 0
-    for line in text.split("\n"):
+    for line in text[pos:].split("\n"):
         nxt = pos + len(line) + 1
         # (a longer line may be one with leaders: "1. .......... MANDATED REPORTING")
         short = len(line) <= longest or (
@@ -485,11 +491,13 @@ class PhraseMatcher:
         allowed_set = set(allowed)
         owners = self._owner_table(allowed_set)
         # every section's words and segments; the document's vocabulary is stemmed once
-        keys = {title_key(sec.title) for sec in sections if sec.title}
+        own = [title_key(sec.title) if sec.title else "" for sec in sections]
+        keys = set(own)
         keys.discard("")
         longest = min(_MAX_CONTENTS_LINE, max(map(len, keys), default=0) + 16)
         texts = [
-            without_contents(sec.full_text, keys, title_key(sec.title), longest) for sec in sections
+            without_contents(sec.full_text, keys, key, longest, sec.body_start)
+            for sec, key in zip(sections, own, strict=True)
         ]
         split = [split_words(t) for t in texts]
         raw: set[str] = set()

@@ -67,9 +67,13 @@ def title_key(text: str) -> str:
     """A title as a table of contents names it: without the dot leaders and page number after
     it or an outline number before it, spaces collapsed, case folded, and no period or colon at
     the end ("1. MANDATED REPORTING ....... 3" names "Mandated reporting")."""
-    key = _LEADERS.sub(" ", _CONTENTS_END.sub("", text))
-    key = " ".join(key.split()).casefold().rstrip(" .:")
-    return _LEADING_NUMBER.sub("", key, count=1)
+    if "\t" in text or "..." in text or ". ." in text or "…" in text:  # (most titles: none)
+        text = _LEADERS.sub(" ", _CONTENTS_END.sub("", text))
+    key = " ".join(text.split()).casefold().rstrip(" .:")
+    head = key[:8]
+    if head[:1].isdigit() or "." in head or ")" in head:  # an outline number may open it
+        key = _LEADING_NUMBER.sub("", key, count=1)
+    return key
 
 
 def collapse_ws(text: str) -> str:
@@ -314,15 +318,24 @@ def _demote_contents(blocks: list[Block]) -> None:
     heads = [k for k, b in enumerate(blocks) if b.level > 0]
     if len(heads) < 2 * CONTENTS_RUN:
         return
+    # headings followed directly by another: only runs of them can be contents
+    bare = [
+        all(not blocks[j].text.strip() for j in range(k + 1, heads[at + 1]))
+        for at, k in enumerate(heads[:-1])
+    ] + [False]
+    longest = streak = 0
+    for b in bare:
+        streak = streak + 1 if b else 0
+        longest = max(longest, streak)
+    if longest < CONTENTS_RUN:
+        return  # (the usual document: the titles are not read)
     keys = {k: title_key(blocks[k].text) for k in heads}
     later: dict[str, int] = {}  # a key → the last heading with it
     for k in heads:
         later[keys[k]] = k
     run: list[int] = []
     for at, k in enumerate(heads):
-        nxt = heads[at + 1] if at + 1 < len(heads) else len(blocks)
-        bare = all(not blocks[j].text.strip() for j in range(k + 1, nxt))
-        if bare and at + 1 < len(heads) and keys[k] and later[keys[k]] > k:
+        if bare[at] and keys[k] and later[keys[k]] > k:
             run.append(k)
             continue
         _demote(blocks, run)
