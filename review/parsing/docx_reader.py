@@ -749,23 +749,6 @@ def _ppr(p: etree._Element) -> tuple[str | None, int | None, bool, etree._Elemen
     return sid, outline, numbered, shd
 
 
-def _cell_para(
-    p: etree._Element,
-    text: str,
-    index: int,
-    hid: Hidden | None,
-    styles: Styles,
-    table_bold: bool | None,
-) -> _Para:
-    """A paragraph of a table cell, as the heading rules read paragraphs (``table_bold``: what
-    the table style says of the cell's bold)."""
-    sid, outline, numbered, _ = _ppr(p)
-    para = _Para(p, text, index, styles.get(sid), outline, numbered)
-    para.hid = hid
-    para.table_bold = table_bold
-    return para
-
-
 def _table_look(
     tbl: etree._Element, styles: Styles
 ) -> tuple[bool | None, bool | None, bool | None]:
@@ -882,21 +865,8 @@ class _Walker:
         return "".join(parts), bool(embeds)
 
     def _text(self, p: etree._Element) -> tuple[str, bool]:
-        return self._read(p, self._para_hid(p))
-
-    def _para_hid(self, p: etree._Element) -> Hidden | None:
-        hid = None
-        if self.hides:
-            sid = shd = None
-            if len(p) and p[0].tag == W_PPR:
-                for c in p[0]:
-                    if c.tag == W_PSTYLE:
-                        if sid is None:
-                            sid = c.get(W_VAL)
-                    elif c.tag == W_SHD and shd is None:
-                        shd = c
-            hid = self._hid(sid, shd)
-        return hid
+        sid, _, _, shd = _ppr(p)
+        return self._read(p, self._hid(sid, shd))
 
     def paragraph(self, p: etree._Element) -> None:
         sid, outline, numbered, shd = _ppr(p)
@@ -989,7 +959,8 @@ class _Walker:
                         if el.tag == W_TBL:
                             nested.append((el, self.bg))
                             continue
-                        hid = self._para_hid(el)
+                        sid, outline, numbered, shd = _ppr(el)
+                        hid = self._hid(sid, shd)
                         raw, _ = self._read(el, hid)
                         i = self._idx(el)
                         if i >= 0:
@@ -997,8 +968,13 @@ class _Walker:
                         text = collapse_ws(raw)
                         if text:
                             parts.append(text)
-                            if len(shown) < 2:
-                                own.append(_cell_para(el, raw, i, hid, self.styles, bold))
+                            if len(shown) < 2:  # (as the heading rules read paragraphs)
+                                st = self.styles.get(sid)
+                                own.append(
+                                    _Para(
+                                        el, raw, i, st, outline, numbered, hid=hid, table_bold=bold
+                                    )
+                                )
                     if parts:
                         cells.append(" ".join(parts))
                         shown.append(_Cell(self.bg, own))
