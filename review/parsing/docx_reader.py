@@ -1951,7 +1951,6 @@ def _table_titles(rows: dict[int, _Row], styles: Styles) -> dict[int, str]:
         how = _label_apart(label, row, styles)
         if how:
             out[key] = how
-    out = {k: v for k, v in out.items() if rows[k].table not in headed}
     return out if len(out) >= MIN_TABLE_TITLES else {}
 
 

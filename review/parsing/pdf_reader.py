@@ -688,7 +688,6 @@ def _table_titles(paras: list[_Para]) -> tuple[dict[int, tuple[str, str]], dict[
             or (all_caps_title(label) and not all_caps_title(text))
         ):
             out[i] = (label, text)
-    out = {i: v for i, v in out.items() if table_of[i] not in headed}
     return (out if len(out) >= MIN_TABLE_TITLES else {}), table_of
 
 
